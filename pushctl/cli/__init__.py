@@ -1,0 +1,109 @@
+"""The Typer application: global options, command registration and ``main``.
+
+Commands live in one module per group; each parses its flags, calls the core
+and renders. Heavy modules (requests, keyring, yaml, rich tables) are imported
+inside the commands, so ``--version``, ``--help`` and Tab completion stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pushctl import __version__
+from pushctl.cli import pushers
+from pushctl.cli.common import report_error, setup_verbose
+from pushctl.errors import ExitStatus, PushctlError
+from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
+
+app = typer.Typer(
+    name="pushctl",
+    help="Administer Matrix pushers: list, set, delete and bulk-manage them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"pushctl {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    homeserver: Annotated[
+        str | None,
+        typer.Option("--homeserver", envvar=ENV_HOMESERVER, help="Homeserver base URL."),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option("--profile", envvar="PUSHCTL_PROFILE", help="Stored login to use."),
+    ] = DEFAULT_PROFILE,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Trace HTTP requests on stderr.")
+    ] = False,
+    allow_insecure_http: Annotated[
+        bool,
+        typer.Option("--allow-insecure-http", help="Allow http:// to a non-loopback homeserver."),
+    ] = False,
+    ca_bundle: Annotated[
+        str | None,
+        typer.Option("--ca-bundle", help="CA certificates file for a private CA."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+    ] = 30.0,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, help="Retries of a failed or rate-limited request.")
+    ] = 4,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    if verbose:
+        setup_verbose()
+    ctx.obj = Settings(
+        homeserver=homeserver,
+        profile=profile,
+        allow_insecure_http=allow_insecure_http,
+        ca_bundle=ca_bundle,
+        timeout=timeout,
+        retries=retries,
+    )
+
+
+pushers.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    json_errors = "--json" in args
+    try:
+        result = app(args=args, prog_name="pushctl", standalone_mode=False)
+    except PushctlError as exc:
+        report_error(exc.message, exc.exit_status, json_errors)
+        sys.exit(exc.exit_status)
+    except KeyboardInterrupt:
+        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except typer.Abort:
+        report_error("aborted", ExitStatus.INTERRUPTED, json_errors)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except Exception as exc:
+        from typer._click.exceptions import ClickException
+
+        if not isinstance(exc, ClickException):
+            raise
+        if json_errors:
+            report_error(exc.format_message(), ExitStatus.USAGE, True)
+        else:
+            exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,214 @@
+"""``list``, ``set`` and ``delete``: one user's pushers, one at a time."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from pushctl import model
+from pushctl.cli.common import confirm, info, parse_assignments, settings, warn
+from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
+
+# Where a field of a pusher comes from on the command line of `set`.
+SET_FLAGS = {
+    "app_id": "--app-id",
+    "pushkey": "--pushkey",
+    "kind": "--kind",
+    "app_display_name": "--app-display-name",
+    "device_display_name": "--device-display-name",
+    "profile_tag": "--profile-tag",
+    "lang": "--lang",
+    "data": "--data",
+    "data.url": "--url",
+    "data.format": "--format",
+}
+
+AppIdFilter = Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_command)
+    app.command("set")(set_command)
+    app.command("delete")(delete_command)
+
+
+def list_command(
+    ctx: typer.Context,
+    as_json: JsonFlag = False,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="YAML on stdout.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys.")] = False,
+    app_id: AppIdFilter = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+) -> None:
+    """Show the pushers of the account."""
+    from pushctl import render
+    from pushctl.settings import connect
+
+    if as_json and as_yaml:
+        raise UsageError("--json and --yaml exclude each other")
+    found = model.select(connect(settings(ctx)).get_pushers(), app_id=app_id, kind=kind)
+    if as_json:
+        render.write(render.dump_json(found))
+    elif as_yaml:
+        render.write(render.dump_yaml(found))
+    elif found:
+        render.pushers_table(found, wide=wide)
+    else:
+        info("no pushers")
+
+
+def set_command(
+    ctx: typer.Context,
+    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Device token.")] = None,
+    app_id: Annotated[str | None, typer.Option("--app-id", help="Reverse-DNS app ID.")] = None,
+    app_display_name: Annotated[str | None, typer.Option("--app-display-name")] = None,
+    device_display_name: Annotated[str | None, typer.Option("--device-display-name")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language tag, e.g. en-US.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="http or email.")] = "http",
+    url: Annotated[str | None, typer.Option("--url", help="Push gateway notify URL.")] = None,
+    data_format: Annotated[
+        str | None, typer.Option("--format", help="data.format (event_id_only).")
+    ] = None,
+    profile_tag: Annotated[str | None, typer.Option("--profile-tag")] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Extra data field KEY=VALUE (KEY:=JSON for non-strings)."),
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Keep other users' pushers with this pushkey.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
+    ] = False,
+) -> None:
+    """Create or replace one pusher."""
+    from pushctl import render
+
+    pusher_data: dict[str, Any] = parse_assignments(data or [], "--data")
+    for key, value in (("url", url), ("format", data_format)):
+        if value is not None:
+            pusher_data[key] = value
+    pusher = {
+        "app_id": app_id if app_id is not None or kind != "email" else model.EMAIL_APP_ID,
+        "pushkey": pushkey,
+        "kind": kind,
+        "app_display_name": app_display_name,
+        "device_display_name": device_display_name,
+        "profile_tag": profile_tag,
+        "lang": lang,
+        "data": pusher_data,
+    }
+    pusher = {k: v for k, v in pusher.items() if v is not None}
+    check_pusher(pusher)
+    if dry_run:
+        render.write(render.dump_json(model.set_body(pusher, append)))
+        return
+    from pushctl.settings import connect
+
+    connect(settings(ctx)).set_pusher(pusher, append=append)
+    info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
+
+
+def check_pusher(pusher: dict[str, Any]) -> None:
+    """Refuse a pusher that breaks a rule (exit 3); print warnings."""
+    problems = model.validate_pusher(pusher)
+    for problem in problems:
+        if problem.warning:
+            warn(str(problem))
+    errors = model.errors_only(problems)
+    if errors:
+        lines = [
+            f"{p} (set with {SET_FLAGS[p.field]})" if p.field in SET_FLAGS else str(p)
+            for p in errors
+        ]
+        raise InvalidInput("invalid pusher, nothing sent:\n  " + "\n  ".join(lines), errors)
+
+
+def delete_command(
+    ctx: typer.Context,
+    app_id: AppIdFilter = None,
+    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Only this pushkey.")] = None,
+    device_name: Annotated[
+        str | None, typer.Option("--device-name", help="Only this device display name.")
+    ] = None,
+    all_pushers: Annotated[
+        bool, typer.Option("--all", help="Every pusher of the account.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete one pusher, or a selection of them."""
+    from pushctl import render
+    from pushctl.settings import connect
+
+    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
+    if all_pushers == any(v is not None for v in filters.values()):
+        raise UsageError(
+            "say which pushers to delete: --app-id and --pushkey for one; "
+            "--app-id, --device-name or --all for a selection"
+        )
+    client = connect(settings(ctx))
+    doomed = model.select(client.get_pushers(), **filters)
+    if not doomed:
+        info("no pusher matches: nothing to delete")
+        if as_json:
+            render.write(render.dump_json({"deleted": [], "failed": []}))
+        return
+    exact = app_id is not None and pushkey is not None
+    if dry_run or not exact:
+        _show_selection(doomed, dry_run, as_json)
+    if dry_run:
+        return
+    if not exact:
+        confirm(f"Delete {_count(doomed)}?", yes)
+    deleted, failed = [], []
+    for pusher in doomed:
+        try:
+            client.delete_pusher(pusher["app_id"], pusher["pushkey"])
+            deleted.append(pusher)
+        except PushctlError as exc:
+            if exc.exit_status == 4:
+                raise
+            failed.append((pusher, exc.message))
+    _report_deletions(deleted, failed, as_json)
+
+
+def _count(pushers: list[model.Pusher]) -> str:
+    return f"{len(pushers)} pusher" + ("" if len(pushers) == 1 else "s")
+
+
+def _show_selection(pushers: list[model.Pusher], dry_run: bool, as_json: bool) -> None:
+    from pushctl import render
+
+    if as_json:
+        if dry_run:
+            render.write(render.dump_json({"would_delete": pushers}))
+        return
+    info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
+    render.pushers_table(pushers)
+
+
+def _report_deletions(
+    deleted: list[model.Pusher], failed: list[tuple[model.Pusher, str]], as_json: bool
+) -> None:
+    from pushctl import render
+
+    if as_json:
+        render.write(
+            render.dump_json(
+                {
+                    "deleted": deleted,
+                    "failed": [{"pusher": p, "error": message} for p, message in failed],
+                }
+            )
+        )
+    elif deleted:
+        info(f"deleted {_count(deleted)}")
+    if failed:
+        names = "; ".join(f"{p['app_id']} {render.shorten(p['pushkey'])}: {m}" for p, m in failed)
+        raise PartialFailure(f"{len(failed)} of {len(deleted) + len(failed)} not deleted: {names}")

@@ -1,0 +1,322 @@
+"""The homeserver client: one HTTP session, the bearer token, retries, errors.
+
+The token only ever travels in the ``Authorization`` header, never in a URL,
+and is stripped by requests when a redirect leaves the original host.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from pushctl import __version__
+from pushctl.errors import (
+    AuthError,
+    MatrixError,
+    NetworkError,
+    ServerError,
+    UsageError,
+    register_secret,
+)
+from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
+from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
+
+log = logging.getLogger("pushctl.http")
+
+USER_AGENT = f"pushctl/{__version__}"
+DEFAULT_TIMEOUT = (10.0, 30.0)
+LOGIN_HINT = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
+
+
+def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
+    """A homeserver base URL without trailing slash, refusing unsafe ones."""
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"homeserver URL {url!r} is not an http(s) URL")
+    if parts.query or parts.fragment or parts.username:
+        raise UsageError("homeserver URL must not contain a query, fragment or user info")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise UsageError(
+            f"refusing plain http to {parts.hostname}: the access token would cross the network "
+            "unencrypted; use https:// (or pass --allow-insecure-http)"
+        )
+    return url.rstrip("/")
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    # An auth object (rather than a default header) also stops requests from
+    # replacing the token with ~/.netrc credentials.
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+@dataclass
+class Client:
+    homeserver: str
+    token: str | None = None
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    throttle: Throttle = field(default_factory=Throttle)
+    verify: bool | str = True
+    #: extra query parameters on every authenticated request (identity assertion)
+    assert_params: Mapping[str, str] = field(default_factory=dict)
+    prefix: str = "v3"
+    session: requests.Session = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        register_secret(self.token)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.verify = self.verify
+
+    def clone(self) -> Client:
+        """A client with its own HTTP session, sharing throttle and settings."""
+        return Client(
+            self.homeserver,
+            self.token,
+            self.timeout,
+            self.retry,
+            self.throttle,
+            self.verify,
+            self.assert_params,
+            self.prefix,
+        )
+
+    def with_token(
+        self, token: str | None, assert_params: Mapping[str, str] | None = None
+    ) -> Client:
+        other = self.clone()
+        other.token = token
+        register_secret(token)
+        other.assert_params = dict(assert_params or {})
+        return other
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- requests --------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        auth: bool = True,
+        idempotent: bool = True,
+    ) -> Any:
+        """Send one request, retrying as the policy says, and return the JSON body."""
+        if auth and not self.token:
+            raise AuthError(f"no access token: {LOGIN_HINT}")
+        query = {**(self.assert_params if auth else {}), **(params or {})}
+        attempt = 0
+        while True:
+            self.throttle.wait()
+            try:
+                response = self._send(method, path, body, query, auth)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt >= self.retry.retries or not (idempotent or _never_sent(exc)):
+                    raise NetworkError(_describe_network_error(self.homeserver, exc)) from None
+                time.sleep(self.retry.backoff(attempt))
+                attempt += 1
+                continue
+            wait = self._retry_wait(response, attempt)
+            if wait is None or attempt >= self.retry.retries:
+                return _decode(response)
+            log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
+            if response.status_code == RATE_LIMITED:
+                self.throttle.defer(wait)
+            else:
+                time.sleep(wait)
+            attempt += 1
+
+    def _send(
+        self, method: str, path: str, body: Any, query: Mapping[str, str], auth: bool
+    ) -> requests.Response:
+        url = self.homeserver + path
+        started = time.monotonic()
+        shown = url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+        try:
+            response = self.session.request(
+                method,
+                url,
+                json=body,
+                params=query or None,
+                auth=_BearerAuth(self.token) if auth and self.token else None,
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            log.info(
+                "%s %s failed after %.0f ms: %s", method, shown, _ms(started), type(exc).__name__
+            )
+            raise
+        log.info("%s %s -> %s in %.0f ms", method, shown, response.status_code, _ms(started))
+        return response
+
+    def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
+        if response.status_code == RATE_LIMITED:
+            retry_after = parse_retry_after(
+                response.headers.get("Retry-After"), _json_or_none(response)
+            )
+            return self.retry.rate_limit_wait(retry_after, attempt)
+        if response.status_code in RETRYABLE_STATUSES:
+            return self.retry.backoff(attempt)
+        return None
+
+    def client_request(self, method: str, endpoint: str, **kwargs: Any) -> Any:
+        """A request under ``/_matrix/client/<prefix>``, falling back to r0 for old servers."""
+        try:
+            return self.request(method, f"/_matrix/client/{self.prefix}{endpoint}", **kwargs)
+        except (MatrixError, ServerError) as exc:
+            if not (self.prefix == "v3" and _unknown_endpoint(exc) and self._only_r0()):
+                raise
+            self.prefix = "r0"
+            return self.request(method, f"/_matrix/client/r0{endpoint}", **kwargs)
+
+    def _only_r0(self) -> bool:
+        try:
+            versions = self.versions().get("versions", [])
+        except (MatrixError, ServerError, NetworkError):
+            return False
+        return not any(v.startswith("v1.") for v in versions) and any(
+            v.startswith("r0.") for v in versions
+        )
+
+    # -- endpoints -------------------------------------------------------------
+
+    def versions(self) -> dict[str, Any]:
+        result = self.request("GET", "/_matrix/client/versions", auth=False)
+        return result if isinstance(result, dict) else {}
+
+    def whoami(self) -> dict[str, Any]:
+        result = self.client_request("GET", "/account/whoami")
+        return _expect_object(result, "whoami")
+
+    def get_pushers(self) -> list[Pusher]:
+        return parse_pushers(self.client_request("GET", "/pushers"))
+
+    def set_pusher(self, pusher: Mapping[str, Any], append: bool = False) -> None:
+        self.client_request("POST", "/pushers/set", body=set_body(pusher, append))
+
+    def delete_pusher(self, app_id: str, pushkey: str) -> None:
+        self.client_request("POST", "/pushers/set", body=delete_body(app_id, pushkey))
+
+    def logout(self) -> None:
+        self.client_request("POST", "/logout", body={})
+
+    def devices(self) -> list[dict[str, Any]]:
+        result = _expect_object(self.client_request("GET", "/devices"), "devices")
+        devices = result.get("devices", [])
+        return [d for d in devices if isinstance(d, dict)]
+
+
+def user_path(user_id: str) -> str:
+    return quote(user_id, safe="")
+
+
+def parse_pushers(body: Any) -> list[Pusher]:
+    """Accept ``{"pushers": [...]}`` (the spec) and a bare array (old drafts)."""
+    if isinstance(body, dict) and isinstance(body.get("pushers"), list):
+        items = body["pushers"]
+    elif isinstance(body, list):
+        items = body
+    else:
+        raise ServerError("homeserver answered GET /pushers without a list of pushers")
+    if not all(isinstance(item, dict) for item in items):
+        raise ServerError("homeserver answered GET /pushers with entries that are not objects")
+    return list(items)
+
+
+def _decode(response: requests.Response) -> Any:
+    data = _json_or_none(response)
+    if response.ok:
+        if data is None and response.content.strip():
+            raise ServerError(
+                f"homeserver answered HTTP {response.status_code} with a body that is not JSON "
+                f"({_content_type(response)})"
+            )
+        return data if data is not None else {}
+    if isinstance(data, dict) and isinstance(data.get("errcode"), str):
+        raise _matrix_error(response.status_code, data)
+    raise ServerError(
+        f"homeserver answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+        + f" without a Matrix error ({_content_type(response)})",
+        status=response.status_code,
+    )
+
+
+def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
+    errcode = data["errcode"]
+    text = str(data.get("error", ""))
+    if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+        soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
+        message = (
+            f"the homeserver rejected the access token ({errcode}: {text}){soft}; {LOGIN_HINT}"
+        )
+        return MatrixError(status, errcode, text, message)
+    if status == 403:
+        return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
+    return MatrixError(status, errcode, text)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError):
+        return None
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "no content type").split(";")[0]
+
+
+def _expect_object(result: Any, what: str) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise ServerError(f"homeserver answered {what} with something other than a JSON object")
+    return result
+
+
+def _unknown_endpoint(exc: MatrixError | ServerError) -> bool:
+    if isinstance(exc, MatrixError):
+        return exc.status in (400, 404) and exc.errcode == "M_UNRECOGNIZED"
+    return exc.status == 404
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached the server (safe to retry anything)."""
+    text = repr(exc)
+    return isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in text
+
+
+def _describe_network_error(homeserver: str, exc: Exception) -> str:
+    host = urlsplit(homeserver).netloc
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = "TLS verification failed (use --ca-bundle for a private CA)"
+    elif isinstance(exc, requests.Timeout):
+        reason = "timed out"
+    elif "refused" in repr(exc).lower():
+        reason = "connection refused"
+    elif "NameResolution" in repr(exc) or "Name or service not known" in repr(exc):
+        reason = "host name not found"
+    else:
+        reason = "connection failed or dropped"
+    return f"cannot reach the homeserver at {host}: {reason}"
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000

@@ -1,0 +1,243 @@
+"""Pushers as plain JSON-like mappings, and the local validation rules.
+
+The homeserver stores almost anything it is given (a 600-byte pushkey, an
+unknown ``kind``), so these rules are the only guard. Pure code: no I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+Pusher = dict[str, Any]
+
+KINDS = ("http", "email")
+PUSHKEY_MAX_BYTES = 512
+APP_ID_MAX_CHARS = 64
+NOTIFY_PATH = "/_matrix/push/v1/notify"
+DATA_FORMATS = ("event_id_only",)
+EMAIL_APP_ID = "m.email"
+
+#: The fields of a pusher as the spec defines them, in display order.
+FIELDS = (
+    "app_id",
+    "pushkey",
+    "kind",
+    "app_display_name",
+    "device_display_name",
+    "profile_tag",
+    "lang",
+    "data",
+)
+REQUIRED = ("app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data")
+OPTIONAL_STRINGS = ("profile_tag",)
+
+# BCP 47-like: "en", "en-US", "zh-Hant-TW". POSIX-style "en_US" is accepted too,
+# since real clients send it and the spec only says "e.g. 'en' or 'en-US'".
+_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the field it concerns and what is wrong."""
+
+    field: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_pusher(pusher: object) -> list[Problem]:
+    """All problems of one pusher to be set (errors and warnings), in field order."""
+    if not isinstance(pusher, Mapping):
+        return [Problem("pusher", f"must be a mapping of fields, not {_type_name(pusher)}")]
+    problems = [
+        Problem(str(name), f"unknown field (known: {', '.join(FIELDS)})")
+        for name in pusher
+        if name not in FIELDS
+    ]
+    for name in FIELDS:
+        problems += _check_field(pusher, name)
+    if isinstance(pusher.get("kind"), str) and isinstance(pusher.get("data"), Mapping):
+        problems += _check_kind(pusher)
+    return problems
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.warning]
+
+
+def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
+    value = pusher.get(name)
+    if value is None:
+        return [Problem(name, "is required")] if name in REQUIRED else []
+    if name == "data":
+        if not isinstance(value, Mapping):
+            return [Problem("data", f"must be a mapping, not {_type_name(value)}")]
+        return [
+            Problem(f"data.{k}", "keys must be strings") for k in value if not isinstance(k, str)
+        ]
+    if not isinstance(value, str):
+        return [Problem(name, f"must be a string, not {_type_name(value)}")]
+    if name in REQUIRED and not value.strip():
+        return [Problem(name, "must not be empty")]
+    check = _FIELD_RULES.get(name)
+    return check(value) if check else []
+
+
+def _check_pushkey(pushkey: str) -> list[Problem]:
+    size = len(pushkey.encode("utf-8"))
+    if size > PUSHKEY_MAX_BYTES:
+        return [
+            Problem("pushkey", f"is {size} bytes of UTF-8; the limit is {PUSHKEY_MAX_BYTES} bytes")
+        ]
+    return []
+
+
+def _check_app_id(app_id: str) -> list[Problem]:
+    if len(app_id) > APP_ID_MAX_CHARS:
+        return [Problem("app_id", f"is {len(app_id)} characters; the limit is {APP_ID_MAX_CHARS}")]
+    return []
+
+
+def _check_kind_name(kind: str) -> list[Problem]:
+    if kind not in KINDS:
+        return [Problem("kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")]
+    return []
+
+
+def _check_lang(lang: str) -> list[Problem]:
+    if not _LANG_TAG.match(lang):
+        return [Problem("lang", f"{lang!r} is not a language tag such as 'en' or 'en-US'")]
+    return []
+
+
+_FIELD_RULES = {
+    "pushkey": _check_pushkey,
+    "app_id": _check_app_id,
+    "kind": _check_kind_name,
+    "lang": _check_lang,
+}
+
+
+def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
+    """Rules that depend on the kind: the gateway URL, or the email address."""
+    data = pusher["data"]
+    problems = []
+    if "format" in data and data["format"] not in DATA_FORMATS:
+        problems.append(
+            Problem("data.format", f"must be {' or '.join(DATA_FORMATS)}, not {data['format']!r}")
+        )
+    if pusher["kind"] == "http":
+        problems += _check_gateway_url(data.get("url"))
+    elif pusher["kind"] == "email":
+        if pusher.get("app_id") != EMAIL_APP_ID:
+            problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
+        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.match(pusher["pushkey"]):
+            problems.append(Problem("pushkey", "must be an email address for an email pusher"))
+    return problems
+
+
+def _check_gateway_url(url: object) -> list[Problem]:
+    if url is None:
+        return [Problem("data.url", "is required for an http pusher")]
+    if not isinstance(url, str):
+        return [Problem("data.url", f"must be a string, not {_type_name(url)}")]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
+    if parts.path != NOTIFY_PATH:
+        return [Problem("data.url", f"must have the path {NOTIFY_PATH}, not {parts.path or '/'!r}")]
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return [
+            Problem(
+                "data.url",
+                f"uses plain http to {parts.hostname}; notifications will cross the network "
+                "unencrypted (use https)",
+                warning=True,
+            )
+        ]
+    return []
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
+    for cls, name in names.items():
+        if isinstance(value, cls):
+            return name
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def key_of(pusher: Mapping[str, Any]) -> tuple[str, str]:
+    """The identity of a pusher for one user: (app_id, pushkey)."""
+    return (pusher["app_id"], pusher["pushkey"])
+
+
+def normalise(pusher: Mapping[str, Any]) -> Pusher:
+    """The spec's fields only, with server defaults filled in, for comparison."""
+    result: Pusher = {name: pusher.get(name) for name in FIELDS}
+    if not result["profile_tag"]:
+        result["profile_tag"] = ""
+    result["data"] = dict(result["data"] or {})
+    return result
+
+
+def same_pusher(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return normalise(a) == normalise(b)
+
+
+def set_body(pusher: Mapping[str, Any], append: bool = False) -> dict[str, Any]:
+    """The JSON body of ``POST /pushers/set`` that creates or replaces *pusher*."""
+    body = {name: pusher[name] for name in FIELDS if pusher.get(name) is not None}
+    if body.get("profile_tag") == "":
+        del body["profile_tag"]
+    body["append"] = append
+    return body
+
+
+def delete_body(app_id: str, pushkey: str) -> dict[str, Any]:
+    return {"app_id": app_id, "pushkey": pushkey, "kind": None}
+
+
+def select(
+    pushers: list[Pusher],
+    *,
+    app_id: str | None = None,
+    pushkey: str | None = None,
+    kind: str | None = None,
+    device_name: str | None = None,
+) -> list[Pusher]:
+    """The pushers that match every given filter (exact matches)."""
+    wanted = {
+        "app_id": app_id,
+        "pushkey": pushkey,
+        "kind": kind,
+        "device_display_name": device_name,
+    }
+    return [
+        p
+        for p in pushers
+        if all(value is None or p.get(name) == value for name, value in wanted.items())
+    ]

@@ -1,0 +1,66 @@
+"""When to try a request again, and how long to wait first.
+
+One policy serves every request. A :class:`Throttle` is shared by all the
+workers of a bulk run, so that a 429 answered to one of them slows them all.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+RATE_LIMITED = 429
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 4
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for the given (0-based) attempt."""
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    def rate_limit_wait(self, retry_after: float | None, attempt: int) -> float:
+        if retry_after is None:
+            return self.backoff(attempt) + self.backoff_base
+        return min(max(retry_after, 0.0), self.retry_after_cap)
+
+
+@dataclass
+class Throttle:
+    """A moment before which no worker starts a request."""
+
+    _not_before: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def defer(self, seconds: float) -> None:
+        with self._lock:
+            self._not_before = max(self._not_before, time.monotonic() + seconds)
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                delay = self._not_before - time.monotonic()
+            if delay <= 0:
+                return
+            time.sleep(delay)
+
+
+def parse_retry_after(header: str | None, body: object) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header or a ``retry_after_ms`` field."""
+    if header:
+        try:
+            return float(header)
+        except ValueError:
+            pass  # an HTTP date; rare from homeservers, fall back to the body
+    if isinstance(body, dict):
+        millis = body.get("retry_after_ms")
+        if isinstance(millis, (int, float)) and not isinstance(millis, bool):
+            return millis / 1000.0
+    return None

@@ -1,0 +1,66 @@
+"""Connection settings, and a client built from them and the credentials."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pushctl import credentials
+from pushctl.errors import AuthError, UsageError
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+
+ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
+DEFAULT_PROFILE = "default"
+
+
+@dataclass
+class Settings:
+    homeserver: str | None = None
+    profile: str = DEFAULT_PROFILE
+    allow_insecure_http: bool = False
+    ca_bundle: str | None = None
+    timeout: float = 30.0
+    retries: int = 4
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    def credential(self) -> credentials.Credential:
+        return credentials.lookup(self.profile, self.environ)
+
+    def homeserver_url(self, credential: credentials.Credential | None = None) -> str:
+        from pushctl.client import normalise_homeserver
+
+        url = self.homeserver or (credential.homeserver if credential else None)
+        if not url:
+            raise UsageError(
+                f"no homeserver: pass --homeserver URL, set {ENV_HOMESERVER}, "
+                "or run `pushctl login`"
+            )
+        return normalise_homeserver(url, self.allow_insecure_http)
+
+    def client(self, credential: credentials.Credential | None = None) -> Client:
+        """A client for the homeserver, with the credential's token if one is given."""
+        from pushctl.client import Client
+        from pushctl.retry import RetryPolicy
+
+        return Client(
+            self.homeserver_url(credential),
+            credential.token if credential else None,
+            timeout=(min(10.0, self.timeout), self.timeout),
+            retry=RetryPolicy(retries=self.retries),
+            verify=self.ca_bundle or True,
+        )
+
+
+def connect(settings: Settings) -> Client:
+    """A client carrying the profile's token; exit 4 when there is none."""
+    credential = settings.credential()
+    if not credential.token:
+        raise AuthError(
+            f"no access token for profile {settings.profile!r}: run `pushctl login` "
+            f"or set {credentials.ENV_TOKEN}"
+        )
+    return settings.client(credential)

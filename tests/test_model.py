@@ -1,0 +1,183 @@
+"""The local validation rules, each at its boundary: the homeserver checks none of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import make_pusher
+
+from pushctl import model
+
+
+def problems_of(**fields: Any) -> list[str]:
+    return [str(p) for p in model.errors_only(model.validate_pusher(make_pusher(**fields)))]
+
+
+def fields_of(pusher: Any) -> set[str]:
+    return {p.field for p in model.errors_only(model.validate_pusher(pusher))}
+
+
+def test_a_complete_http_pusher_is_valid() -> None:
+    assert model.validate_pusher(make_pusher()) == []
+
+
+@pytest.mark.parametrize(
+    ("pushkey", "ok"),
+    [
+        ("a" * 512, True),
+        ("a" * 513, False),
+        ("é" * 256, True),  # 2 bytes each: 512 bytes
+        ("é" * 256 + "a", False),  # 513 bytes but only 257 characters
+        ("€" * 170 + "ab", True),  # 3 bytes each: 510 + 2
+        ("€" * 171, False),  # 513 bytes, 171 characters
+        ("😀" * 128, True),  # 4 bytes each
+        ("😀" * 128 + "x", False),
+    ],
+)
+def test_pushkey_limit_counts_utf8_bytes(pushkey: str, ok: bool) -> None:
+    problems = problems_of(pushkey=pushkey)
+    if ok:
+        assert problems == []
+    else:
+        assert problems == [
+            f"pushkey: is {len(pushkey.encode())} bytes of UTF-8; the limit is 512 bytes"
+        ]
+
+
+@pytest.mark.parametrize(("length", "ok"), [(64, True), (65, False), (1, True)])
+def test_app_id_limit_is_64_characters(length: int, ok: bool) -> None:
+    assert (problems_of(app_id="a" * length) == []) is ok
+
+
+def test_app_id_limit_counts_characters_not_bytes() -> None:
+    assert problems_of(app_id="é" * 64) == []
+    assert problems_of(app_id="é" * 65) == ["app_id: is 65 characters; the limit is 64"]
+
+
+@pytest.mark.parametrize("kind", ["carrier-pigeon", "HTTP", "", "null"])
+def test_unknown_kinds_are_refused(kind: str) -> None:
+    assert "kind" in fields_of(make_pusher(kind=kind))
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data"],
+)
+def test_every_required_field_is_required(field: str) -> None:
+    pusher = make_pusher()
+    del pusher[field]
+    assert f"{field}: is required" in [str(p) for p in model.validate_pusher(pusher)]
+
+
+def test_profile_tag_is_optional_but_must_be_a_string() -> None:
+    assert problems_of(profile_tag="xyz") == []
+    assert problems_of(profile_tag=7) == ["profile_tag: must be a string, not a number"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("pushkey", 123, "pushkey: must be a string, not a number"),
+        ("app_id", ["a"], "app_id: must be a string, not a list"),
+        ("lang", True, "lang: must be a string, not a boolean"),
+        ("data", "url", "data: must be a mapping, not a string"),
+        ("data", [], "data: must be a mapping, not a list"),
+        ("device_display_name", "  ", "device_display_name: must not be empty"),
+    ],
+)
+def test_types_are_checked(field: str, value: Any, expected: str) -> None:
+    assert expected in problems_of(**{field: value})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://push.example.org/_matrix/push/v1/notify",
+        "http://127.0.0.1:5000/_matrix/push/v1/notify",
+        "http://localhost/_matrix/push/v1/notify",
+        "http://[::1]:8080/_matrix/push/v1/notify",
+    ],
+)
+def test_good_gateway_urls(url: str) -> None:
+    assert model.validate_pusher(make_pusher(data={"url": url})) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("ftp://push.example.org/_matrix/push/v1/notify", "absolute http(s) URL"),
+        ("/_matrix/push/v1/notify", "absolute http(s) URL"),
+        ("https:///_matrix/push/v1/notify", "absolute http(s) URL"),
+        ("https://push.example.org/", "must have the path /_matrix/push/v1/notify"),
+        ("https://push.example.org/_matrix/push/v1/notify/", "must have the path"),
+        ("https://push.example.org", "must have the path"),
+    ],
+)
+def test_bad_gateway_urls(url: str, fragment: str) -> None:
+    problems = problems_of(data={"url": url})
+    assert len(problems) == 1 and problems[0].startswith("data.url: ")
+    assert fragment in problems[0]
+
+
+def test_http_pusher_needs_a_url() -> None:
+    assert problems_of(data={}) == ["data.url: is required for an http pusher"]
+    assert problems_of(data={"url": 5}) == ["data.url: must be a string, not a number"]
+
+
+def test_plain_http_to_a_remote_gateway_is_a_warning_only() -> None:
+    problems = model.validate_pusher(
+        make_pusher(data={"url": "http://push.example.org/_matrix/push/v1/notify"})
+    )
+    assert [p.warning for p in problems] == [True]
+    assert "plain http" in problems[0].message
+
+
+def test_data_format_only_event_id_only() -> None:
+    assert problems_of(data={"url": make_pusher()["data"]["url"], "format": "event_id_only"}) == []
+    assert problems_of(data={"url": make_pusher()["data"]["url"], "format": "full"}) == [
+        "data.format: must be event_id_only, not 'full'"
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "en-US", "zh-Hant-TW", "de_DE", "fil"])
+def test_language_tags(lang: str) -> None:
+    assert problems_of(lang=lang) == []
+
+
+@pytest.mark.parametrize("lang", ["e n", "english language", "en--US", "-en", "123456789x"])
+def test_bad_language_tags(lang: str) -> None:
+    assert fields_of(make_pusher(lang=lang)) == {"lang"}
+
+
+def test_email_pusher_rules() -> None:
+    email = make_pusher(kind="email", app_id="m.email", pushkey="alice@example.org", data={})
+    assert model.validate_pusher(email) == []
+    assert fields_of({**email, "app_id": "org.example"}) == {"app_id"}
+    assert fields_of({**email, "pushkey": "not-an-address"}) == {"pushkey"}
+
+
+def test_unknown_fields_are_refused() -> None:
+    assert fields_of(make_pusher(**{"app-id": "x"})) == {"app-id"}
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    pusher = make_pusher(pushkey="k" * 600, app_id="a" * 65, kind="carrier-pigeon", lang="?")
+    assert fields_of(pusher) == {"pushkey", "app_id", "kind", "lang"}
+
+
+def test_a_pusher_must_be_a_mapping() -> None:
+    assert [str(p) for p in model.validate_pusher(["a"])] == [
+        "pusher: must be a mapping of fields, not a list"
+    ]
+
+
+def test_normalise_treats_empty_profile_tag_as_none() -> None:
+    assert model.same_pusher(make_pusher(pushkey="k"), make_pusher(pushkey="k", profile_tag=""))
+    assert not model.same_pusher(make_pusher(pushkey="k"), make_pusher(pushkey="k", lang="de"))
+
+
+def test_set_body_and_delete_body() -> None:
+    body = model.set_body(make_pusher(pushkey="k", profile_tag=""), append=True)
+    assert body["append"] is True and "profile_tag" not in body
+    assert model.delete_body("a", "k") == {"app_id": "a", "pushkey": "k", "kind": None}
