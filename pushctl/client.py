@@ -33,6 +33,9 @@ log = logging.getLogger("pushctl.http")
 USER_AGENT = f"pushctl/{__version__}"
 DEFAULT_TIMEOUT = (10.0, 30.0)
 LOGIN_HINT = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
+# Failures after which the same request may succeed: refused, reset, dropped
+# mid-response, timed out.
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
@@ -129,13 +132,15 @@ class Client:
             self.throttle.wait()
             try:
                 response = self._send(method, path, body, query, auth)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except _TRANSIENT as exc:
                 if attempt >= self.retry.retries or not (idempotent or _never_sent(exc)):
                     raise NetworkError(_describe_network_error(self.homeserver, exc)) from None
-                time.sleep(self.retry.backoff(attempt))
+                pause = self.retry.backoff(attempt)
+                log.info("retrying in %.2fs after %s", pause, type(exc).__name__)
+                time.sleep(pause)
                 attempt += 1
                 continue
-            wait = self._retry_wait(response, attempt)
+            wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
                 return _decode(response)
             log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
@@ -160,7 +165,7 @@ class Client:
                 auth=_BearerAuth(self.token) if auth and self.token else None,
                 timeout=self.timeout,
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except _TRANSIENT as exc:
             log.info(
                 "%s %s failed after %.0f ms: %s", method, shown, _ms(started), type(exc).__name__
             )
@@ -168,13 +173,16 @@ class Client:
         log.info("%s %s -> %s in %.0f ms", method, shown, response.status_code, _ms(started))
         return response
 
-    def _retry_wait(self, response: requests.Response, attempt: int) -> float | None:
+    def _retry_wait(
+        self, response: requests.Response, attempt: int, idempotent: bool
+    ) -> float | None:
+        """Seconds to wait before trying again, or None when the answer is final."""
         if response.status_code == RATE_LIMITED:
             retry_after = parse_retry_after(
                 response.headers.get("Retry-After"), _json_or_none(response)
             )
             return self.retry.rate_limit_wait(retry_after, attempt)
-        if response.status_code in RETRYABLE_STATUSES:
+        if response.status_code in RETRYABLE_STATUSES and idempotent:
             return self.retry.backoff(attempt)
         return None
 

@@ -70,7 +70,7 @@ def validate_pusher(pusher: object) -> list[Problem]:
     if not isinstance(pusher, Mapping):
         return [Problem("pusher", f"must be a mapping of fields, not {_type_name(pusher)}")]
     problems = [
-        Problem(str(name), f"unknown field (known: {', '.join(FIELDS)})")
+        Problem(str(name) or repr(name), f"unknown field (known: {', '.join(FIELDS)})")
         for name in pusher
         if name not in FIELDS
     ]
