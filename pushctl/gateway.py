@@ -108,7 +108,7 @@ def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         return (
             f"plain http to {parts.hostname} would send the pushkey unencrypted; "
-            "pass --allow-insecure-http to test it anyway"
+            "pass --allow-insecure-http (before the command) to test it anyway"
         )
     return None
 
