@@ -8,6 +8,7 @@ import typer
 
 from pushctl import model
 from pushctl.cli.common import confirm, info, parse_assignments, settings, warn
+from pushctl.cli.support import UserOption, read_pushers, writer
 from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
 
 # Where a field of a pusher comes from on the command line of `set`.
@@ -41,18 +42,28 @@ def list_command(
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys.")] = False,
     app_id: AppIdFilter = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    user: UserOption = None,
+    devices: Annotated[
+        bool, typer.Option("--devices", help="Add each pusher's device and when it was last seen.")
+    ] = False,
 ) -> None:
     """Show the pushers of the account."""
     from pushctl import render
+    from pushctl.cli import support
     from pushctl.settings import connect
 
     if as_json and as_yaml:
         raise UsageError("--json and --yaml exclude each other")
-    found = model.select(connect(settings(ctx)).get_pushers(), app_id=app_id, kind=kind)
+    client = connect(settings(ctx))
+    found = model.select(read_pushers(client, user), app_id=app_id, kind=kind)
+    if devices:
+        found = support.add_devices(client, user, found)
     if as_json:
         render.write(render.dump_json(found))
     elif as_yaml:
         render.write(render.dump_yaml(found))
+    elif found and (user or devices):
+        support.pushers_table(found, wide=wide)
     elif found:
         render.pushers_table(found, wide=wide)
     else:
@@ -82,6 +93,7 @@ def set_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
     ] = False,
+    user: UserOption = None,
 ) -> None:
     """Create or replace one pusher."""
     from pushctl import render
@@ -107,7 +119,8 @@ def set_command(
         return
     from pushctl.settings import connect
 
-    connect(settings(ctx)).set_pusher(pusher, append=append)
+    with writer(connect(settings(ctx)), user) as client:
+        client.set_pusher(pusher, append=append)
     info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
 
 
@@ -141,6 +154,7 @@ def delete_command(
         bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
     ] = False,
     as_json: JsonFlag = False,
+    user: UserOption = None,
 ) -> None:
     """Delete one pusher, or a selection of them."""
     from pushctl import render
@@ -153,7 +167,7 @@ def delete_command(
             "--app-id, --device-name or --all for a selection"
         )
     client = connect(settings(ctx))
-    doomed = model.select(client.get_pushers(), **filters)
+    doomed = model.select(read_pushers(client, user), **filters)
     if not doomed:
         info("no pusher matches: nothing to delete")
         if as_json:
@@ -167,14 +181,15 @@ def delete_command(
     if not exact:
         confirm(f"Delete {_count(doomed)}?", yes)
     deleted, failed = [], []
-    for pusher in doomed:
-        try:
-            client.delete_pusher(pusher["app_id"], pusher["pushkey"])
-            deleted.append(pusher)
-        except PushctlError as exc:
-            if exc.exit_status == 4:
-                raise
-            failed.append((pusher, exc.message))
+    with writer(client, user) as target:
+        for pusher in doomed:
+            try:
+                target.delete_pusher(pusher["app_id"], pusher["pushkey"])
+                deleted.append(pusher)
+            except PushctlError as exc:
+                if exc.exit_status == 4:
+                    raise
+                failed.append((pusher, exc.message))
     _report_deletions(deleted, failed, as_json)
 
 

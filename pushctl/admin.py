@@ -1,0 +1,254 @@
+"""The Synapse admin API: another user's pushers and devices, and acting for them.
+
+A server admin reads a user's pushers and devices through ``/_synapse/admin``.
+Writes go through the ordinary client API with a short-lived token that acts
+as the user (``POST /_synapse/admin/v1/users/<user>/login``). That token
+creates no device for the user, lives in memory only, is registered as a
+secret so it never reaches any output, and is revoked with ``/logout`` when
+the work is done, also after an error or Ctrl-C (see :func:`acting_for`).
+
+The functions ending in ``_for`` take ``user_id=None`` to mean the account of
+the token itself, so that every command serves both cases the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from pushctl.errors import (
+    AuthError,
+    MatrixError,
+    PushctlError,
+    ServerError,
+    UsageError,
+)
+from pushctl.model import Pusher
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+
+ADMIN_PREFIX = "/_synapse/admin"
+#: How long an acting token may live; it is revoked as soon as the command ends.
+ACTING_TOKEN_LIFETIME_S = 5 * 60
+_USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+
+
+class AdminApiMissing(PushctlError):
+    """The homeserver has no (reachable) Synapse admin API."""
+
+
+class UnknownUser(PushctlError):
+    """The homeserver has no such user, or the user is not one of its own."""
+
+
+def check_user_id(user_id: str) -> str:
+    """A full Matrix user ID such as ``@bob:example.org``; exit 2 otherwise."""
+    user_id = user_id.strip()
+    if not _USER_ID.match(user_id):
+        raise UsageError(
+            f"--user {user_id!r}: expected a full Matrix user ID such as @bob:example.org"
+        )
+    return user_id
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def user_pushers(client: Client, user_id: str) -> list[Pusher]:
+    """The user's pushers with ``device_id`` and ``enabled``, exactly as Synapse gives them."""
+    from pushctl.client import parse_pushers
+
+    body = _admin(client, "GET", f"/v1/users/{_quoted(user_id)}/pushers", user_id)
+    return parse_pushers(body)
+
+
+def user_devices(client: Client, user_id: str) -> list[dict[str, Any]]:
+    """The user's devices with ``display_name`` and ``last_seen_ts``."""
+    body = _admin(client, "GET", f"/v2/users/{_quoted(user_id)}/devices", user_id)
+    devices = body.get("devices") if isinstance(body, dict) else None
+    if not isinstance(devices, list):
+        raise ServerError("homeserver answered the admin devices request without a device list")
+    return [d for d in devices if isinstance(d, dict)]
+
+
+def pushers_for(client: Client, user_id: str | None) -> list[Pusher]:
+    """The pushers of *user_id* (admin API), or of the token's own account."""
+    return user_pushers(client, user_id) if user_id else client.get_pushers()
+
+
+def devices_for(client: Client, user_id: str | None) -> list[dict[str, Any]]:
+    """The devices of *user_id* (admin API), or of the token's own account."""
+    return user_devices(client, user_id) if user_id else client.devices()
+
+
+# -- acting for a user ---------------------------------------------------------
+
+
+@contextmanager
+def writer_for(
+    client: Client,
+    user_id: str | None,
+    on_revoke_failure: Callable[[str], None] | None = None,
+) -> Iterator[Client]:
+    """A client that writes as *user_id* (see :func:`acting_for`), or *client* itself."""
+    if not user_id:
+        yield client
+        return
+    with acting_for(client, user_id, on_revoke_failure=on_revoke_failure) as acting:
+        yield acting
+
+
+@contextmanager
+def acting_for(
+    client: Client,
+    user_id: str,
+    *,
+    lifetime_s: float = ACTING_TOKEN_LIFETIME_S,
+    on_revoke_failure: Callable[[str], None] | None = None,
+) -> Iterator[Client]:
+    """A client acting as *user_id* through a short-lived admin login token.
+
+    *client* must carry a Synapse server admin's token. The acting token is
+    revoked when the block ends, however it ends; if revoking fails,
+    *on_revoke_failure* hears why (the token then expires by itself after
+    *lifetime_s*). When *user_id* is the admin's own account, *client* itself
+    is used: Synapse refuses an admin login as oneself.
+    """
+    if client.whoami().get("user_id") == user_id:
+        yield client
+        return
+    acting: Client | None = None
+    expires_ms = int((time.time() + lifetime_s) * 1000)
+    try:
+        # An interrupt while the token is being issued waits until we hold it,
+        # so that the `finally` below can revoke it.
+        with _interrupts_deferred():
+            acting = client.with_token(_issue_token(client, user_id, expires_ms))
+        yield acting
+    finally:
+        if acting is not None:
+            with _interrupts_deferred():
+                problem = _revoke(acting)
+            if problem and on_revoke_failure:
+                expiry = time.strftime("%H:%M:%S UTC", time.gmtime(expires_ms / 1000))
+                on_revoke_failure(
+                    f"could not revoke the temporary token acting for {user_id} ({problem}); "
+                    f"it expires by itself at {expiry}"
+                )
+            acting.close()
+
+
+def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:
+    body = _admin(
+        client,
+        "POST",
+        f"/v1/users/{_quoted(user_id)}/login",
+        user_id,
+        body={"valid_until_ms": valid_until_ms},
+        idempotent=False,
+    )
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ServerError("homeserver answered the admin login without an access token")
+    from pushctl.errors import register_secret
+
+    register_secret(token)
+    return token
+
+
+def _revoke(acting: Client) -> str | None:
+    """Log the acting token out; None on success, else what went wrong."""
+    from pushctl.retry import RetryPolicy
+
+    acting.retry = RetryPolicy(retries=1)
+    acting.timeout = (5.0, 10.0)
+    try:
+        acting.logout()
+    except MatrixError as exc:
+        if exc.status == 401:
+            return None  # already expired or revoked: gone either way
+        return exc.message
+    except PushctlError as exc:
+        return exc.message
+    return None
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back during the block and deliver it afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+# -- errors --------------------------------------------------------------------
+
+
+def _admin(
+    client: Client,
+    method: str,
+    path: str,
+    user_id: str,
+    *,
+    body: Any = None,
+    idempotent: bool = True,
+) -> Any:
+    """One admin API request, its refusals turned into messages a person understands."""
+    try:
+        return client.request(method, ADMIN_PREFIX + path, body=body, idempotent=idempotent)
+    except MatrixError as exc:
+        raise _explain(exc, user_id) from None
+    except ServerError as exc:
+        if exc.status in (404, 405):
+            raise _no_admin_api(f"HTTP {exc.status} without a Matrix error") from None
+        if exc.status == 403:
+            raise AuthError(
+                "the Synapse admin API is blocked (HTTP 403 without a Matrix error, probably a "
+                "reverse proxy in front of /_synapse/admin)"
+            ) from None
+        raise
+
+
+def _explain(exc: MatrixError, user_id: str) -> PushctlError:
+    if exc.errcode == "M_UNRECOGNIZED" or (exc.status == 405):
+        return _no_admin_api(f"{exc.errcode}: {exc.error}")
+    if exc.status == 403:
+        return AuthError(
+            f"--user needs a Synapse server admin: this account is not one "
+            f"({exc.errcode}: {exc.error})"
+        )
+    if exc.status == 404 and exc.errcode == "M_NOT_FOUND":
+        return UnknownUser(f"no user {user_id} on this homeserver")
+    if exc.status == 400 and "local user" in exc.error.lower():
+        return UnknownUser(
+            f"{user_id} is not a user of this homeserver: the admin API acts only for "
+            "the server's own (local) users"
+        )
+    return exc
+
+
+def _no_admin_api(detail: str) -> AdminApiMissing:
+    return AdminApiMissing(
+        f"the homeserver does not offer the Synapse admin API ({detail}): --user needs "
+        "Synapse with /_synapse/admin reachable (reverse proxies often block it)"
+    )
+
+
+def _quoted(user_id: str) -> str:
+    from pushctl.client import user_path
+
+    return user_path(user_id)

@@ -1,0 +1,350 @@
+"""Support work: ``test`` and ``prune``, and ``--user`` / ``--devices`` for the listings.
+
+``--user @bob:example.org`` makes a command work on another user's pushers
+through the Synapse admin API (see :mod:`pushctl.admin`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pushctl import model
+from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.errors import PartialFailure, UsageError
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+    from pushctl.gateway import Probe, ProbeSettings
+    from pushctl.prune import Outcome, Plan
+    from pushctl.settings import Settings
+
+
+def _check_user(value: str | None) -> str | None:
+    from pushctl.admin import check_user_id
+
+    return check_user_id(value) if value else None
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        metavar="@USER:SERVER",
+        callback=_check_user,
+        help="Act for this user through the Synapse admin API (needs a server admin's token).",
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test")(test_command)
+    app.command("prune")(prune_command)
+
+
+# -- helpers for the pusher commands -------------------------------------------
+
+
+def read_pushers(client: Client, user: str | None) -> list[model.Pusher]:
+    """The pushers of *user* (admin API) or of the token's own account."""
+    from pushctl.admin import pushers_for
+
+    return pushers_for(client, user)
+
+
+@contextmanager
+def writer(client: Client, user: str | None) -> Iterator[Client]:
+    """A client writing as *user* through a temporary token, revoked at the end."""
+    from pushctl.admin import writer_for
+
+    with writer_for(client, user, on_revoke_failure=warn) as target:
+        yield target
+
+
+def add_devices(client: Client, user: str | None, pushers: list[model.Pusher]) -> list[Any]:
+    """The pushers with their ``device`` (or null and ``device_unknown_reason``)."""
+    from pushctl.admin import devices_for
+    from pushctl.devices import has_device_field, with_devices
+
+    needed = any(has_device_field(p) for p in pushers)
+    return with_devices(pushers, devices_for(client, user) if needed else [])
+
+
+def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
+    """The pusher table with device ID, enabled, and (after add_devices) name and last seen."""
+    import time
+
+    from pushctl import devices, render
+
+    with_details = any("device" in p for p in pushers)
+    now_ms = int(time.time() * 1000)
+    columns = [name for name, _ in render.PUSHER_COLUMNS] + ["Device ID", "Enabled"]
+    if with_details:
+        columns[-1:-1] = ["Device name", "Last seen"]
+    rows = []
+    for pusher in pushers:
+        row = [render.pusher_cell(pusher, key, wide) for _, key in render.PUSHER_COLUMNS]
+        row[1] = row[1] if wide else render.shorten(row[1])
+        row.append(
+            devices.device_id_of(pusher) or ("none" if devices.has_device_field(pusher) else "?")
+        )
+        if with_details:
+            row += _device_cells(pusher, now_ms)
+        enabled = devices.enabled_of(pusher)
+        row.append("" if enabled is None else ("yes" if enabled else "no"))
+        rows.append(row)
+    _table(columns, rows, no_wrap=() if wide else ("Pushkey",))
+    unknown = [p for p in pushers if "device" in p and p["device"] is None]
+    for reason in sorted({str(p.get("device_unknown_reason")) for p in unknown}):
+        count = sum(1 for p in unknown if p.get("device_unknown_reason") == reason)
+        info(f"device unknown for {_count(count)}: {reason}")
+
+
+def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str]:
+    from pushctl import devices
+
+    device = pusher.get("device")
+    if not isinstance(device, dict):
+        return ["?", "unknown"]
+    seen = devices.last_seen_ms(device)
+    return [
+        str(device.get("display_name") or ""),
+        devices.describe_time(seen, now_ms) if seen is not None else "never",
+    ]
+
+
+# -- test ----------------------------------------------------------------------
+
+
+def test_command(
+    ctx: typer.Context,
+    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
+    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Only this pushkey.")] = None,
+    user: UserOption = None,
+    as_json: JsonFlag = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys and URLs.")] = False,
+) -> None:
+    """Send a test notification straight to each pusher's push gateway."""
+    from pushctl import gateway, render
+    from pushctl.settings import connect
+
+    options = settings(ctx)
+    found = model.select(read_pushers(connect(options), user), app_id=app_id, pushkey=pushkey)
+    if not found:
+        info("no pusher matches: nothing to test")
+        if as_json:
+            render.write(render.dump_json([]))
+        return
+    event_id = gateway.new_event_id()
+    info(f"sending test event {event_id} to {_count(len(found))}")
+    probes = gateway.probe_all(found, probe_settings(options), event_id=event_id)
+    if as_json:
+        render.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
+    else:
+        _probes_table(probes, wide)
+    missed = [p for p in probes if not p.delivered]
+    if missed:
+        raise PartialFailure(
+            f"{len(missed)} of {_count(len(probes))} not delivered: "
+            + "; ".join(f"{_name(p.pusher)}: {p.result} ({p.reason})" for p in missed)
+        )
+
+
+def probe_settings(options: Settings) -> ProbeSettings:
+    from pushctl.gateway import ProbeSettings
+
+    return ProbeSettings(
+        timeout=(min(10.0, options.timeout), options.timeout),
+        verify=options.ca_bundle or True,
+        allow_insecure_http=options.allow_insecure_http,
+    )
+
+
+def _probes_table(probes: Sequence[Probe], wide: bool) -> None:
+    from pushctl import render
+
+    rows = [
+        [
+            str(p.pusher.get("app_id", "")),
+            _pushkey(p.pusher, wide),
+            str(p.pusher.get("device_display_name", "")),
+            render.gateway_label(p.pusher, wide),
+            p.result,
+            p.reason,
+        ]
+        for p in probes
+    ]
+    columns = ["App ID", "Pushkey", "Device", "Gateway", "Result", "Reason"]
+    _table(columns, rows, no_wrap=() if wide else ("Pushkey",))
+
+
+# -- prune ---------------------------------------------------------------------
+
+
+def prune_command(
+    ctx: typer.Context,
+    rejected: Annotated[
+        bool, typer.Option("--rejected", help="Pushers whose gateway rejects the pushkey.")
+    ] = False,
+    inactive: Annotated[
+        str | None,
+        typer.Option(
+            "--inactive",
+            metavar="DURATION",
+            help="Pushers whose device has not been seen for this long (90d, 12h, 2w).",
+        ),
+    ] = None,
+    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
+    user: UserOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
+    from pushctl.devices import parse_duration
+    from pushctl.settings import connect
+
+    if not rejected and inactive is None:
+        raise UsageError("say what to prune: --rejected, --inactive DURATION, or both")
+    idle = parse_duration(inactive) if inactive is not None else None
+    options = settings(ctx)
+    client = connect(options)
+    pushers = model.select(read_pushers(client, user), app_id=app_id)
+    plan = _prune_plan(client, options, user, pushers, rejected, idle)
+    _show_plan(plan, dry_run, as_json)
+    if dry_run or not plan.doomed:
+        if as_json:
+            _write_prune_json(plan, dry_run, None)
+        return
+    whose = f" of {user}" if user else ""
+    confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
+    from pushctl.prune import delete_each
+
+    with writer(client, user) as target:
+        outcome = delete_each(target, [v.pusher for v in plan.doomed])
+    _report_prune(plan, outcome, as_json)
+
+
+def _prune_plan(
+    client: Client,
+    options: Settings,
+    user: str | None,
+    pushers: list[model.Pusher],
+    rejected: bool,
+    idle: int | None,
+) -> Plan:
+    import time
+
+    from pushctl import prune
+    from pushctl.admin import devices_for
+    from pushctl.devices import has_device_field, judge_activity
+
+    activity = []
+    if idle is not None:
+        needed = any(has_device_field(p) for p in pushers)
+        known = devices_for(client, user) if needed else []
+        activity = judge_activity(pushers, known, idle, int(time.time() * 1000))
+    probes = []
+    if rejected:
+        from pushctl.gateway import probe_all
+
+        probes = probe_all([p for p in pushers if p.get("kind") == "http"], probe_settings(options))
+    return prune.plan(pushers, probes, activity)
+
+
+def _show_plan(plan: Plan, dry_run: bool, as_json: bool) -> None:
+    if as_json:
+        return
+    if plan.undecided:
+        info(f"Keeping {_count(len(plan.undecided))} whose state cannot be told:")
+        _verdicts_table(plan.undecided)
+    if not plan.doomed:
+        info("no dead pushers found: nothing to delete")
+        return
+    info(f"{'Would delete' if dry_run else 'Will delete'} {_count(len(plan.doomed))}:")
+    _verdicts_table(plan.doomed)
+
+
+def _verdicts_table(verdicts: Sequence[Any]) -> None:
+    rows = [
+        [
+            str(v.pusher.get("app_id", "")),
+            _pushkey(v.pusher, False),
+            str(v.pusher.get("device_display_name", "")),
+            v.reason,
+        ]
+        for v in verdicts
+    ]
+    _table(["App ID", "Pushkey", "Device", "Reason"], rows, no_wrap=("Pushkey",))
+
+
+def _report_prune(plan: Plan, outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        _write_prune_json(plan, False, outcome)
+    elif outcome.deleted:
+        info(f"deleted {_count(len(outcome.deleted))}")
+    if outcome.interrupted:
+        left = len(plan.doomed) - len(outcome.deleted) - len(outcome.failed)
+        info(f"interrupted: deleted {len(outcome.deleted)}, {left} not attempted")
+        raise KeyboardInterrupt
+    if outcome.failed:
+        names = "; ".join(f"{_name(p)}: {message}" for p, message in outcome.failed)
+        total = len(outcome.deleted) + len(outcome.failed)
+        raise PartialFailure(f"{len(outcome.failed)} of {total} not deleted: {names}")
+
+
+def _write_prune_json(plan: Plan, dry_run: bool, outcome: Outcome | None) -> None:
+    from pushctl import render
+
+    def verdicts(items: Sequence[Any]) -> list[dict[str, Any]]:
+        return [{"pusher": v.pusher, "reason": v.reason} for v in items]
+
+    render.write(
+        render.dump_json(
+            {
+                "dry_run": dry_run,
+                "to_delete": verdicts(plan.doomed),
+                "undecided": verdicts(plan.undecided),
+                "deleted": outcome.deleted if outcome else [],
+                "failed": [{"pusher": p, "error": message} for p, message in outcome.failed]
+                if outcome
+                else [],
+            }
+        )
+    )
+
+
+# -- small things --------------------------------------------------------------
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], no_wrap: Sequence[str]) -> None:
+    """A table whose cells are text, never rich markup (a device may be named "[old]")."""
+    from rich.markup import escape
+
+    from pushctl import render
+
+    render.table(None, columns, [[escape(cell) for cell in row] for row in rows], no_wrap=no_wrap)
+
+
+def _pushkey(pusher: model.Pusher, wide: bool) -> str:
+    from pushctl import render
+
+    value = str(pusher.get("pushkey", ""))
+    return value if wide else render.shorten(value)
+
+
+def _name(pusher: model.Pusher) -> str:
+    from pushctl import render
+
+    return f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
+
+
+def _count(number: int) -> str:
+    return f"{number} pusher" + ("" if number == 1 else "s")

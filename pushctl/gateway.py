@@ -1,0 +1,201 @@
+"""Send a test notification straight to a pusher's push gateway.
+
+The request follows the Push Gateway API (``POST <data.url>``, path
+``/_matrix/push/v1/notify``) as a homeserver sends it, with an event ID that
+says it is a test. It goes through its own HTTP session: no ``Authorization``
+header ever, so the homeserver's access token can never reach a gateway.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pushctl import __version__
+from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
+
+if TYPE_CHECKING:
+    import requests
+
+TEST_EVENT_PREFIX = "$pushctl-test-"
+
+DELIVERED = "delivered"
+REJECTED = "rejected"
+UNREACHABLE = "unreachable"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The outcome of one test notification."""
+
+    pusher: Pusher
+    result: str
+    reason: str = ""
+    http_status: int | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.result == DELIVERED
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "app_id": self.pusher.get("app_id"),
+            "pushkey": self.pusher.get("pushkey"),
+            "device_display_name": self.pusher.get("device_display_name"),
+            "url": gateway_url(self.pusher),
+            "result": self.result,
+            "reason": self.reason,
+            "http_status": self.http_status,
+        }
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    timeout: tuple[float, float] = (10.0, 30.0)
+    verify: bool | str = True
+    allow_insecure_http: bool = False
+
+
+def new_event_id() -> str:
+    """A test event ID: recognisable by its prefix, unique per run."""
+    return TEST_EVENT_PREFIX + secrets.token_hex(8)
+
+
+def gateway_url(pusher: Mapping[str, Any]) -> str | None:
+    data = pusher.get("data")
+    url = data.get("url") if isinstance(data, Mapping) else None
+    return url if isinstance(url, str) else None
+
+
+def notification(pusher: Mapping[str, Any], event_id: str) -> dict[str, Any]:
+    """The notify body for one pusher, as the Push Gateway API defines it."""
+    data = pusher.get("data")
+    device_data = {k: v for k, v in data.items() if k != "url"} if isinstance(data, Mapping) else {}
+    return {
+        "notification": {
+            "event_id": event_id,
+            "prio": "high",
+            "counts": {"unread": 1},
+            "devices": [
+                {
+                    "app_id": pusher.get("app_id"),
+                    "pushkey": pusher.get("pushkey"),
+                    # the pusher's own timestamp is not exposed by the APIs; "now" stands in
+                    "pushkey_ts": int(time.time()),
+                    "data": device_data,
+                    "tweaks": {},
+                }
+            ],
+        }
+    }
+
+
+def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
+    """Why this pusher must not be probed, or None."""
+    if pusher.get("kind") != "http":
+        return f"a {pusher.get('kind')!s} pusher has no push gateway"
+    url = gateway_url(pusher)
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"data.url {url!r} is not an http(s) URL"
+    if parts.path != NOTIFY_PATH:
+        return f"data.url does not have the path {NOTIFY_PATH}"
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        return (
+            f"plain http to {parts.hostname} would send the pushkey unencrypted; "
+            "pass --allow-insecure-http (before the command) to test it anyway"
+        )
+    return None
+
+
+def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
+    """Send one test notification and say what became of it."""
+    import requests
+
+    why_not = refusal(pusher, settings.allow_insecure_http)
+    if why_not:
+        return Probe(pusher, SKIPPED, why_not)
+    url = gateway_url(pusher) or ""
+    with _gateway_session(settings) as session:
+        try:
+            response = session.post(
+                url,
+                json=notification(pusher, event_id),
+                timeout=settings.timeout,
+                allow_redirects=False,
+                auth=_no_auth,
+            )
+        except requests.RequestException as exc:
+            return Probe(pusher, UNREACHABLE, _describe_failure(exc))
+    return _judge(pusher, response)
+
+
+def probe_all(
+    pushers: Iterable[Pusher],
+    settings: ProbeSettings,
+    event_id: str | None = None,
+    concurrency: int = 4,
+) -> list[Probe]:
+    """Probe every pusher (a few at a time), in the given order, with one event ID."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    event_id = event_id or new_event_id()
+    items = list(pushers)
+    if len(items) <= 1:
+        return [probe(p, event_id, settings) for p in items]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(lambda p: probe(p, event_id, settings), items))
+
+
+def _judge(pusher: Pusher, response: requests.Response) -> Probe:
+    status = response.status_code
+    if 300 <= status < 400:
+        where = response.headers.get("Location", "elsewhere")
+        return Probe(pusher, UNREACHABLE, f"gateway redirects to {where}; not followed", status)
+    if not 200 <= status < 300:
+        return Probe(pusher, UNREACHABLE, f"gateway answered HTTP {status}", status)
+    try:
+        body = response.json()
+    except ValueError:
+        return Probe(pusher, UNREACHABLE, "gateway answered with a body that is not JSON", status)
+    rejected = body.get("rejected", []) if isinstance(body, dict) else None
+    if not isinstance(rejected, list):
+        return Probe(pusher, UNREACHABLE, "gateway answered without a list of rejected", status)
+    if pusher.get("pushkey") in rejected:
+        return Probe(pusher, REJECTED, "the gateway rejected the pushkey", status)
+    return Probe(pusher, DELIVERED, "", status)
+
+
+def _gateway_session(settings: ProbeSettings) -> requests.Session:
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = f"pushctl/{__version__}"
+    session.verify = settings.verify
+    return session
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Strips any Authorization header; passing it also keeps ~/.netrc credentials out."""
+    request.headers.pop("Authorization", None)
+    return request
+
+
+def _describe_failure(exc: Exception) -> str:
+    import requests
+
+    text = repr(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS verification failed"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if "refused" in text.lower():
+        return "connection refused"
+    if "NameResolution" in text or "Name or service not known" in text:
+        return "host name not found"
+    return "connection failed or dropped"
