@@ -94,13 +94,15 @@ def table(
     stream: TextIO | None = None,
 ) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table(title=title, show_lines=False, header_style="bold")
     keep = set(no_wrap)
     for name in columns:
         grid.add_column(name, overflow="fold", no_wrap=name in keep)
     for row in rows:
-        grid.add_row(*row)
+        # Text, not markup: a device may well be called "[old] phone".
+        grid.add_row(*(Text(cell) for cell in row))
     console(stream).print(grid)
 
 

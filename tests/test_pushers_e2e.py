@@ -226,3 +226,9 @@ def test_pushers_of_another_user_are_not_touched(synapse, pushctl) -> None:
     assert result.returncode == 0
     assert [p["pushkey"] for p in bob.pushers()] == ["bobs"]
     assert make_pusher(pushkey="bobs")["app_id"] == bob.pushers()[0]["app_id"]
+
+
+def test_list_table_shows_brackets_literally(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="k", device_display_name="[old] phone")
+    result = pushctl("list", env=account.env())
+    assert "[old] phone" in result.stdout

@@ -325,12 +325,9 @@ def _write_prune_json(plan: Plan, dry_run: bool, outcome: Outcome | None) -> Non
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], no_wrap: Sequence[str]) -> None:
-    """A table whose cells are text, never rich markup (a device may be named "[old]")."""
-    from rich.markup import escape
-
     from pushctl import render
 
-    render.table(None, columns, [[escape(cell) for cell in row] for row in rows], no_wrap=no_wrap)
+    render.table(None, columns, rows, no_wrap=no_wrap)
 
 
 def _pushkey(pusher: model.Pusher, wide: bool) -> str:
