@@ -126,14 +126,7 @@ class SecretService:
 
     def secrets(self, service: str = "pushctl") -> dict[str, str]:
         """The keyring's entries of *service*: {username: secret}, read straight from D-Bus."""
-        import secretstorage
-
-        with self.connection() as connection:
-            collection = secretstorage.get_default_collection(connection)
-            return {
-                item.get_attributes()["username"]: item.get_secret().decode()
-                for item in collection.search_items({"service": service})
-            }
+        return read_secrets(self.address, service)
 
     def clear(self, service: str = "pushctl") -> None:
         import secretstorage
@@ -149,3 +142,19 @@ class SecretService:
 
         with self.connection() as connection:
             secretstorage.get_default_collection(connection).lock()
+
+
+def read_secrets(address: str, service: str = "pushctl") -> dict[str, str]:
+    """The entries of *service* in the Secret Service on bus *address*: {username: secret}."""
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+
+    connection = open_dbus_connection(bus=address)
+    try:
+        collection = secretstorage.get_default_collection(connection)
+        return {
+            item.get_attributes()["username"]: item.get_secret().decode()
+            for item in collection.search_items({"service": service})
+        }
+    finally:
+        connection.close()

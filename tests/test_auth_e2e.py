@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import GATEWAY, Account, assert_clean_failure, new_account
+from secretservice import SECRET_SERVICE_BACKEND, read_secrets
 
 pytestmark = pytest.mark.synapse
 
@@ -34,16 +35,28 @@ SET_ARGS = [
 # -- helpers -------------------------------------------------------------------
 
 
-def login(pushctl, account: Account, env: dict[str, str], *extra: str) -> Any:
-    return pushctl(
-        "login",
-        "--user", account.user_id,
-        "--homeserver", account.server.base_url,
-        "--password-stdin",
-        *extra,
-        input=account.user.password + "\n",
-        env=env,
-    )  # fmt: skip
+@pytest.fixture
+def login(pushctl, home: Path):  # type: ignore[no-untyped-def]
+    """Log *account* in with its password; after a keyring login, check no file holds a token."""
+
+    def run(account: Account, env: dict[str, str], *extra: str) -> Any:
+        result = pushctl(
+            "login",
+            "--user", account.user_id,
+            "--homeserver", account.server.base_url,
+            "--password-stdin",
+            *extra,
+            input=account.user.password + "\n",
+            env=env,
+        )  # fmt: skip
+        if result.returncode == 0 and env.get("PYTHON_KEYRING_BACKEND") == SECRET_SERVICE_BACKEND:
+            tokens = read_secrets(env["DBUS_SESSION_BUS_ADDRESS"]).values()
+            assert tokens, "a keyring login must leave a token in the keyring"
+            for token in tokens:
+                assert_in_no_file(home, token)
+        return result
+
+    return run
 
 
 def whoami(account: Account, token: str) -> str | None:
@@ -100,10 +113,10 @@ def assert_logged_in(result: Any, account: Account, home: Path, keyring: Any) ->
 
 
 def test_password_login_keeps_the_token_in_the_keyring(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
     before = device_ids(account)
-    result = login(pushctl, account, keyring_env)
+    result = login(account, keyring_env)
     token = assert_logged_in(result, account, home, secret_service)
     [new_device] = device_ids(account) - before
     names = {d["device_id"]: d["display_name"] for d in account.server.devices(account.token)}
@@ -121,9 +134,11 @@ def test_password_login_keeps_the_token_in_the_keyring(
     assert token not in config_file(home).read_text()
 
 
-def test_device_name_can_be_chosen(account: Account, pushctl, keyring_env: dict[str, str]) -> None:
+def test_device_name_can_be_chosen(
+    account: Account, pushctl, login, keyring_env: dict[str, str]
+) -> None:
     before = device_ids(account)
-    result = login(pushctl, account, keyring_env, "--device-name", "CI runner 7")
+    result = login(account, keyring_env, "--device-name", "CI runner 7")
     assert result.returncode == 0, result.stderr
     [new_device] = device_ids(account) - before
     names = {d["device_id"]: d["display_name"] for d in account.server.devices(account.token)}
@@ -131,9 +146,9 @@ def test_device_name_can_be_chosen(account: Account, pushctl, keyring_env: dict[
 
 
 def test_every_command_then_works_without_a_token_or_homeserver_in_sight(
-    account: Account, pushctl, keyring_env: dict[str, str]
+    account: Account, pushctl, login, keyring_env: dict[str, str]
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     result = pushctl("set", "--pushkey", "stored-login", *SET_ARGS, env=keyring_env)
     assert result.returncode == 0, result.stderr
     assert [p["pushkey"] for p in account.pushers()] == ["stored-login"]
@@ -149,10 +164,10 @@ def test_every_command_then_works_without_a_token_or_homeserver_in_sight(
 
 
 def test_status_text_and_json(
-    account: Account, pushctl, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
     before = device_ids(account)
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     token = secret_service.secrets()["default"]
     [device] = device_ids(account) - before
     text = pushctl("status", env=keyring_env)
@@ -171,7 +186,7 @@ def test_status_text_and_json(
 
 
 def test_login_with_an_existing_token_checks_it_and_creates_no_device(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
     session = account.server.login(account.user)
     before = device_ids(account)
@@ -248,9 +263,9 @@ def test_verbose_login_shows_neither_password_nor_token(
 
 
 def test_environment_token_beats_the_keyring(
-    account: Account, pushctl, keyring_env: dict[str, str]
+    account: Account, pushctl, login, keyring_env: dict[str, str]
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     other = new_account(account.server)
     other.add_pusher(pushkey="bobs-key")
     env = {**keyring_env, "PUSHCTL_ACCESS_TOKEN": other.token}
@@ -263,11 +278,11 @@ def test_environment_token_beats_the_keyring(
 
 
 def test_a_second_profile_leaves_the_first_intact(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
     other = new_account(account.server)
-    assert login(pushctl, account, keyring_env).returncode == 0
-    result = login(pushctl, other, {**keyring_env, "PUSHCTL_PROFILE": "work"})
+    assert login(account, keyring_env).returncode == 0
+    result = login(other, {**keyring_env, "PUSHCTL_PROFILE": "work"})
     assert result.returncode == 0, result.stderr
     secrets = secret_service.secrets()
     assert whoami(account, secrets["default"]) == account.user_id
@@ -292,9 +307,9 @@ def test_a_second_profile_leaves_the_first_intact(
 
 
 def test_unknown_profile_says_how_to_log_in(
-    account: Account, pushctl, keyring_env: dict[str, str]
+    account: Account, pushctl, login, keyring_env: dict[str, str]
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     result = pushctl("--profile", "nobody", "list", env=keyring_env)
     assert_clean_failure(result, 4)
     assert "pushctl login" in result.stderr and "nobody" in result.stderr
@@ -304,9 +319,9 @@ def test_unknown_profile_says_how_to_log_in(
 
 
 def test_revoked_token_is_exit_4_with_the_login_hint(
-    account: Account, pushctl, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     token = secret_service.secrets()["default"]
     account.server.call("POST", "/_matrix/client/v3/logout", {}, token=token)
     for command in (["list"], ["status"], ["status", "--json"]):
@@ -326,9 +341,9 @@ def test_status_without_any_login_is_exit_4(pushctl, keyring_env: dict[str, str]
 
 
 def test_logout_forgets_the_token_and_leaves_the_session(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     token = secret_service.secrets()["default"]
     result = pushctl("logout", env=keyring_env)
     assert result.returncode == 0, result.stderr
@@ -340,10 +355,10 @@ def test_logout_forgets_the_token_and_leaves_the_session(
 
 
 def test_logout_revoke_warns_asks_and_ends_the_session(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
     before = device_ids(account)
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     token = secret_service.secrets()["default"]
     [device] = device_ids(account) - before
     assert pushctl("set", "--pushkey", "doomed", *SET_ARGS, env=keyring_env).returncode == 0
@@ -366,9 +381,9 @@ def test_logout_revoke_warns_asks_and_ends_the_session(
 
 
 def test_logout_revoke_of_a_dead_token_still_forgets_it(
-    account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     token = secret_service.secrets()["default"]
     account.server.call("POST", "/_matrix/client/v3/logout", {}, token=token)
     result = pushctl("logout", "--revoke", "--yes", env=keyring_env)
@@ -397,37 +412,39 @@ def assert_no_keyring_failure(result: Any, account: Account, before: set[str], h
 
 
 def test_fail_backend_is_exit_4_and_leaves_no_session(
-    account: Account, pushctl, home: Path
+    account: Account, pushctl, login, home: Path
 ) -> None:
     before = device_ids(account)
-    result = login(pushctl, account, FAIL_BACKEND)
+    result = login(account, FAIL_BACKEND)
     assert_no_keyring_failure(result, account, before, home)
 
 
-def test_headless_machine_without_a_session_bus(account: Account, pushctl, home: Path) -> None:
+def test_headless_machine_without_a_session_bus(
+    account: Account, pushctl, login, home: Path
+) -> None:
     before = device_ids(account)
     no_bus = {"DBUS_SESSION_BUS_ADDRESS": f"unix:path={home}/no-such-bus"}
-    result = login(pushctl, account, no_bus)
+    result = login(account, no_bus)
     assert_no_keyring_failure(result, account, before, home)
 
 
 def test_keyring_failing_after_login_ends_the_new_session(
-    account: Account, pushctl, home: Path
+    account: Account, pushctl, login, home: Path
 ) -> None:
     before = device_ids(account)
     env = {
         "PYTHON_KEYRING_BACKEND": "keyring_backends.ProbeOnlyKeyring",
         "PYTHONPATH": str(TESTS),
     }
-    result = login(pushctl, account, env)
+    result = login(account, env)
     assert_no_keyring_failure(result, account, before, home)
     assert "session was ended" in result.stderr
 
 
 def test_insecure_storage_writes_a_private_file_with_a_warning(
-    account: Account, pushctl, home: Path
+    account: Account, pushctl, login, home: Path
 ) -> None:
-    result = login(pushctl, account, FAIL_BACKEND, "--insecure-storage")
+    result = login(account, FAIL_BACKEND, "--insecure-storage")
     assert result.returncode == 0, result.stderr
     assert "warning" in result.stderr and "plain text" in result.stderr
     token_file = home / ".config" / "pushctl" / "tokens" / "default"
@@ -451,9 +468,9 @@ def test_insecure_storage_writes_a_private_file_with_a_warning(
 
 @pytest.mark.parametrize("which", ["config", "token"])
 def test_files_other_users_can_read_are_refused(
-    account: Account, pushctl, home: Path, which: str
+    account: Account, pushctl, login, home: Path, which: str
 ) -> None:
-    assert login(pushctl, account, FAIL_BACKEND, "--insecure-storage").returncode == 0
+    assert login(account, FAIL_BACKEND, "--insecure-storage").returncode == 0
     path = config_file(home) if which == "config" else home / ".config/pushctl/tokens/default"
     os.chmod(path, 0o644)
     result = pushctl("list", env=FAIL_BACKEND)
@@ -461,26 +478,26 @@ def test_files_other_users_can_read_are_refused(
     assert str(path) in result.stderr and "chmod 600" in result.stderr
     if which == "config":  # a new login refuses it too, before asking the server
         before = device_ids(account)
-        assert_clean_failure(login(pushctl, account, FAIL_BACKEND, "--insecure-storage"), 4)
+        assert_clean_failure(login(account, FAIL_BACKEND, "--insecure-storage"), 4)
         assert device_ids(account) == before
 
 
 def test_locked_keyring_is_exit_4_before_and_after_login(
-    account: Account, pushctl, home: Path, tmp_path: Path, secret_service: Any
+    account: Account, pushctl, login, home: Path, tmp_path: Path, secret_service: Any
 ) -> None:
     from secretservice import SecretService
 
     own = SecretService(tmp_path / "own-keyring")  # locking the shared one would last
     own.start()
     try:
-        assert login(pushctl, account, own.env()).returncode == 0
+        assert login(account, own.env()).returncode == 0
         own.lock()
         result = pushctl("list", env=own.env())
         assert_clean_failure(result, 4)
         assert "locked" in result.stderr and "PUSHCTL_ACCESS_TOKEN" in result.stderr
         config_file(home).unlink()
         before = device_ids(account)
-        result = login(pushctl, account, own.env())
+        result = login(account, own.env())
         assert_no_keyring_failure(result, account, before, home)
         assert "locked" in result.stderr
     finally:
@@ -501,11 +518,11 @@ def test_empty_password_is_a_usage_error(
 
 
 def test_logging_in_again_replaces_the_stored_login_and_says_so(
-    account: Account, pushctl, keyring_env: dict[str, str], secret_service: Any
+    account: Account, pushctl, login, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
-    assert login(pushctl, account, keyring_env).returncode == 0
+    assert login(account, keyring_env).returncode == 0
     first = secret_service.secrets()["default"]
-    again = login(pushctl, account, keyring_env)
+    again = login(account, keyring_env)
     assert again.returncode == 0, again.stderr
     assert "replaced the previous login" in again.stderr and "stays open" in again.stderr
     second = secret_service.secrets()["default"]

@@ -18,6 +18,7 @@ import yaml
 from conftest import assert_clean_failure, new_account
 from localsynapse import LocalSynapse
 from pytest_httpserver import HTTPServer
+from secretservice import read_secrets
 
 from pushctl.discovery import server_name, well_known_url
 
@@ -63,6 +64,8 @@ def test_login_discovers_the_homeserver(
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load((home / ".config/pushctl/config.yaml").read_text())
     assert config["profiles"]["default"]["homeserver"] == discoverable.base_url
+    token = read_secrets(keyring_env["DBUS_SESSION_BUS_ADDRESS"])["default"]
+    assert not any(token.encode() in p.read_bytes() for p in home.rglob("*") if p.is_file())
     account.add_pusher(pushkey="found-it")
     listed = pushctl("list", "--json", env=keyring_env)
     assert [p["pushkey"] for p in json.loads(listed.stdout)] == ["found-it"]
