@@ -528,3 +528,63 @@ def test_logging_in_again_replaces_the_stored_login_and_says_so(
     second = secret_service.secrets()["default"]
     assert second != first
     assert whoami(account, first) == account.user_id  # not ended behind the user's back
+
+
+# -- on a terminal -------------------------------------------------------------
+
+
+def in_terminal(args: list[str], env: dict[str, str], answers: list[tuple[str, str]]) -> Any:
+    """Run pushctl on a pseudo-terminal, answering each prompt; (exit code, all output)."""
+    import pty
+    import select
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: pushctl with the terminal as stdin, stdout and stderr
+        os.execve(sys.executable, [sys.executable, "-m", "pushctl", *args], env)
+    output = b""
+    pending = list(answers)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        if pending and pending[0][0].encode() in output:
+            os.write(fd, (pending.pop(0)[1] + "\n").encode())
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_password_prompt_and_revoke_question_on_a_terminal(
+    account: Account, home: Path, keyring_env: dict[str, str], secret_service: Any
+) -> None:
+    from conftest import clean_env
+
+    env = clean_env(home, keyring_env)
+    code, output = in_terminal(
+        ["login", "--user", account.user_id, "--homeserver", account.server.base_url],
+        env,
+        [(f"Password for {account.user_id}:", account.user.password)],
+    )
+    assert code == 0, output
+    assert account.user.password not in output, "the password must not be echoed"
+    token = secret_service.secrets()["default"]
+    assert whoami(account, token) == account.user_id
+
+    code, output = in_terminal(["logout", "--revoke"], env, [("End the session", "n")])
+    assert code == 1, output
+    assert "deletes every pusher" in output and "cancelled" in output
+    assert whoami(account, token) == account.user_id
+
+    code, output = in_terminal(["logout", "--revoke"], env, [("End the session", "y")])
+    assert code == 0, output
+    assert whoami(account, token) is None
+    assert secret_service.secrets() == {}
