@@ -1,30 +1,185 @@
-"""Where the access token comes from, in one place.
+"""Where the access token comes from, and where a login keeps it, in one place.
 
-Lookup order: ``PUSHCTL_ACCESS_TOKEN`` in the environment, then the stored
-credentials of the profile.
+Lookup order for a profile:
+
+1. ``PUSHCTL_ACCESS_TOKEN`` in the environment (scripts and CI; beats everything);
+2. the OS keyring (through ``keyring``), one entry per profile;
+3. a 0600 file, only for a profile logged in with ``--insecure-storage``.
+
+The profile itself (homeserver, user, device, kind, which store) lives in the
+config file (:mod:`pushctl.config`), which never holds the token.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pushctl import config
+from pushctl.errors import AuthError, register_secret
 
 ENV_TOKEN = "PUSHCTL_ACCESS_TOKEN"
+KEYRING_SERVICE = "pushctl"
+#: The keyring entry written and removed to find out whether storing works at all.
+KEYRING_PROBE = "pushctl-probe"
+
+SOURCE_ENV = "env"
+SOURCE_KEYRING = "keyring"
+SOURCE_FILE = "file"
+SOURCE_NONE = "none"
+
+WAYS_FORWARD = (
+    "unlock the keyring or install a keyring backend (GNOME Keyring, KWallet, macOS Keychain, "
+    "Windows Credential Locker; `python -m keyring --list-backends` shows what is found), "
+    f"or set {ENV_TOKEN} for each run, "
+    "or log in with --insecure-storage to keep the token in a 0600 file"
+)
 
 
 @dataclass(frozen=True)
 class Credential:
-    token: str | None
+    token: str | None = field(repr=False)
+    #: "env", "keyring", "file" or "none"
     source: str
     homeserver: str | None = None
     user_id: str | None = None
     device_id: str | None = None
     kind: str = "user"
+    #: where exactly the token came from, for people (``status``)
+    detail: str = ""
+
+
+class KeyringUnavailable(AuthError):
+    """The keyring cannot store or give back a token."""
+
+
+class TokenStore(Protocol):
+    def get(self, profile: str) -> str | None: ...
+    def put(self, profile: str, token: str) -> None: ...
+    def delete(self, profile: str) -> None: ...
+    def describe(self, profile: str) -> str: ...
 
 
 def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     """The credential to use for *profile*; ``token`` is None when there is none."""
+    config.check_profile_name(profile)
+    stored = config.load(environ).profiles.get(profile)
     token = environ.get(ENV_TOKEN)
     if token:
-        return Credential(token=token, source=f"environment ({ENV_TOKEN})")
-    return Credential(token=None, source="none")
+        register_secret(token)
+        return Credential(
+            token=token,
+            source=SOURCE_ENV,
+            homeserver=stored.homeserver if stored else None,
+            detail=f"environment variable {ENV_TOKEN}",
+        )
+    if stored is None:
+        return Credential(token=None, source=SOURCE_NONE)
+    store = store_for(stored.token_storage, environ)
+    token = store.get(profile)
+    if not token:
+        raise AuthError(
+            f"profile {profile!r} has no token in its {stored.token_storage} "
+            "(removed outside pushctl?): run `pushctl login` again"
+        )
+    register_secret(token)
+    return Credential(
+        token=token,
+        source=stored.token_storage,
+        homeserver=stored.homeserver,
+        user_id=stored.user_id,
+        device_id=stored.device_id,
+        kind=stored.kind,
+        detail=store.describe(profile),
+    )
+
+
+def store_for(storage: str, environ: Mapping[str, str]) -> TokenStore:
+    if storage == config.STORAGE_FILE:
+        return FileStore(config.config_dir(environ) / "tokens")
+    return KeyringStore()
+
+
+class KeyringStore:
+    """The OS keyring: service ``pushctl``, one entry named after each profile."""
+
+    def get(self, profile: str) -> str | None:
+        token: str | None = self._call("read the token from", "get_password", profile)
+        return token
+
+    def put(self, profile: str, token: str) -> None:
+        self._call("store the token in", "set_password", profile, token)
+
+    def delete(self, profile: str) -> None:
+        """Remove the entry; no error when there is none."""
+        import keyring.errors
+
+        try:
+            self._call("remove the token from", "delete_password", profile)
+        except KeyringUnavailable as exc:
+            if not isinstance(exc.__cause__, keyring.errors.PasswordDeleteError):
+                raise
+
+    def describe(self, profile: str) -> str:
+        return f"OS keyring ({self.backend_name()}, service {KEYRING_SERVICE!r}, entry {profile!r})"
+
+    def probe(self) -> None:
+        """Store and remove a dummy entry; raise :class:`KeyringUnavailable` if that fails."""
+        self._call("store a token in", "set_password", KEYRING_PROBE, "probe")
+        self._call("store a token in", "delete_password", KEYRING_PROBE)
+
+    @staticmethod
+    def backend_name() -> str:
+        try:
+            import keyring
+
+            return str(keyring.get_keyring().name)
+        except Exception:  # a broken backend must not break a description
+            return "unknown backend"
+
+    @staticmethod
+    def _call(what: str, method: str, *args: str) -> Any:
+        import keyring
+
+        try:
+            return getattr(keyring, method)(KEYRING_SERVICE, *args)
+        except Exception as exc:  # backends raise anything: D-Bus, OS, keyring errors
+            raise KeyringUnavailable(
+                f"cannot {what} the keyring ({_keyring_reason(exc)}); ways forward: {WAYS_FORWARD}"
+            ) from exc
+
+
+class FileStore:
+    """Tokens in plain 0600 files, one per profile (``--insecure-storage``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, profile: str) -> Path:
+        return self.directory / profile
+
+    def get(self, profile: str) -> str | None:
+        text = config.read_private(self.path(profile))
+        return text.strip() if text else None
+
+    def put(self, profile: str, token: str) -> None:
+        config.write_private(self.path(profile), token + "\n")
+
+    def delete(self, profile: str) -> None:
+        config.remove_file(self.path(profile))
+
+    def describe(self, profile: str) -> str:
+        return f"file {self.path(profile)} (--insecure-storage)"
+
+
+def _keyring_reason(exc: Exception) -> str:
+    import keyring.errors
+
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return "no keyring backend is available"
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return "the keyring is locked"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text and text[0] else type(exc).__name__

@@ -1,4 +1,9 @@
-"""Connection settings, and a client built from them and the credentials."""
+"""Connection settings, and a client built from them and the credentials.
+
+The homeserver is ``--homeserver`` / ``PUSHCTL_HOMESERVER`` if given, else the one
+stored with the profile by ``pushctl login``; the token comes from
+:func:`pushctl.credentials.lookup` (environment, keyring, or an insecure file).
+"""
 
 from __future__ import annotations
 
@@ -43,12 +48,18 @@ class Settings:
 
     def client(self, credential: credentials.Credential | None = None) -> Client:
         """A client for the homeserver, with the credential's token if one is given."""
+        return self.client_for(
+            self.homeserver_url(credential), credential.token if credential else None
+        )
+
+    def client_for(self, homeserver: str, token: str | None) -> Client:
+        """A client for exactly this homeserver URL, with these timeouts and retries."""
         from pushctl.client import Client
         from pushctl.retry import RetryPolicy
 
         return Client(
-            self.homeserver_url(credential),
-            credential.token if credential else None,
+            homeserver,
+            token,
             timeout=(min(10.0, self.timeout), self.timeout),
             retry=RetryPolicy(retries=self.retries),
             verify=self.ca_bundle or True,

@@ -136,3 +136,27 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) ->
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.strip(), "an error must say what went wrong"
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """GNOME Keyring on a private D-Bus session bus, for the whole test session."""
+    from secretservice import SecretService, missing_programs
+
+    missing = missing_programs()
+    if missing:
+        pytest.skip(
+            f"no Secret Service to test against: {', '.join(missing)} not installed "
+            "(scripts/test installs gnome-keyring and dbus from apt when run as root)"
+        )
+    service = SecretService(tmp_path_factory.mktemp("secret-service"))
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def keyring_env(secret_service: Any) -> Iterator[dict[str, str]]:
+    """Environment for pushctl runs that use the private Secret Service; emptied after."""
+    yield secret_service.env()
+    secret_service.clear()

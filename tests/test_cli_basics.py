@@ -29,7 +29,7 @@ def test_console_script_is_installed() -> None:
 def test_help_lists_the_commands(pushctl) -> None:
     result = pushctl("--help")
     assert result.returncode == 0
-    for command in ("list", "set", "delete"):
+    for command in ("list", "set", "delete", "login", "logout", "status"):
         assert command in result.stdout
 
 

@@ -1,0 +1,272 @@
+"""Log in, log out and report who we are: the core behind login/logout/status.
+
+A login leaves nothing behind that it cannot store: the token store is tried
+before the server is asked for a session, and a session whose token could not
+be stored after all is ended on the server again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pushctl import config, credentials
+from pushctl.errors import AuthError, MatrixError, PushctlError, UsageError, register_secret
+from pushctl.settings import Settings
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+
+
+@dataclass
+class LoginRequest:
+    profile: str
+    user: str | None = None
+    #: True: the secret read is an existing access token; False: a password
+    with_token: bool = False
+    device_name: str | None = None
+    insecure_storage: bool = False
+
+
+@dataclass
+class LoginResult:
+    profile: config.Profile
+    stored_in: str
+    #: the login this one replaced in the same profile, if any
+    replaced: config.Profile | None = None
+
+
+@dataclass
+class LogoutResult:
+    profile: config.Profile
+    revoked: bool = False
+    #: the server no longer knew the token (already logged out or expired)
+    token_was_dead: bool = False
+
+
+def default_device_name() -> str:
+    return f"pushctl on {socket.gethostname() or 'unknown host'}"
+
+
+def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], str]) -> LoginResult:
+    """Authenticate, store the token and save the profile; see the module docstring."""
+    config.check_profile_name(request.profile)
+    if request.with_token and request.device_name:
+        raise UsageError("--device-name names a new session; --token-stdin reuses an existing one")
+    if request.user is None and not request.with_token:
+        raise UsageError("say who logs in: --user @alice:example.org (or --token-stdin)")
+    if not settings.homeserver:
+        _discoverable_server_name(request.user)
+    current = config.load(settings.environ)  # refuses a config others can read, before login
+    storage = config.STORAGE_FILE if request.insecure_storage else config.STORAGE_KEYRING
+    store = credentials.store_for(storage, settings.environ)
+    if isinstance(store, credentials.KeyringStore):
+        store.probe()
+    secret = read_secret()
+    register_secret(secret)
+    homeserver = resolve_homeserver(settings, request.user)
+    if request.with_token:
+        token, user_id, device_id = _check_token(settings, homeserver, secret, request.user)
+    else:
+        assert request.user is not None
+        token, user_id, device_id = _password_login(
+            settings, homeserver, request.user, secret, request.device_name
+        )
+    profile = config.Profile(
+        name=request.profile,
+        homeserver=homeserver,
+        user_id=user_id,
+        device_id=device_id,
+        token_storage=storage,
+    )
+    replaced = current.profiles.get(request.profile)
+    _remember(settings, current, profile, store, token, created=not request.with_token)
+    if replaced and replaced.token_storage != storage:
+        _forget_quietly(settings, replaced)
+    return LoginResult(profile, store.describe(request.profile), replaced)
+
+
+def resolve_homeserver(settings: Settings, user: str | None) -> str:
+    from pushctl.client import normalise_homeserver
+    from pushctl.discovery import discover
+
+    if settings.homeserver:
+        return normalise_homeserver(settings.homeserver, settings.allow_insecure_http)
+    return discover(
+        _discoverable_server_name(user),
+        allow_insecure_http=settings.allow_insecure_http,
+        timeout=min(10.0, settings.timeout),
+        verify=settings.ca_bundle or True,
+    )
+
+
+def _discoverable_server_name(user: str | None) -> str:
+    """The user ID to discover the homeserver from; a usage error if there is none."""
+    from pushctl.discovery import server_name
+
+    if not user or not user.startswith("@"):
+        raise UsageError(
+            "no homeserver: pass --homeserver URL, or --user with a full Matrix ID "
+            "(@alice:example.org) to discover it"
+        )
+    server_name(user)
+    return user
+
+
+def _password_login(
+    settings: Settings, homeserver: str, user: str, password: str, device_name: str | None
+) -> tuple[str, str, str | None]:
+    client = _client(settings, homeserver, None)
+    body = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user},
+        "password": password,
+        "initial_device_display_name": device_name or default_device_name(),
+    }
+    try:
+        answer = client.client_request("POST", "/login", body=body, auth=False, idempotent=False)
+    except MatrixError as exc:
+        if exc.status in (400, 401, 403) and exc.errcode != "M_LIMIT_EXCEEDED":
+            hint = (
+                " (if this server only offers single sign-on, log in with another client "
+                "and pass its token with --token-stdin)"
+                if exc.status == 400
+                else ""
+            )
+            raise AuthError(
+                f"login refused by {homeserver}: {exc.errcode}: {exc.error}{hint}"
+            ) from None
+        raise
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise PushctlError(f"{homeserver} answered the login without an access token")
+    register_secret(token)
+    return token, str(answer.get("user_id") or user), _optional(answer.get("device_id"))
+
+
+def _check_token(
+    settings: Settings, homeserver: str, token: str, expected_user: str | None
+) -> tuple[str, str, str | None]:
+    token = token.strip()
+    whoami = _client(settings, homeserver, token).whoami()
+    user_id = str(whoami.get("user_id", ""))
+    if not user_id:
+        raise PushctlError(f"{homeserver} answered whoami without a user_id")
+    if expected_user and expected_user.startswith("@") and expected_user != user_id:
+        raise AuthError(f"the token belongs to {user_id}, not {expected_user}; nothing was stored")
+    return token, user_id, _optional(whoami.get("device_id"))
+
+
+def _remember(
+    settings: Settings,
+    current: config.Config,
+    profile: config.Profile,
+    store: credentials.TokenStore,
+    token: str,
+    created: bool,
+) -> None:
+    """Store the token and save the profile; undo the login if either fails."""
+    try:
+        store.put(profile.name, token)
+        current.profiles[profile.name] = profile
+        try:
+            config.save(current)
+        except PushctlError:
+            _delete_quietly(store, profile.name)
+            raise
+    except PushctlError as exc:
+        if not created:
+            raise
+        ended = _end_session(settings, profile.homeserver, token)
+        undo = (
+            "the new session was ended on the server"
+            if ended
+            else f"the new session (device {profile.device_id}) could not be ended on the "
+            "server: remove it from another client"
+        )
+        raise type(exc)(f"{exc.message}; {undo}") from None
+
+
+def _end_session(settings: Settings, homeserver: str, token: str) -> bool:
+    try:
+        _client(settings, homeserver, token).logout()
+    except PushctlError:
+        return False
+    return True
+
+
+def _forget_quietly(settings: Settings, old: config.Profile) -> None:
+    """Remove a token the profile kept in another store before this login."""
+    _delete_quietly(credentials.store_for(old.token_storage, settings.environ), old.name)
+
+
+def _delete_quietly(store: credentials.TokenStore, name: str) -> None:
+    with contextlib.suppress(PushctlError):
+        store.delete(name)
+
+
+def stored_login(settings: Settings) -> config.Profile | None:
+    config.check_profile_name(settings.profile)
+    return config.load(settings.environ).profiles.get(settings.profile)
+
+
+def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutResult:
+    """Forget the profile's token (and, with *revoke*, end its session on the server first)."""
+    store = credentials.store_for(profile.token_storage, settings.environ)
+    result = LogoutResult(profile)
+    if revoke:
+        token = store.get(profile.name)
+        if token:
+            register_secret(token)
+            result.token_was_dead = not _revoke(settings, profile.homeserver, token)
+            result.revoked = True
+    store.delete(profile.name)
+    current = config.load(settings.environ)
+    current.profiles.pop(profile.name, None)
+    config.save(current)
+    return result
+
+
+def _revoke(settings: Settings, homeserver: str, token: str) -> bool:
+    """End the session; False when the server no longer knew the token."""
+    try:
+        _client(settings, homeserver, token).logout()
+    except MatrixError as exc:
+        if exc.status == 401:
+            return False
+        raise
+    return True
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """Who the token belongs to and what the server speaks; AuthError if the token fails."""
+    credential = settings.credential()
+    if not credential.token:
+        raise AuthError(
+            f"not logged in (profile {settings.profile!r}): run `pushctl login` "
+            f"or set {credentials.ENV_TOKEN}"
+        )
+    client = settings.client(credential)
+    whoami = client.whoami()
+    versions = client.versions()
+    return {
+        "profile": settings.profile,
+        "kind": credential.kind,
+        "user_id": whoami.get("user_id"),
+        "device_id": whoami.get("device_id"),
+        "homeserver": client.homeserver,
+        "token_source": credential.source,
+        "token_location": credential.detail,
+        "server_versions": [v for v in versions.get("versions", []) if isinstance(v, str)],
+    }
+
+
+def _client(settings: Settings, homeserver: str, token: str | None) -> Client:
+    return settings.client_for(homeserver, token)
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)

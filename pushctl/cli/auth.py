@@ -1,0 +1,194 @@
+"""``login``, ``logout`` and ``status``: the stored credentials of a profile."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.errors import UsageError
+from pushctl.settings import Settings
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", help="Stored login to use (same as the global --profile)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login_command)
+    app.command("logout")(logout_command)
+    app.command("status")(status_command)
+
+
+def _settings(ctx: typer.Context, profile: str | None, homeserver: str | None = None) -> Settings:
+    current = settings(ctx)
+    if profile is not None:
+        current.profile = profile
+    if homeserver is not None:
+        current.homeserver = homeserver
+    return current
+
+
+def login_command(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Matrix user ID, e.g. @alice:example.org.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    token_stdin: Annotated[
+        bool,
+        typer.Option("--token-stdin", help="Read an existing access token from stdin instead."),
+    ] = False,
+    homeserver: Annotated[
+        str | None,
+        typer.Option("--homeserver", help="Homeserver base URL (default: discovered from --user)."),
+    ] = None,
+    device_name: Annotated[
+        str | None,
+        typer.Option("--device-name", help="Name of the new session (default: pushctl on HOST)."),
+    ] = None,
+    insecure_storage: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-storage", help="Keep the token in a plain 0600 file, not the OS keyring."
+        ),
+    ] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Log in and keep the access token in the OS keyring."""
+    from pushctl import auth
+
+    if password_stdin and token_stdin:
+        raise UsageError("--password-stdin and --token-stdin exclude each other")
+    if not (password_stdin or token_stdin or sys.stdin.isatty()):
+        raise UsageError("no terminal to ask for the password: pass --password-stdin")
+    current = _settings(ctx, profile, homeserver)
+    request = auth.LoginRequest(
+        profile=current.profile,
+        user=user,
+        with_token=token_stdin,
+        device_name=device_name,
+        insecure_storage=insecure_storage,
+    )
+
+    def read_secret() -> str:
+        if token_stdin:
+            return _read_secret("Access token: ", "the access token").strip()
+        return _read_secret(f"Password for {user}: ", "the password")
+
+    result = auth.login(current, request, read_secret)
+    done = result.profile
+    if result.replaced and result.replaced.device_id != done.device_id:
+        old = result.replaced
+        info(
+            f"replaced the previous login of profile {done.name!r} ({old.user_id}, device "
+            f"{old.device_id}); that session stays open on the server"
+        )
+    if insecure_storage:
+        warn(
+            f"the access token is stored in plain text in {result.stored_in}: anyone who can "
+            f"read that file can act as {done.user_id}; prefer the OS keyring"
+        )
+    info(
+        f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
+        f"profile {done.name!r}); token kept in the {result.stored_in}"
+    )
+
+
+def _read_secret(prompt: str, what: str) -> str:
+    """A secret from stdin, or from a hidden prompt when stdin is a terminal."""
+    if sys.stdin.isatty():
+        import getpass
+
+        secret = getpass.getpass(prompt)
+    else:
+        secret = sys.stdin.read().rstrip("\r\n")
+    if not secret:
+        raise UsageError(f"{what} is empty: nothing was sent")
+    return secret
+
+
+def logout_command(
+    ctx: typer.Context,
+    revoke: Annotated[
+        bool,
+        typer.Option(
+            "--revoke",
+            help="Also end the session on the server (which deletes the pushers it created).",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Forget the stored token; with --revoke also end the session on the server."""
+    from pushctl import auth, credentials
+
+    current = _settings(ctx, profile)
+    stored = auth.stored_login(current)
+    if current.environ.get(credentials.ENV_TOKEN):
+        info(f"note: {credentials.ENV_TOKEN} is set; logout does not touch it")
+    if stored is None:
+        info(f"not logged in (profile {current.profile!r}): nothing to forget")
+        return
+    if revoke:
+        warn(
+            f"--revoke ends the session of {stored.user_id} (device {stored.device_id}) on "
+            f"{stored.homeserver}; the server then deletes every pusher created through that "
+            "session, and those devices stop receiving notifications"
+        )
+        confirm("End the session and delete its pushers?", yes)
+    result = auth.logout(current, stored, revoke)
+    if not revoke:
+        ending = "the session stays open on the server (`pushctl logout --revoke` ends it)"
+    elif result.token_was_dead:
+        ending = "the server no longer knew the session"
+    elif result.revoked:
+        ending = "the session was ended on the server"
+    else:
+        ending = "no token was stored, so no session could be ended"
+    info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
+
+
+def status_command(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON on stdout.")
+    ] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Show who the token belongs to, where it came from, and the server's versions."""
+    from pushctl import auth, render
+
+    report = auth.status(_settings(ctx, profile))
+    if as_json:
+        render.write(render.dump_json(report))
+    else:
+        render.write(_status_text(report))
+
+
+def _status_text(report: dict[str, Any]) -> str:
+    versions = report["server_versions"]
+    rows = [
+        ("user", report["user_id"]),
+        ("homeserver", report["homeserver"]),
+        ("device", report["device_id"] or "(none: this token has no device)"),
+        ("profile", report["profile"]),
+        ("token from", report["token_location"]),
+        ("server versions", _version_ranges(versions) or "(none announced)"),
+    ]
+    return "".join(f"{label + ':':<17}{value}\n" for label, value in rows)
+
+
+def _version_ranges(versions: list[str]) -> str:
+    """``r0.0.1-r0.6.1, v1.1-v1.15``: first and last of each family, in the server's order."""
+    families: dict[str, list[str]] = {}
+    for version in versions:
+        families.setdefault(version.split(".")[0], []).append(version)
+    return ", ".join(
+        names[0] if len(names) == 1 else f"{names[0]}-{names[-1]}" for names in families.values()
+    )

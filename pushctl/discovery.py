@@ -1,0 +1,107 @@
+"""Find a user's homeserver from their Matrix ID (client server discovery).
+
+``@alice:example.org`` -> ``GET https://example.org/.well-known/matrix/client``
+-> ``{"m.homeserver": {"base_url": "https://matrix.example.org"}}``, then the
+base URL is checked with ``GET /_matrix/client/versions``. When the server name
+has no ``.well-known`` (404), the server name itself is tried as the homeserver.
+
+The server name is used as written, port included. One rule differs from the
+spec, for local test servers: when the server name is a loopback host
+(``localhost``, ``127.0.0.1``, ``[::1]``), ``.well-known`` is fetched over plain
+http, because nothing leaves the machine. Every other server name is asked over
+https only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from pushctl.errors import NetworkError, ServerError, UsageError
+from pushctl.model import is_loopback_host
+
+WELL_KNOWN = "/.well-known/matrix/client"
+_USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
+
+
+def server_name(user_id: str) -> str:
+    """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
+    match = _USER_ID.fullmatch(user_id)
+    if not match:
+        raise UsageError(f"--user {user_id!r} is not a Matrix user ID like @alice:example.org")
+    return match["server"]
+
+
+def well_known_url(name: str) -> str:
+    host = urlsplit(f"//{name}").hostname
+    scheme = "http" if is_loopback_host(host) else "https"
+    return f"{scheme}://{name}{WELL_KNOWN}"
+
+
+def discover(
+    user_id: str, *, allow_insecure_http: bool = False, timeout: float = 10.0, verify: Any = True
+) -> str:
+    """The homeserver base URL for *user_id*."""
+    import requests
+
+    from pushctl.client import USER_AGENT, normalise_homeserver
+
+    name = server_name(user_id)
+    url = well_known_url(name)
+    session = requests.Session()
+    session.verify = verify
+    session.headers["User-Agent"] = USER_AGENT
+    try:
+        base_url = _base_url_from(session, url, timeout)
+        if base_url is None:  # no .well-known: the server name may be the homeserver itself
+            base_url = url.removesuffix(WELL_KNOWN)
+        homeserver = normalise_homeserver(base_url, allow_insecure_http)
+        _check_homeserver(session, homeserver, url, timeout)
+        return homeserver
+    finally:
+        session.close()
+
+
+def _base_url_from(session: Any, url: str, timeout: float) -> str | None:
+    response = _get(session, url, timeout, url)
+    if response.status_code == 404:
+        return None
+    if not response.ok:
+        raise ServerError(_failed(url, f"HTTP {response.status_code}"))
+    try:
+        body = response.json()
+    except ValueError:
+        raise ServerError(_failed(url, "the answer is not JSON")) from None
+    homeserver = body.get("m.homeserver") if isinstance(body, dict) else None
+    base_url = homeserver.get("base_url") if isinstance(homeserver, dict) else None
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ServerError(_failed(url, "no m.homeserver.base_url in the answer"))
+    return base_url
+
+
+def _check_homeserver(session: Any, homeserver: str, url: str, timeout: float) -> None:
+    versions_url = homeserver + "/_matrix/client/versions"
+    response = _get(session, versions_url, timeout, url)
+    try:
+        body = response.json() if response.ok else None
+    except ValueError:
+        body = None
+    if not (isinstance(body, dict) and isinstance(body.get("versions"), list)):
+        raise ServerError(
+            _failed(url, f"{homeserver} does not answer like a Matrix homeserver ({versions_url})")
+        )
+
+
+def _get(session: Any, target: str, timeout: float, url: str) -> Any:
+    import requests
+
+    try:
+        return session.get(target, timeout=timeout, headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        host = urlsplit(target).netloc
+        raise NetworkError(_failed(url, f"cannot reach {host} ({type(exc).__name__})")) from None
+
+
+def _failed(url: str, reason: str) -> str:
+    return f"homeserver discovery through {url} failed: {reason}; pass --homeserver URL"
