@@ -136,3 +136,13 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) ->
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.strip(), "an error must say what went wrong"
+
+
+@pytest.fixture
+def proxy(synapse: LocalSynapse) -> Iterator[Any]:
+    """A recording proxy in front of the test Synapse (see tests/proxy.py); point
+    pushctl at ``proxy.url`` to count its requests or to inject faults."""
+    from proxy import Proxy
+
+    with Proxy(synapse.base_url) as running:
+        yield running

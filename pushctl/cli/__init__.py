@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pushctl import __version__
-from pushctl.cli import pushers
+from pushctl.cli import bulk, pushers
 from pushctl.cli.common import report_error, setup_verbose
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
@@ -80,6 +80,7 @@ def root(
 
 
 pushers.register(app)
+bulk.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
