@@ -97,7 +97,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _show_plan(plan: Plan, dry_run: bool) -> None:
-    from pushctl import render
+    """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
     from pushctl.plan import Action
 
     counts = plan.counts()
@@ -109,23 +109,40 @@ def _show_plan(plan: Plan, dry_run: bool) -> None:
     if not plan.writes:
         info("nothing to change")
         return
+    sys.stdout.write("".join(line + "\n" for line in plan_lines(plan.writes)))
+
+
+PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+
+
+def plan_lines(changes: list[Change]) -> list[str]:
+    """Aligned lines, as a diff: ``+ create  line 12  APP_ID  PUSHKEY  DEVICE  [fields]``.
+
+    Plain text rather than a rich table: a plan of thousands of lines must not
+    take longer to print than to apply.
+    """
+    from rich.cells import cell_len
+
+    from pushctl import render
+
     rows = [
         [
-            change.action.value,
-            "-" if change.line is None else str(change.line),
-            change.pusher["app_id"],
-            render.shorten(change.pusher["pushkey"]),
-            str(change.pusher.get("device_display_name", "")),
+            f"{PLAN_SIGNS[change.action.value]} {change.action.value}",
+            "(server)" if change.line is None else f"line {change.line}",
+            str(change.pusher["app_id"]),
+            render.shorten(str(change.pusher["pushkey"])),
+            str(change.pusher.get("device_display_name") or ""),
             ", ".join(change.fields),
         ]
-        for change in plan.writes
+        for change in changes
     ]
-    render.table(
-        None,
-        ["Action", "Line", "App ID", "Pushkey", "Device", "Changes"],
-        rows,
-        no_wrap=("Pushkey",),
-    )
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+
+    def padded(row: list[str]) -> str:
+        cells = [c + " " * (w - cell_len(c)) for c, w in zip(row[:-1], widths, strict=True)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    return [padded(row) for row in rows]
 
 
 @contextlib.contextmanager
