@@ -173,8 +173,7 @@ def apply(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     run = _Run(writes, client, on_outcome)
-    run.start(min(concurrency, len(writes)))
-    run.wait()
+    run.run(min(concurrency, len(writes)))
     return run.report()
 
 
@@ -230,9 +229,13 @@ class _Run:
         finally:
             client.close()
 
-    def wait(self) -> None:
-        """Collect outcomes until the workers are done. Ctrl-C: stop, then wait again."""
+    def run(self, workers: int) -> None:
+        """Start the workers and collect outcomes until they are done.
+
+        Ctrl-C: no new write starts; wait again for those in flight.
+        """
         try:
+            self.start(workers)
             self._collect()
         except KeyboardInterrupt:
             with self.lock:
