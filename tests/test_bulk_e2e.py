@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import GATEWAY, Account, assert_clean_failure, clean_env
-from proxy import Proxy, Reply, Seen
+from proxy import DROP, Drop, Proxy, Reply, Seen
 
 from pushctl import model
 
@@ -466,3 +466,35 @@ def _read_all(fd: int) -> bytes:
             break
         data += chunk
     return data
+
+
+def test_import_rides_out_a_rate_limit_and_a_dropped_connection(
+    account: Account, proxy: Proxy, pushctl, tmp_path
+) -> None:
+    faults = {3: Reply(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "slow down",
+                             "retry_after_ms": 200}),
+              5: DROP}  # fmt: skip
+
+    def hook(seen: Seen) -> Reply | Drop | None:
+        return faults.pop(len(proxy.writes()), None) if seen.is_write else None
+
+    proxy.hook = hook
+    path = write_file(tmp_path / "p.yaml", entries(8), DEFAULTS)
+    result = pushctl("import", str(path), "--yes", "--concurrency", "1", env=via(proxy, account))
+    assert result.returncode == 0, result.stderr
+    assert faults == {}, "both faults were injected"
+    assert len(proxy.writes()) == 10, "8 writes and 2 retries"
+    assert normalised(account.pushers()) == expected(entries(8))
+
+
+def test_an_html_error_page_instead_of_the_list_stops_before_any_write(
+    account: Account, proxy: Proxy, pushctl, tmp_path
+) -> None:
+    page = Reply(502, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"})
+    proxy.hook = lambda seen: page if seen.method == "GET" else None
+    path = write_file(tmp_path / "p.yaml", entries(2), DEFAULTS)
+    result = pushctl("--retries", "1", "import", str(path), "--yes", env=via(proxy, account))
+    assert_clean_failure(result, 1)
+    assert "HTTP 502" in result.stderr and "<html>" not in result.stderr
+    assert len(proxy.requests("GET")) == 2 and proxy.writes() == []
+    assert account.pushers() == []
