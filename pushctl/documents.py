@@ -666,20 +666,23 @@ def _not_json(value: object, depth: int = 0) -> str | None:
     return next((r for r in (_not_json(v, depth + 1) for v in value) if r), None)
 
 
-def errors(problems: Iterable[FileProblem]) -> list[FileProblem]:
-    return [p for p in problems if not p.warning]
+def errors(problems: Iterable[object]) -> list[FileProblem]:
+    return [p for p in problems if isinstance(p, FileProblem) and not p.warning]
 
 
-def warnings(problems: Iterable[FileProblem]) -> list[FileProblem]:
-    return [p for p in problems if p.warning]
+def warnings(problems: Iterable[object]) -> list[FileProblem]:
+    return [p for p in problems if isinstance(p, FileProblem) and p.warning]
 
 
 def refuse(document: Document, problems: list[FileProblem]) -> InvalidInput:
-    """The exit-3 error listing every error of the document, one per line."""
+    """The exit-3 error listing every error of the document, one per line.
+
+    Its ``problems`` hold the warnings too, for whoever wants to show them.
+    """
     found = errors(problems)
     count = f"{len(found)} error" + ("" if len(found) == 1 else "s")
     lines = "\n".join(p.format(document.source) for p in found)
-    return InvalidInput(f"{document.source}: {count}; nothing was sent:\n{lines}", found)
+    return InvalidInput(f"{document.source}: {count}; nothing was sent:\n{lines}", problems)
 
 
 def load_valid(path: str) -> tuple[Document, list[FileProblem]]:

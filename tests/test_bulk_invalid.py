@@ -158,11 +158,12 @@ def test_validate_json_lists_errors_and_warnings(pushctl, tmp_path: Path) -> Non
     result = pushctl("validate", "--json", str(path))
     assert result.returncode == 3
     report = json.loads(result.stdout)
-    assert report["valid"] is False
-    assert report["errors"] == [{"line": 8, "field": "colour", "message": report["errors"][0][
-        "message"]}]  # fmt: skip
-    [warning] = report["warnings"] if report["warnings"] else [None]
-    assert warning is None, "warnings are only listed for files without errors"
+    assert report["valid"] is False and report["entries"] is None
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(8, "colour")]
+    assert [(w["line"], w["field"]) for w in report["warnings"]] == [(7, "data.url")]
+    plain = pushctl("validate", str(path))
+    assert f"pushctl: warning: {path}:7: data.url: uses plain http" in plain.stderr
+    assert f"{path}:8: colour: unknown field" in plain.stderr
     fatal = pushctl("validate", "--json", str(write(tmp_path, "e.yaml", "")))
     assert json.loads(fatal.stdout)["errors"][0]["line"] == 1
 

@@ -80,16 +80,21 @@ def import_command(
 
 
 def _load_valid(file: str) -> Document:
+    """The valid document (warnings shown), or exit 3 listing every error."""
     from pushctl import documents
 
-    document, found_warnings = documents.load_valid(file)
-    _warn_all(document, found_warnings)
+    try:
+        document, found_warnings = documents.load_valid(file)
+    except InvalidInput as exc:
+        _warn_all(documents.source_name(file), documents.warnings(exc.problems))
+        raise
+    _warn_all(document.source, found_warnings)
     return document
 
 
-def _warn_all(document: Document, problems: list[FileProblem]) -> None:
+def _warn_all(source: str, problems: list[FileProblem]) -> None:
     for problem in problems:
-        warn(problem.format(document.source))
+        warn(problem.format(source))
 
 
 def _count(number: int, noun: str) -> str:
@@ -340,19 +345,20 @@ def validate_command(file: FileArgument, as_json: JsonFlag = False) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
     from pushctl import documents
 
+    if not as_json:
+        document = _load_valid(file)
+        count = _count(len(document.entries), "pusher")
+        sys.stdout.write(f"{document.source}: {count}, valid\n")
+        return
     try:
         document, found_warnings = documents.load_valid(file)
     except InvalidInput as exc:
-        if as_json:
-            errors = exc.problems or [documents.FileProblem(0, "", exc.message)]
-            _write_json(_validation(documents.source_name(file), None, errors, []))
+        problems = exc.problems or [documents.FileProblem(0, "", exc.message)]
+        found = documents.errors(problems)
+        source = documents.source_name(file)
+        _write_json(_validation(source, None, found, documents.warnings(problems)))
         raise
-    _warn_all(document, found_warnings)
-    if as_json:
-        _write_json(_validation(document.source, len(document.entries), [], found_warnings))
-    else:
-        render_line = f"{document.source}: {_count(len(document.entries), 'pusher')}, valid"
-        sys.stdout.write(render_line + "\n")
+    _write_json(_validation(document.source, len(document.entries), [], found_warnings))
 
 
 def _validation(
