@@ -76,6 +76,12 @@ class PartialFailure(PushctlError):
     exit_status = ExitStatus.PARTIAL
 
 
+class Interrupted(PushctlError):
+    """Ctrl-C stopped a bulk operation; the message says what was applied."""
+
+    exit_status = ExitStatus.INTERRUPTED
+
+
 _KNOWN_SECRETS: set[str] = set()
 
 

@@ -160,3 +160,13 @@ def keyring_env(secret_service: Any) -> Iterator[dict[str, str]]:
     """Environment for pushctl runs that use the private Secret Service; emptied after."""
     yield secret_service.env()
     secret_service.clear()
+
+
+@pytest.fixture
+def proxy(synapse: LocalSynapse) -> Iterator[Any]:
+    """A recording proxy in front of the test Synapse (see tests/proxy.py); point
+    pushctl at ``proxy.url`` to count its requests or to inject faults."""
+    from proxy import Proxy
+
+    with Proxy(synapse.base_url) as running:
+        yield running

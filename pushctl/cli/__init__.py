@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pushctl import __version__
-from pushctl.cli import auth, pushers, support
+from pushctl.cli import auth, bulk, pushers, support
 from pushctl.cli.common import report_error, setup_verbose
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
@@ -82,6 +82,7 @@ def root(
 pushers.register(app)
 support.register(app)
 auth.register(app)
+bulk.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

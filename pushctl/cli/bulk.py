@@ -1,0 +1,376 @@
+"""``import``, ``export`` and ``validate``: many pushers at once, from and to a file."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
+
+if TYPE_CHECKING:
+    from pushctl.documents import Document, FileProblem
+    from pushctl.plan import Change, Outcome, Plan, Report
+
+#: version of the ``import --json`` summary object; bumped only on incompatible change
+SUMMARY_VERSION = 1
+
+
+class Format(str, enum.Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+FileArgument = Annotated[
+    str, typer.Argument(metavar="FILE", help="YAML or JSON file of pushers; - reads stdin.")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+    app.command("export")(export_command)
+    app.command("validate")(validate_command)
+
+
+# -- import ----------------------------------------------------------------------
+
+
+def import_command(
+    ctx: typer.Context,
+    file: FileArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Also delete the pushers the file lacks.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
+    ] = 4,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make the account's pushers match a file: validate, plan, confirm, apply."""
+    from pushctl import plan as planning
+    from pushctl.settings import connect
+
+    document = _load_valid(file)
+    client = connect(settings(ctx))
+    plan = planning.make_plan(document.entries, client.get_pushers(), prune=prune)
+    if not as_json:
+        _show_plan(plan, dry_run)
+    if dry_run or not plan.writes:
+        if as_json:
+            _write_json(_summary(document, plan, None, dry_run=dry_run, prune=prune))
+        return
+    confirm(f"Apply {_count(len(plan.writes), 'change')} to {client.homeserver}?", yes)
+    with _progress(len(plan.writes)) as on_outcome:
+        report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+    if as_json:
+        _write_json(_summary(document, plan, report, dry_run=False, prune=prune))
+    else:
+        _summary_table(plan, report)
+    _finish(document, report)
+
+
+def _load_valid(file: str) -> Document:
+    """The valid document (warnings shown), or exit 3 listing every error."""
+    from pushctl import documents
+
+    try:
+        document, found_warnings = documents.load_valid(file)
+    except InvalidInput as exc:
+        _warn_all(documents.source_name(file), documents.warnings(exc.problems))
+        raise
+    _warn_all(document.source, found_warnings)
+    return document
+
+
+def _warn_all(source: str, problems: list[FileProblem]) -> None:
+    for problem in problems:
+        warn(problem.format(source))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _show_plan(plan: Plan, dry_run: bool) -> None:
+    """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
+    from pushctl.plan import Action
+
+    counts = plan.counts()
+    parts = [f"{counts[a.value]} to {a.value}" for a in (Action.CREATE, Action.UPDATE)]
+    parts.append(f"{counts['unchanged']} unchanged")
+    if counts["delete"]:
+        parts.append(f"{counts['delete']} to delete")
+    info(("Plan (dry run): " if dry_run else "Plan: ") + ", ".join(parts))
+    if not plan.writes:
+        info("nothing to change")
+        return
+    sys.stdout.write("".join(line + "\n" for line in plan_lines(plan.writes)))
+
+
+PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+
+
+def plan_lines(changes: list[Change]) -> list[str]:
+    """Aligned lines, as a diff: ``+ create  line 12  APP_ID  PUSHKEY  DEVICE  [fields]``.
+
+    Plain text rather than a rich table: a plan of thousands of lines must not
+    take longer to print than to apply.
+    """
+    from rich.cells import cell_len
+
+    from pushctl import render
+
+    rows = [
+        [
+            f"{PLAN_SIGNS[change.action.value]} {change.action.value}",
+            "(server)" if change.line is None else f"line {change.line}",
+            str(change.pusher["app_id"]),
+            render.shorten(str(change.pusher["pushkey"])),
+            str(change.pusher.get("device_display_name") or ""),
+            ", ".join(change.fields),
+        ]
+        for change in changes
+    ]
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+
+    def padded(row: list[str]) -> str:
+        cells = [c + " " * (w - cell_len(c)) for c, w in zip(row[:-1], widths, strict=True)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    return [padded(row) for row in rows]
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[Outcome], None] | None]:
+    """A callback advancing a progress bar on a terminal; none when stderr is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pushctl import render
+
+    bar = Progress(
+        TextColumn("applying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]}"),
+        console=render.console(sys.stderr),
+    )
+    task = bar.add_task("applying", total=total, failed="")
+    failures = 0
+
+    def advance(outcome: Outcome) -> None:
+        nonlocal failures
+        failures += 0 if outcome.ok else 1
+        bar.update(task, advance=1, failed=f"{failures} failed" if failures else "")
+
+    with bar:
+        yield advance
+
+
+def _summary_table(plan: Plan, report: Report) -> None:
+    from pushctl import render
+    from pushctl.plan import Action
+
+    rows = []
+    for action in Action:
+        changes = [c for c in plan.changes if c.action is action]
+        if action is Action.UNCHANGED:
+            rows.append([action.value, str(len(changes)), "-", "-", "-"])
+            continue
+        failed = sum(1 for o in report.failed if o.change.action is action)
+        waiting = [c for c in report.not_started + report.unknown if c.action is action]
+        rows.append(
+            [
+                action.value,
+                str(len(changes)),
+                str(report.applied_count(action)),
+                str(failed),
+                str(len(waiting)),
+            ]
+        )
+    render.table(None, ["Action", "Planned", "Applied", "Failed", "Not started"], rows)
+
+
+def _finish(document: Document, report: Report) -> None:
+    """The exit status: 130 interrupted, 4 token rejected, 5 some failed, else 0."""
+    done = len(report.applied)
+    total = done + len(report.failed) + len(report.not_started) + len(report.unknown)
+    if report.interrupted:
+        unknown = f"; {len(report.unknown)} in flight with unknown outcome" * bool(report.unknown)
+        raise Interrupted(
+            f"interrupted: applied {done} of {total} changes, {len(report.failed)} failed, "
+            f"{len(report.not_started)} not started{unknown}; run the same import again to finish"
+        )
+    if report.stopped_by is not None:
+        raise AuthError(
+            f"stopped after {done} of {total} changes: {report.stopped_by.error}; "
+            "run the same import again once the token works"
+        )
+    if report.failed:
+        lines = "\n".join(_failure_line(document, outcome) for outcome in report.failed)
+        raise PartialFailure(
+            f"{len(report.failed)} of {total} changes failed (the others were applied):\n{lines}"
+        )
+    info(f"applied {_count(done, 'change')}")
+
+
+def _failure_line(document: Document, outcome: Outcome) -> str:
+    from pushctl import render
+
+    change = outcome.change
+    where = document.source + (f":{change.line}" if change.line is not None else " (server)")
+    app_id, pushkey = change.key
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {outcome.error}"
+
+
+def _summary(
+    document: Document, plan: Plan, report: Report | None, *, dry_run: bool, prune: bool
+) -> dict[str, Any]:
+    """The ``import --json`` object; its fields are a documented contract (README)."""
+    from pushctl.plan import WRITES
+
+    statuses = _statuses(report)
+    failures = {id(o.change): o.error for o in report.failed} if report else {}
+    return {
+        "version": SUMMARY_VERSION,
+        "source": document.source,
+        "dry_run": dry_run,
+        "prune": prune,
+        "interrupted": bool(report and report.interrupted),
+        "planned": plan.counts(),
+        "applied": {a.value: report.applied_count(a) if report else 0 for a in WRITES},
+        "failed": len(report.failed) if report else 0,
+        "not_started": len(report.not_started) + len(report.unknown) if report else 0,
+        "changes": [
+            {
+                "action": change.action.value,
+                "app_id": change.pusher["app_id"],
+                "pushkey": change.pusher["pushkey"],
+                "line": change.line,
+                "fields": list(change.fields),
+                "status": statuses.get(id(change), "planned" if report is None else "not_started"),
+                "error": failures.get(id(change)),
+            }
+            for change in plan.writes
+        ],
+    }
+
+
+def _statuses(report: Report | None) -> dict[int, str]:
+    if report is None:
+        return {}
+    statuses: dict[int, str] = {}
+    groups: list[tuple[str, list[Change]]] = [
+        ("applied", report.applied),
+        ("failed", [o.change for o in report.failed]),
+        ("not_started", report.not_started),
+        ("unknown", report.unknown),
+    ]
+    for status, changes in groups:
+        statuses.update((id(change), status) for change in changes)
+    return statuses
+
+
+def _write_json(value: Any) -> None:
+    from pushctl import render
+
+    render.write(render.dump_json(value))
+
+
+# -- export ----------------------------------------------------------------------
+
+
+def export_command(
+    ctx: typer.Context,
+    output_format: Annotated[
+        Format | None,
+        typer.Option("--format", help="yaml or json (default: from -o's suffix, else yaml)."),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the account's pushers in the import format."""
+    from pushctl import documents, render
+    from pushctl.settings import connect
+
+    fmt = output_format.value if output_format else _format_of(output)
+    pushers = connect(settings(ctx)).get_pushers()
+    text = documents.dump(pushers, fmt)
+    if output is None or output == "-":
+        render.write(text)
+        return
+    _write_file(output, text)
+    info(f"exported {_count(len(pushers), 'pusher')} to {output}")
+
+
+def _format_of(path: str | None) -> str:
+    return "json" if path and path.lower().endswith(".json") else "yaml"
+
+
+def _write_file(path: str, text: str) -> None:
+    """Replace *path* whole, so that a failed export never leaves half a file."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from pushctl.errors import PushctlError
+
+    target = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# -- validate --------------------------------------------------------------------
+
+
+def validate_command(file: FileArgument, as_json: JsonFlag = False) -> None:
+    """Check an import file offline: no server, no token (for CI pipelines)."""
+    from pushctl import documents
+
+    if not as_json:
+        document = _load_valid(file)
+        count = _count(len(document.entries), "pusher")
+        sys.stdout.write(f"{document.source}: {count}, valid\n")
+        return
+    try:
+        document, found_warnings = documents.load_valid(file)
+    except InvalidInput as exc:
+        problems = exc.problems or [documents.FileProblem(0, "", exc.message)]
+        found = documents.errors(problems)
+        source = documents.source_name(file)
+        _write_json(_validation(source, None, found, documents.warnings(problems)))
+        raise
+    _write_json(_validation(document.source, len(document.entries), [], found_warnings))
+
+
+def _validation(
+    source: str, entries: int | None, errors: list[Any], found_warnings: list[FileProblem]
+) -> dict[str, Any]:
+    def problem(p: Any) -> dict[str, Any]:
+        return {"line": p.line or None, "field": p.field, "message": p.message}
+
+    return {
+        "source": source,
+        "valid": not errors,
+        "entries": entries,
+        "errors": [problem(p) for p in errors],
+        "warnings": [problem(p) for p in found_warnings],
+    }

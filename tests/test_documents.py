@@ -1,0 +1,244 @@
+"""Import files read in-process: shapes, defaults, line numbers, safety, export."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+import yaml
+from conftest import GATEWAY
+
+from pushctl import documents
+from pushctl.errors import InvalidInput
+
+DEFAULTS_FILE = textwrap.dedent(
+    f"""\
+    defaults:
+      app_id: org.example.app.ios
+      app_display_name: Example
+      lang: en
+      data:
+        url: {GATEWAY}
+        format: event_id_only
+    pushers:
+      - pushkey: key-1
+        device_display_name: Alice's phone
+      - pushkey: key-2
+        device_display_name: Bob's tablet
+        lang: de
+        data: {{format: null, sound: bing}}
+    """
+)
+
+
+def parse(text: str, name: str = "p.yaml") -> documents.Document:
+    return documents.parse(text, name, documents.guess_format(name, text))
+
+
+def messages(text: str, name: str = "p.yaml") -> list[str]:
+    document = parse(text, name)
+    return [p.format(name) for p in documents.check(document)]
+
+
+def test_defaults_are_merged_under_each_entry_and_data_key_by_key() -> None:
+    first, second = parse(DEFAULTS_FILE).entries
+    assert first.pusher == {
+        "kind": "http",
+        "app_id": "org.example.app.ios",
+        "app_display_name": "Example",
+        "lang": "en",
+        "data": {"url": GATEWAY, "format": "event_id_only"},
+        "pushkey": "key-1",
+        "device_display_name": "Alice's phone",
+    }
+    # the entry wins; a null takes the default's key away; other data keys are added
+    assert second.pusher["lang"] == "de"
+    assert second.pusher["data"] == {"url": GATEWAY, "sound": "bing"}
+
+
+def test_every_entry_and_field_has_its_line() -> None:
+    first, second = parse(DEFAULTS_FILE).entries
+    assert (first.line, second.line) == (9, 11)
+    assert first.lines["pushkey"] == 9 and first.lines["device_display_name"] == 10
+    assert first.lines["app_id"] == 2, "a default's field points at the defaults"
+    assert first.lines["data.url"] == 6
+    assert second.lines["lang"] == 13 and second.lines["data.sound"] == 14
+    assert second.line_of("data.url") == 6 and second.line_of("kind") == 11
+
+
+def test_json_entries_have_lines_and_surrogate_pairs_decode() -> None:
+    text = json.dumps(
+        {"pushers": [{"pushkey": "😀", "app_id": "a"}, {"pushkey": "b", "data": {"x": 1}}]},
+        indent=2,
+    )
+    document = parse(text, "p.json")
+    assert document.format == "json"
+    first, second = document.entries
+    assert first.pusher["pushkey"] == "😀"  # written as \ud83d\ude00
+    assert "\\ud83d" in text
+    assert first.line == 3 and first.lines == {"pushkey": 4, "app_id": 5}
+    assert second.lines["data.x"] == text.splitlines().index('        "x": 1') + 1
+
+
+def test_a_top_level_list_is_accepted_in_both_formats() -> None:
+    entry = {"pushkey": "k", "app_id": "a"}
+    for text in (yaml.safe_dump([entry]), json.dumps([entry]), "[{pushkey: k, app_id: a}]"):
+        [found] = parse(text, "-").entries
+        assert found.pusher == {"kind": "http", **entry}
+
+
+def test_every_problem_is_reported_at_once_with_its_line() -> None:
+    text = textwrap.dedent(
+        f"""\
+        - app_id: org.example.app
+          pushkey: k1
+          app_display_name: Example
+          device_display_name: Phone
+          lang: en
+          data: {{url: {GATEWAY}}}
+        - app_id: org.example.app
+          pushkey: 12345
+          lang: [en]
+        - app_id: org.example.app
+          pushkey: k1
+          app_display_name: Example
+          device_display_name: Phone again
+          lang: en
+          data: {{url: {GATEWAY}}}
+        - just a string
+        """
+    )
+    assert messages(text) == [
+        "p.yaml:7: app_display_name: is required",
+        "p.yaml:7: data: is required",
+        "p.yaml:7: device_display_name: is required",
+        "p.yaml:8: pushkey: must be a string, not a number",
+        "p.yaml:9: lang: must be a string, not a list",
+        "p.yaml:11: pushkey: the same app_id and pushkey as the entry at line 1",
+        "p.yaml:16: pusher: must be a mapping of fields, not a string",
+    ]
+
+
+def test_a_bad_default_is_reported_once_at_its_own_line() -> None:
+    text = DEFAULTS_FILE.replace(GATEWAY, "https://push.example.org/notify")
+    assert messages(text) == [
+        "p.yaml:6: data.url: must have the path /_matrix/push/v1/notify, not '/notify'"
+    ]
+
+
+def test_structure_problems_are_reported_with_the_rest() -> None:
+    text = textwrap.dedent(
+        """\
+        defaults: {lang: en}
+        pusher: []
+        pushers:
+          - pushkey: k
+            pushkey: k2
+            since: 2024-01-01
+            data: {when: 2024-01-02, n: .nan}
+        """
+    )
+    found = messages(text)
+    assert "p.yaml:2: pusher: unknown top-level key (known: defaults, pushers)" in found
+    assert "p.yaml:5: pushkey: given twice (first at line 4)" in found
+    assert any(m.startswith("p.yaml:6: since: 2024-01-01 reads as a date") for m in found)
+    assert any(m.startswith("p.yaml:7: data.when: 2024-01-02 reads as a date") for m in found)
+    assert "p.yaml:7: data.n: nan is not a JSON number" in found
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    [
+        "!!python/object:os.system {command: true}",
+        "!!python/object/apply:os.system [true]",
+        "!!python/name:os.system",
+        "!custom x",
+        "!!binary aGVsbG8=",
+        "!!set {a, b}",
+    ],
+)
+def test_tags_are_refused_not_constructed(tagged: str) -> None:
+    text = f"- pushkey: k\n  app_id: a\n  device_display_name: {tagged}\n"
+    found = messages(text)
+    assert any("p.yaml:3: device_display_name: the tag" in m and "not allowed" in m for m in found)
+
+
+def test_merge_keys_and_aliases_work_like_yaml() -> None:
+    text = textwrap.dedent(
+        """\
+        - &base {app_id: a, lang: en, pushkey: k1}
+        - <<: *base
+          pushkey: k2
+        """
+    )
+    _, second = parse(text).entries
+    assert second.pusher == {"kind": "http", "app_id": "a", "lang": "en", "pushkey": "k2"}
+    assert second.lines["lang"] == 1 and second.lines["pushkey"] == 3
+
+
+def test_an_alias_bomb_is_refused() -> None:
+    lines = ["- &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"- &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(InvalidInput, match="aliases expand"):
+        parse("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fragment"),
+    [
+        ("p.yaml", "- &x [*x]\n", "nested more than 32 levels"),
+        ("p.yaml", "- data: " + "[" * 40 + "]" * 40 + "\n", "nested more than 32 levels"),
+        ("p.yaml", "[" * 100_000 + "]" * 100_000, "exceeded maximum nesting depth"),
+        ("p.yaml", "- " * 100_000 + "x", "exceeded maximum nesting depth"),
+        ("p.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_deep_nesting_is_refused(name: str, text: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=rf"^{name}:1: .*{fragment}"):
+        parse(text, name)
+
+
+def test_the_pure_python_loader_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = parse(DEFAULTS_FILE).entries
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    assert documents.yaml_loader() is yaml.SafeLoader
+    slow = parse(DEFAULTS_FILE).entries
+    assert [(e.pusher, e.line, e.lines) for e in slow] == [
+        (e.pusher, e.line, e.lines) for e in fast
+    ]
+    with pytest.raises(InvalidInput, match=r"p.yaml:2: malformed YAML: mapping values"):
+        parse("- a\n- b: c: d\n")
+
+
+def test_export_dump_reads_back_as_the_same_pushers() -> None:
+    server = [
+        {
+            "app_id": "org.example.app",
+            "pushkey": "é" * 256,
+            "kind": "http",
+            "app_display_name": "Ex: ample #1",
+            "device_display_name": "yes",
+            "profile_tag": "",
+            "lang": "en",
+            "data": {"url": GATEWAY, "n": 1, "nested": {"list": [1, "2", None]}},
+            "org.matrix.msc3881.enabled": True,
+        },
+        {
+            "app_id": "org.example.app",
+            "pushkey": "🔑 key\nwith newline",
+            "kind": "http",
+            "app_display_name": "A",
+            "device_display_name": "123",
+            "profile_tag": "tag",
+            "lang": "zh-Hant-TW",
+            "data": {"url": GATEWAY},
+        },
+    ]
+    for fmt in documents.FORMATS:
+        text = documents.dump(server, fmt)
+        document = documents.parse(text, f"export.{fmt}", fmt)
+        assert [e.pusher for e in document.entries] == [documents.exportable(p) for p in server]
+        assert documents.check(document) == []
+    assert "profile_tag" not in documents.exportable(server[0])
+    assert "org.matrix.msc3881.enabled" not in documents.exportable(server[0])

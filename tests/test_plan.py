@@ -1,0 +1,110 @@
+"""The plan (pure) and apply's bookkeeping, with an in-memory writer.
+
+The HTTP side of apply (sessions, Ctrl-C of a real process, concurrency as
+the server sees it) is tested against Synapse in test_bulk_e2e.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from conftest import make_pusher
+
+from pushctl.errors import MatrixError
+from pushctl.plan import Action, apply, differences, make_plan
+
+
+@dataclass
+class Wanted:
+    pusher: dict[str, Any]
+    line: int
+
+
+@dataclass
+class MemoryWriter:
+    """Pushers in a dict; refuses the pushkeys in ``refuse`` with the given status."""
+
+    store: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    refuse: dict[str, int] = field(default_factory=dict)
+    clones: list[MemoryWriter] = field(default_factory=list)
+    closed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clone(self) -> MemoryWriter:
+        other = MemoryWriter(self.store, self.refuse, lock=self.lock)
+        self.clones.append(other)
+        return other
+
+    def set_pusher(self, pusher: dict[str, Any], append: bool = False) -> None:
+        status = self.refuse.get(pusher["pushkey"])
+        if status:
+            raise MatrixError(status, "M_UNKNOWN", "no")
+        with self.lock:
+            self.store[(pusher["app_id"], pusher["pushkey"])] = pusher
+
+    def delete_pusher(self, app_id: str, pushkey: str) -> None:
+        with self.lock:
+            self.store.pop((app_id, pushkey), None)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_plan_creates_updates_keeps_and_prunes_in_file_order() -> None:
+    same = make_pusher(pushkey="same")
+    changed = make_pusher(pushkey="changed")
+    extra = make_pusher(pushkey="extra")
+    current = [{**extra}, {**same, "profile_tag": ""}, changed]
+    desired = [
+        Wanted(make_pusher(pushkey="new"), 3),
+        Wanted(
+            {**changed, "lang": "de", "data": {**changed["data"], "format": "event_id_only"}}, 7
+        ),
+        Wanted(same, 11),
+    ]
+    plan = make_plan(desired, current, prune=True)
+    assert [(c.action, c.pusher["pushkey"], c.line) for c in plan.changes] == [
+        (Action.CREATE, "new", 3),
+        (Action.UPDATE, "changed", 7),
+        (Action.UNCHANGED, "same", 11),
+        (Action.DELETE, "extra", None),
+    ]
+    assert plan.changes[1].fields == ("lang", "data.format")
+    assert plan.counts() == {"create": 1, "update": 1, "unchanged": 1, "delete": 1}
+    assert [c.action for c in make_plan(desired, current).changes] == [
+        Action.CREATE,
+        Action.UPDATE,
+        Action.UNCHANGED,
+    ]
+
+
+def test_an_empty_profile_tag_equals_none_but_a_tag_differs() -> None:
+    pusher = make_pusher()
+    assert differences({**pusher, "profile_tag": ""}, pusher) == ()
+    assert differences({**pusher, "profile_tag": ""}, {**pusher, "profile_tag": "t"}) == (
+        "profile_tag",
+    )
+
+
+def test_apply_writes_through_one_clone_per_worker_and_reports_failures() -> None:
+    writer = MemoryWriter(refuse={"bad": 400})
+    desired = [Wanted(make_pusher(pushkey=f"k{i}"), i) for i in range(20)]
+    desired.append(Wanted(make_pusher(pushkey="bad"), 99))
+    plan = make_plan(desired, [])
+    seen = []
+    report = apply(plan, writer, concurrency=3, on_outcome=seen.append)
+    assert len(writer.clones) == 3 and all(c.closed for c in writer.clones)
+    assert len(writer.store) == 20 and len(report.applied) == 20
+    [failure] = report.failed
+    assert failure.change.line == 99 and "HTTP 400" in (failure.error or "")
+    assert len(seen) == 21
+    assert [c.line for c in report.applied] == list(range(20)), "plan order, not finish order"
+
+
+def test_apply_with_nothing_to_write_starts_no_worker() -> None:
+    writer = MemoryWriter()
+    current = [make_pusher(pushkey="k")]
+    report = apply(make_plan([Wanted(current[0], 1)], current), writer)
+    assert writer.clones == [] and report.applied == [] and not report.interrupted
