@@ -28,9 +28,26 @@ def set_args(pushkey: str, url: str) -> list[str]:
     ]  # fmt: skip
 
 
-def commands(gateway_url: str, other_user: str) -> list[list[str]]:
+def commands(gateway_url: str, other_user: str, files: Path) -> list[list[str]]:
     """Every command of pushctl that talks to a homeserver, good runs and bad ones."""
+    good = files / "good.yaml"
+    good.write_text(
+        "defaults: {app_id: org.example.bulk, app_display_name: Bulk, lang: en,\n"
+        f"           data: {{url: '{gateway_url}'}}}}\n"
+        "pushers:\n  - {pushkey: bulk-1, device_display_name: A}\n"
+        "  - {pushkey: bulk-2, device_display_name: B}\n"
+    )
+    bad = files / "bad.yaml"
+    bad.write_text("pushers:\n  - {pushkey: x, kind: carrier-pigeon}\n")
     return [
+        ["validate", str(good)],
+        ["validate", str(bad)],  # exit 3
+        ["import", str(good), "--dry-run"],
+        ["import", str(good)],  # no terminal, no --yes: exit 2
+        ["import", str(good), "--yes", "--json"],
+        ["import", str(bad), "--yes"],  # exit 3
+        ["export", "-o", str(files / "out.yaml")],
+        ["export", "--format", "json"],
         ["status"],
         ["status", "--json"],
         set_args("audit-1", gateway_url),
@@ -60,11 +77,13 @@ def assert_not_leaked(token: str, *texts: str) -> None:
         assert token[-12:] not in text
 
 
-def test_no_command_shows_the_token(account: Account, gateway: PushGateway, pushctl) -> None:
+def test_no_command_shows_the_token(
+    account: Account, gateway: PushGateway, pushctl, tmp_path: Path
+) -> None:
     other = new_account(account.server)
     gateway.reject("audit-2")
     seen_codes = set()
-    for args in commands(gateway.url, other.user_id):
+    for args in commands(gateway.url, other.user_id, tmp_path):
         result = pushctl("-v", *args, env=account.env())
         seen_codes.add(result.returncode)
         assert "Traceback" not in result.stderr, (args, result.stderr)
