@@ -1,10 +1,16 @@
 """Whose pushers a command works on, and how it reaches them.
 
-``--user @bob:example.org`` goes through the Synapse admin API
-(:mod:`pushctl.admin`), for server admins. Reads go through
-``/_synapse/admin``, writes through a short-lived token acting as Bob.
+``--user @bob:example.org`` means one of two things, by the kind of credential:
 
-Without ``--user``, a command works on the token's own account.
+- a user's token: the Synapse admin API (:mod:`pushctl.admin`), for server
+  admins. Reads go through ``/_synapse/admin``, writes through a short-lived
+  token acting as Bob;
+- an application service's token: identity assertion
+  (:mod:`pushctl.appservice`). Every request, read or write, carries
+  ``?user_id=@bob:example.org``; this works on any homeserver.
+
+Without ``--user``, a command works on the token's own account (for an
+application service, its sender user).
 
 :func:`open_target` makes that choice once. A command then reads with
 :meth:`Target.pushers` and :meth:`Target.devices` and writes inside
@@ -18,23 +24,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pushctl import credentials
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
     from pushctl.client import Client
     from pushctl.settings import Settings
 
-#: The token's own account.
+#: The token's own account (or, for an application service, its sender).
 OWN = "own"
 #: Another user, through the Synapse admin API (a server admin's user token).
 ADMIN_API = "admin-api"
+#: Another user, through identity assertion (an application service's token).
+ASSERTION = "assertion"
 
 
 @dataclass
 class Target:
     """The account whose pushers a command reads and writes."""
 
-    #: reads go through this client
+    #: reads go through this client (for ASSERTION, it carries ``?user_id=``)
     client: Client
     #: the user named by ``--user``; None for the token's own account
     user_id: str | None = None
@@ -84,11 +93,17 @@ class Target:
 def open_target(settings: Settings, user_id: str | None) -> Target:
     """The account a command works on: the token's own, or *user_id*'s (``--user``).
 
-    Exit 4 when there is no token.
+    Exit 4 when there is no token; for an application service, also when the
+    homeserver refuses to let it act for *user_id* (checked here, before any
+    command reads or writes).
     """
     from pushctl.settings import authenticate
 
-    _, client = authenticate(settings)
+    credential, client = authenticate(settings)
     if not user_id:
         return Target(client)
+    if credential.kind == credentials.KIND_APPSERVICE:
+        from pushctl.appservice import asserting
+
+        return Target(asserting(client, user_id), user_id, ASSERTION)
     return Target(client, user_id, ADMIN_API)

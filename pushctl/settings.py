@@ -77,6 +77,6 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     if not credential.token:
         raise AuthError(
             f"no access token for profile {settings.profile!r}: run `pushctl login` "
-            f"or set {credentials.ENV_TOKEN}"
+            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})"
         )
     return credential, settings.client(credential)

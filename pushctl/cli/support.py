@@ -1,7 +1,8 @@
 """Support work: ``test`` and ``prune``, and ``--user`` / ``--devices`` for the listings.
 
-``--user @bob:example.org`` makes a command work on another user's pushers
-through the Synapse admin API (see :mod:`pushctl.acting` and :mod:`pushctl.admin`).
+``--user @bob:example.org`` makes a command work on another user's pushers:
+through the Synapse admin API with a server admin's token, or through identity
+assertion with an application service's token (see :mod:`pushctl.acting`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ UserOption = Annotated[
         "--user",
         metavar="@USER:SERVER",
         callback=_check_user,
-        help="Act for this user through the Synapse admin API (needs a server admin's token).",
+        help="Act for this user: through the Synapse admin API with a server admin's token, "
+        "or by identity assertion with an application service's token.",
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
