@@ -7,8 +7,8 @@ creates no device for the user, lives in memory only, is registered as a
 secret so it never reaches any output, and is revoked with ``/logout`` when
 the work is done, also after an error or Ctrl-C (see :func:`acting_for`).
 
-The functions ending in ``_for`` take ``user_id=None`` to mean the account of
-the token itself, so that every command serves both cases the same way.
+Which way a command goes (own account, this admin API, or an application
+service's identity assertion) is decided in :mod:`pushctl.acting`.
 """
 
 from __future__ import annotations
@@ -77,31 +77,7 @@ def user_devices(client: Client, user_id: str) -> list[dict[str, Any]]:
     return [d for d in devices if isinstance(d, dict)]
 
 
-def pushers_for(client: Client, user_id: str | None) -> list[Pusher]:
-    """The pushers of *user_id* (admin API), or of the token's own account."""
-    return user_pushers(client, user_id) if user_id else client.get_pushers()
-
-
-def devices_for(client: Client, user_id: str | None) -> list[dict[str, Any]]:
-    """The devices of *user_id* (admin API), or of the token's own account."""
-    return user_devices(client, user_id) if user_id else client.devices()
-
-
 # -- acting for a user ---------------------------------------------------------
-
-
-@contextmanager
-def writer_for(
-    client: Client,
-    user_id: str | None,
-    on_revoke_failure: Callable[[str], None] | None = None,
-) -> Iterator[Client]:
-    """A client that writes as *user_id* (see :func:`acting_for`), or *client* itself."""
-    if not user_id:
-        yield client
-        return
-    with acting_for(client, user_id, on_revoke_failure=on_revoke_failure) as acting:
-        yield acting
 
 
 @contextmanager

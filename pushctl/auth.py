@@ -3,6 +3,10 @@
 A login leaves nothing behind that it cannot store: the token store is tried
 before the server is asked for a session, and a session whose token could not
 be stored after all is ended on the server again.
+
+An application service's token (``login --appservice``) is stored the same
+way, as a profile of kind ``appservice`` whose user is the service's sender.
+It is never revoked from here (see :mod:`pushctl.appservice`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ class LoginRequest:
     with_token: bool = False
     device_name: str | None = None
     insecure_storage: bool = False
+    #: the token is an application service's as_token (implies with_token)
+    appservice: bool = False
 
 
 @dataclass
@@ -54,6 +60,8 @@ def default_device_name() -> str:
 def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], str]) -> LoginResult:
     """Authenticate, store the token and save the profile; see the module docstring."""
     config.check_profile_name(request.profile)
+    if request.appservice and not request.with_token:
+        raise UsageError("--appservice needs --token-stdin: an application service has no password")
     if request.with_token and request.device_name:
         raise UsageError("--device-name names a new session; --token-stdin reuses an existing one")
     if request.user is None and not request.with_token:
@@ -68,7 +76,10 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     secret = read_secret()
     register_secret(secret)
     homeserver = resolve_homeserver(settings, request.user)
-    if request.with_token:
+    if request.appservice:
+        token, user_id = _check_appservice_token(settings, homeserver, secret, request.user)
+        device_id = None
+    elif request.with_token:
         token, user_id, device_id = _check_token(settings, homeserver, secret, request.user)
     else:
         assert request.user is not None
@@ -80,6 +91,7 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
         homeserver=homeserver,
         user_id=user_id,
         device_id=device_id,
+        kind=config.KIND_APPSERVICE if request.appservice else config.KIND_USER,
         token_storage=storage,
     )
     replaced = current.profiles.get(request.profile)
@@ -160,6 +172,24 @@ def _check_token(
     return token, user_id, _optional(whoami.get("device_id"))
 
 
+def _check_appservice_token(
+    settings: Settings, homeserver: str, token: str, expected_sender: str | None
+) -> tuple[str, str]:
+    """The token and the service's sender; refuses a token that is plainly a user's session.
+
+    There is no request that tells the two kinds apart for sure, but a session
+    token has a device and an application service's has none (the spec names
+    application services as the case of a token without a device).
+    """
+    token, sender, device_id = _check_token(settings, homeserver, token, expected_sender)
+    if device_id:
+        raise AuthError(
+            f"this token belongs to a session of {sender} (device {device_id}), not to an "
+            "application service: log in without --appservice; nothing was stored"
+        )
+    return token, sender
+
+
 def _remember(
     settings: Settings,
     current: config.Config,
@@ -215,6 +245,8 @@ def stored_login(settings: Settings) -> config.Profile | None:
 
 def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutResult:
     """Forget the profile's token (and, with *revoke*, end its session on the server first)."""
+    if revoke and profile.kind == config.KIND_APPSERVICE:
+        raise UsageError(cannot_revoke_appservice())
     store = credentials.store_for(profile.token_storage, settings.environ)
     result = LogoutResult(profile)
     if revoke:
@@ -228,6 +260,15 @@ def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutR
     current.profiles.pop(profile.name, None)
     config.save(current)
     return result
+
+
+def cannot_revoke_appservice() -> str:
+    """Why ``logout --revoke`` refuses an application service's token (never sent to /logout)."""
+    return (
+        "--revoke cannot end an application service's token: it is not a session but the "
+        "as_token of the service's registration on the homeserver, and only changing that "
+        "registration revokes it; `pushctl logout` without --revoke forgets it here"
+    )
 
 
 def _revoke(settings: Settings, homeserver: str, token: str) -> bool:

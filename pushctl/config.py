@@ -25,6 +25,13 @@ FORMAT_VERSION = 1
 STORAGE_KEYRING = "keyring"
 STORAGE_FILE = "file"
 STORAGES = (STORAGE_KEYRING, STORAGE_FILE)
+#: The kinds of credential: a user's access token, which acts as that user (``--user``
+#: goes through the Synapse admin API), and an application service's ``as_token``,
+#: which acts as its sender or, through identity assertion (``?user_id=``), as any
+#: user of its namespace.
+KIND_USER = "user"
+KIND_APPSERVICE = "appservice"
+KINDS = (KIND_USER, KIND_APPSERVICE)
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HEADER = (
@@ -41,8 +48,9 @@ class Profile:
     homeserver: str
     user_id: str | None = None
     device_id: str | None = None
-    #: "user" for a user's access token; other kinds (application services) may follow.
-    kind: str = "user"
+    #: "user" for a user's access token, "appservice" for an application service's
+    #: (then ``user_id`` is the service's sender and there is no device).
+    kind: str = KIND_USER
     token_storage: str = STORAGE_KEYRING
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,12 +203,15 @@ def _profile(path: Path, name: str, entry: object) -> Profile:
         raise PushctlError(
             f"{path}: profile {name!r}: token_storage must be one of {', '.join(STORAGES)}"
         )
+    kind = entry.get("kind", KIND_USER)
+    if kind not in KINDS:
+        raise PushctlError(f"{path}: profile {name!r}: kind must be one of {', '.join(KINDS)}")
     return Profile(
         name=name,
         homeserver=homeserver,
         user_id=_optional_str(entry.get("user_id")),
         device_id=_optional_str(entry.get("device_id")),
-        kind=str(entry.get("kind", "user")),
+        kind=kind,
         token_storage=storage,
     )
 

@@ -2,7 +2,9 @@
 
 Lookup order for a profile:
 
-1. ``PUSHCTL_ACCESS_TOKEN`` in the environment (scripts and CI; beats everything);
+1. ``PUSHCTL_ACCESS_TOKEN`` (a user's token) or ``PUSHCTL_APPSERVICE_TOKEN`` (an
+   application service's) in the environment (scripts and CI; beats everything;
+   setting both is a usage error);
 2. the OS keyring (through ``keyring``), one entry per profile;
 3. a 0600 file, only for a profile logged in with ``--insecure-storage``.
 
@@ -18,9 +20,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pushctl import config
-from pushctl.errors import AuthError, register_secret
+from pushctl.errors import AuthError, UsageError, register_secret
 
 ENV_TOKEN = "PUSHCTL_ACCESS_TOKEN"
+ENV_APPSERVICE_TOKEN = "PUSHCTL_APPSERVICE_TOKEN"
 KEYRING_SERVICE = "pushctl"
 #: The keyring entry written and removed to find out whether storing works at all.
 KEYRING_PROBE = "pushctl-probe"
@@ -29,6 +32,9 @@ SOURCE_ENV = "env"
 SOURCE_KEYRING = "keyring"
 SOURCE_FILE = "file"
 SOURCE_NONE = "none"
+
+KIND_USER = config.KIND_USER
+KIND_APPSERVICE = config.KIND_APPSERVICE
 
 WAYS_FORWARD = (
     "unlock the keyring or install a keyring backend (GNOME Keyring, KWallet, macOS Keychain, "
@@ -46,7 +52,7 @@ class Credential:
     homeserver: str | None = None
     user_id: str | None = None
     device_id: str | None = None
-    kind: str = "user"
+    kind: str = KIND_USER
     #: where exactly the token came from, for people (``status``)
     detail: str = ""
 
@@ -66,15 +72,9 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     """The credential to use for *profile*; ``token`` is None when there is none."""
     config.check_profile_name(profile)
     stored = config.load(environ).profiles.get(profile)
-    token = environ.get(ENV_TOKEN)
-    if token:
-        register_secret(token)
-        return Credential(
-            token=token,
-            source=SOURCE_ENV,
-            homeserver=stored.homeserver if stored else None,
-            detail=f"environment variable {ENV_TOKEN}",
-        )
+    from_env = _from_environment(environ, stored.homeserver if stored else None)
+    if from_env is not None:
+        return from_env
     if stored is None:
         return Credential(token=None, source=SOURCE_NONE)
     store = store_for(stored.token_storage, environ)
@@ -93,6 +93,29 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
         device_id=stored.device_id,
         kind=stored.kind,
         detail=store.describe(profile),
+    )
+
+
+def _from_environment(environ: Mapping[str, str], homeserver: str | None) -> Credential | None:
+    """The token given in the environment, if any; both kinds at once is a usage error."""
+    user_token = environ.get(ENV_TOKEN)
+    service_token = environ.get(ENV_APPSERVICE_TOKEN)
+    register_secret(user_token)
+    register_secret(service_token)
+    if user_token and service_token:
+        raise UsageError(
+            f"both {ENV_TOKEN} and {ENV_APPSERVICE_TOKEN} are set: pushctl would not know "
+            "whether to act as a user or as an application service; unset one of them"
+        )
+    if not (user_token or service_token):
+        return None
+    variable = ENV_TOKEN if user_token else ENV_APPSERVICE_TOKEN
+    return Credential(
+        token=user_token or service_token,
+        source=SOURCE_ENV,
+        homeserver=homeserver,
+        kind=KIND_USER if user_token else KIND_APPSERVICE,
+        detail=f"environment variable {variable}",
     )
 
 

@@ -68,10 +68,15 @@ class Settings:
 
 def connect(settings: Settings) -> Client:
     """A client carrying the profile's token; exit 4 when there is none."""
+    return authenticate(settings)[1]
+
+
+def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
+    """The profile's credential and a client carrying its token; exit 4 when there is none."""
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
             f"no access token for profile {settings.profile!r}: run `pushctl login` "
-            f"or set {credentials.ENV_TOKEN}"
+            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})"
         )
-    return settings.client(credential)
+    return credential, settings.client(credential)

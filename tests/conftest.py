@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -20,6 +21,27 @@ from localsynapse import LocalSynapse, User  # noqa: E402
 
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 _counter = itertools.count()
+
+#: Users registered with this prefix (``new_account(server, APPSERVICE_PREFIX)``) are in
+#: the namespace of the test server's application service; nobody else is.
+APPSERVICE_PREFIX = "as-"
+APPSERVICE_SENDER = "pushbridge"
+#: The application service registered on the session's Synapse (no URL: the server
+#: pushes nothing to it; not rate limited; a non-exclusive namespace, so that the
+#: shared-secret registration of namespaced test users still works).
+APPSERVICE_REGISTRATION: dict[str, Any] = {
+    "id": "pushctl-tests",
+    "url": None,
+    "as_token": f"pushctl_as_{secrets.token_hex(20)}",
+    "hs_token": secrets.token_hex(20),
+    "sender_localpart": APPSERVICE_SENDER,
+    "rate_limited": False,
+    "namespaces": {
+        "users": [{"exclusive": False, "regex": f"@{APPSERVICE_PREFIX}.*:localhost"}],
+        "aliases": [],
+        "rooms": [],
+    },
+}
 
 
 @dataclass
@@ -67,7 +89,7 @@ def make_pusher(**fields: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def synapse() -> Iterator[LocalSynapse]:
-    server = LocalSynapse()
+    server = LocalSynapse(appservices=[APPSERVICE_REGISTRATION])
     server.start()
     yield server
     server.remove()
@@ -82,6 +104,29 @@ def new_account(server: LocalSynapse, prefix: str = "user", admin: bool = False)
 @pytest.fixture
 def account(synapse: LocalSynapse) -> Account:
     return new_account(synapse)
+
+
+@dataclass
+class AppService:
+    """The application service registered on the test server."""
+
+    server: LocalSynapse
+    token: str
+    sender: str
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            "PUSHCTL_HOMESERVER": self.server.base_url,
+            "PUSHCTL_APPSERVICE_TOKEN": self.token,
+            **extra,
+        }
+
+
+@pytest.fixture
+def appservice(synapse: LocalSynapse) -> AppService:
+    return AppService(
+        synapse, APPSERVICE_REGISTRATION["as_token"], f"@{APPSERVICE_SENDER}:localhost"
+    )
 
 
 @pytest.fixture

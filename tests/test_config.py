@@ -71,3 +71,11 @@ def test_config_writable_by_the_group_is_refused(pushctl, home: Path) -> None:
     result = pushctl("status")
     assert_clean_failure(result, 4)
     assert "chmod 600" in result.stderr
+
+
+def test_unknown_kind_of_credential_is_refused(pushctl, home: Path) -> None:
+    text = "profiles:\n  default:\n    homeserver: http://127.0.0.1:1\n    kind: robot\n"
+    path = write_config(home, text)
+    result = pushctl("list")
+    assert_clean_failure(result, 1)
+    assert str(path) in result.stderr and "kind must be one of user, appservice" in result.stderr

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pushctl.cli.common import confirm, info, settings, warn
 from pushctl.errors import UsageError
 from pushctl.settings import Settings
+
+if TYPE_CHECKING:
+    from pushctl.config import Profile
 
 ProfileOption = Annotated[
     str | None,
@@ -58,6 +61,13 @@ def login_command(
             "--insecure-storage", help="Keep the token in a plain 0600 file, not the OS keyring."
         ),
     ] = False,
+    appservice: Annotated[
+        bool,
+        typer.Option(
+            "--appservice",
+            help="The token is an application service's as_token (acts for its namespace).",
+        ),
+    ] = False,
     profile: ProfileOption = None,
 ) -> None:
     """Log in and keep the access token in the OS keyring."""
@@ -65,39 +75,69 @@ def login_command(
 
     if password_stdin and token_stdin:
         raise UsageError("--password-stdin and --token-stdin exclude each other")
+    if appservice and password_stdin:
+        raise UsageError("--appservice takes the service's token (--token-stdin), not a password")
+    with_token = token_stdin or appservice
     if not (password_stdin or token_stdin or sys.stdin.isatty()):
-        raise UsageError("no terminal to ask for the password: pass --password-stdin")
+        wanted = "token: pass --token-stdin" if with_token else "password: pass --password-stdin"
+        raise UsageError(f"no terminal to ask for the {wanted}")
     current = _settings(ctx, profile, homeserver)
     request = auth.LoginRequest(
         profile=current.profile,
         user=user,
-        with_token=token_stdin,
+        with_token=with_token,
         device_name=device_name,
         insecure_storage=insecure_storage,
+        appservice=appservice,
     )
 
     def read_secret() -> str:
+        if appservice:
+            return _read_secret(
+                "Application service token: ", "the application service token"
+            ).strip()
         if token_stdin:
             return _read_secret("Access token: ", "the access token").strip()
         return _read_secret(f"Password for {user}: ", "the password")
 
     result = auth.login(current, request, read_secret)
     done = result.profile
-    if result.replaced and result.replaced.device_id != done.device_id:
-        old = result.replaced
-        info(
-            f"replaced the previous login of profile {done.name!r} ({old.user_id}, device "
-            f"{old.device_id}); that session stays open on the server"
-        )
+    old = result.replaced
+    if old and (old.device_id != done.device_id or old.kind != done.kind):
+        info(f"replaced the previous login of profile {done.name!r}: {_replaced(old)}")
     if insecure_storage:
         warn(
-            f"the access token is stored in plain text in {result.stored_in}: anyone who can "
-            f"read that file can act as {done.user_id}; prefer the OS keyring"
+            f"the token is stored in plain text in {result.stored_in}: anyone who can "
+            f"read that file can act as {_who(done)}; prefer the OS keyring"
         )
+    if appservice:
+        info(
+            f"logged in as the application service whose sender is {done.user_id}, on "
+            f"{done.homeserver} (profile {done.name!r}); token kept in the {result.stored_in}. "
+            "--user @someone:server now acts for the users of its namespace"
+        )
+        return
     info(
         f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
         f"profile {done.name!r}); token kept in the {result.stored_in}"
     )
+
+
+def _replaced(old: Profile) -> str:
+    """What a new login replaced, and what became of it."""
+    from pushctl.credentials import KIND_APPSERVICE
+
+    if old.kind == KIND_APPSERVICE:
+        return f"the application service whose sender is {old.user_id}"
+    return f"{old.user_id}, device {old.device_id}; that session stays open on the server"
+
+
+def _who(profile: Profile) -> str:
+    from pushctl.credentials import KIND_APPSERVICE
+
+    if profile.kind == KIND_APPSERVICE:
+        return f"any user of the namespace of the application service {profile.user_id}"
+    return str(profile.user_id)
 
 
 def _read_secret(prompt: str, what: str) -> str:
@@ -130,10 +170,14 @@ def logout_command(
 
     current = _settings(ctx, profile)
     stored = auth.stored_login(current)
-    if current.environ.get(credentials.ENV_TOKEN):
-        info(f"note: {credentials.ENV_TOKEN} is set; logout does not touch it")
+    for variable in (credentials.ENV_TOKEN, credentials.ENV_APPSERVICE_TOKEN):
+        if current.environ.get(variable):
+            info(f"note: {variable} is set; logout does not touch it")
     if stored is None:
         info(f"not logged in (profile {current.profile!r}): nothing to forget")
+        return
+    if stored.kind == credentials.KIND_APPSERVICE:
+        _forget_appservice(current, stored, revoke)
         return
     if revoke:
         warn(
@@ -154,6 +198,20 @@ def logout_command(
     info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
 
 
+def _forget_appservice(current: Settings, stored: Profile, revoke: bool) -> None:
+    """Forget an application service's token; it is never sent to /logout."""
+    from pushctl import auth
+
+    if revoke:
+        raise UsageError(auth.cannot_revoke_appservice())
+    auth.logout(current, stored, revoke=False)
+    info(
+        f"logged out of profile {stored.name!r} (application service, sender {stored.user_id}): "
+        "token forgotten; it stays valid on the homeserver until the service's registration "
+        "changes"
+    )
+
+
 def status_command(
     ctx: typer.Context,
     as_json: Annotated[
@@ -172,9 +230,21 @@ def status_command(
 
 
 def _status_text(report: dict[str, Any]) -> str:
+    from pushctl.credentials import KIND_APPSERVICE
+
     versions = report["server_versions"]
+    service = report["kind"] == KIND_APPSERVICE
     rows = [
-        ("user", report["user_id"]),
+        (
+            "user",
+            f"{report['user_id']}" + (" (the application service's sender)" if service else ""),
+        ),
+        (
+            "credential",
+            "application service token: --user acts for the users of its namespace"
+            if service
+            else "user access token",
+        ),
         ("homeserver", report["homeserver"]),
         ("device", report["device_id"] or "(none: this token has no device)"),
         ("profile", report["profile"]),

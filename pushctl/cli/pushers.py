@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import confirm, info, parse_assignments, settings, warn
-from pushctl.cli.support import UserOption, read_pushers, writer
+from pushctl.cli.common import confirm, info, parse_assignments, warn
+from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
 
 # Where a field of a pusher comes from on the command line of `set`.
@@ -50,19 +50,18 @@ def list_command(
     """Show the pushers of the account."""
     from pushctl import render
     from pushctl.cli import support
-    from pushctl.settings import connect
 
     if as_json and as_yaml:
         raise UsageError("--json and --yaml exclude each other")
-    client = connect(settings(ctx))
-    found = model.select(read_pushers(client, user), app_id=app_id, kind=kind)
+    where = target(ctx, user)
+    found = model.select(where.pushers(), app_id=app_id, kind=kind)
     if devices:
-        found = support.add_devices(client, user, found)
+        found = support.add_devices(where, found)
     if as_json:
         render.write(render.dump_json(found))
     elif as_yaml:
         render.write(render.dump_yaml(found))
-    elif found and (user or devices):
+    elif found and (where.admin_api or devices):
         support.pushers_table(found, wide=wide)
     elif found:
         render.pushers_table(found, wide=wide)
@@ -117,9 +116,7 @@ def set_command(
     if dry_run:
         render.write(render.dump_json(model.set_body(pusher, append)))
         return
-    from pushctl.settings import connect
-
-    with writer(connect(settings(ctx)), user) as client:
+    with target(ctx, user).writer(on_revoke_failure=warn) as client:
         client.set_pusher(pusher, append=append)
     info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
 
@@ -158,7 +155,6 @@ def delete_command(
 ) -> None:
     """Delete one pusher, or a selection of them."""
     from pushctl import render
-    from pushctl.settings import connect
 
     filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
     if all_pushers == any(v is not None for v in filters.values()):
@@ -166,8 +162,8 @@ def delete_command(
             "say which pushers to delete: --app-id and --pushkey for one; "
             "--app-id, --device-name or --all for a selection"
         )
-    client = connect(settings(ctx))
-    doomed = model.select(read_pushers(client, user), **filters)
+    where = target(ctx, user)
+    doomed = model.select(where.pushers(), **filters)
     if not doomed:
         info("no pusher matches: nothing to delete")
         if as_json:
@@ -181,10 +177,10 @@ def delete_command(
     if not exact:
         confirm(f"Delete {_count(doomed)}?", yes)
     deleted, failed = [], []
-    with writer(client, user) as target:
+    with where.writer(on_revoke_failure=warn) as client:
         for pusher in doomed:
             try:
-                target.delete_pusher(pusher["app_id"], pusher["pushkey"])
+                client.delete_pusher(pusher["app_id"], pusher["pushkey"])
                 deleted.append(pusher)
             except PushctlError as exc:
                 if exc.exit_status == 4:

@@ -1,13 +1,13 @@
 """Support work: ``test`` and ``prune``, and ``--user`` / ``--devices`` for the listings.
 
-``--user @bob:example.org`` makes a command work on another user's pushers
-through the Synapse admin API (see :mod:`pushctl.admin`).
+``--user @bob:example.org`` makes a command work on another user's pushers:
+through the Synapse admin API with a server admin's token, or through identity
+assertion with an application service's token (see :mod:`pushctl.acting`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,7 +17,7 @@ from pushctl.cli.common import confirm, info, settings, warn
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
+    from pushctl.acting import Target
     from pushctl.gateway import Probe, ProbeSettings
     from pushctl.prune import Outcome, Plan
     from pushctl.settings import Settings
@@ -35,7 +35,8 @@ UserOption = Annotated[
         "--user",
         metavar="@USER:SERVER",
         callback=_check_user,
-        help="Act for this user through the Synapse admin API (needs a server admin's token).",
+        help="Act for this user: through the Synapse admin API with a server admin's token, "
+        "or by identity assertion with an application service's token.",
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
@@ -50,29 +51,19 @@ def register(app: typer.Typer) -> None:
 # -- helpers for the pusher commands -------------------------------------------
 
 
-def read_pushers(client: Client, user: str | None) -> list[model.Pusher]:
-    """The pushers of *user* (admin API) or of the token's own account."""
-    from pushctl.admin import pushers_for
+def target(ctx: typer.Context, user: str | None) -> Target:
+    """The account the command works on: the token's own, or ``--user``'s."""
+    from pushctl.acting import open_target
 
-    return pushers_for(client, user)
-
-
-@contextmanager
-def writer(client: Client, user: str | None) -> Iterator[Client]:
-    """A client writing as *user* through a temporary token, revoked at the end."""
-    from pushctl.admin import writer_for
-
-    with writer_for(client, user, on_revoke_failure=warn) as target:
-        yield target
+    return open_target(settings(ctx), user)
 
 
-def add_devices(client: Client, user: str | None, pushers: list[model.Pusher]) -> list[Any]:
+def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     """The pushers with their ``device`` (or null and ``device_unknown_reason``)."""
-    from pushctl.admin import devices_for
     from pushctl.devices import has_device_field, with_devices
 
     needed = any(has_device_field(p) for p in pushers)
-    return with_devices(pushers, devices_for(client, user) if needed else [])
+    return with_devices(pushers, where.devices() if needed else [])
 
 
 def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
@@ -131,10 +122,9 @@ def test_command(
 ) -> None:
     """Send a test notification straight to each pusher's push gateway."""
     from pushctl import gateway, render
-    from pushctl.settings import connect
 
     options = settings(ctx)
-    found = model.select(read_pushers(connect(options), user), app_id=app_id, pushkey=pushkey)
+    found = model.select(target(ctx, user).pushers(), app_id=app_id, pushkey=pushkey)
     if not found:
         info("no pusher matches: nothing to test")
         if as_json:
@@ -209,15 +199,14 @@ def prune_command(
 ) -> None:
     """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
     from pushctl.devices import parse_duration
-    from pushctl.settings import connect
 
     if not rejected and inactive is None:
         raise UsageError("say what to prune: --rejected, --inactive DURATION, or both")
     idle = parse_duration(inactive) if inactive is not None else None
     options = settings(ctx)
-    client = connect(options)
-    pushers = model.select(read_pushers(client, user), app_id=app_id)
-    plan = _prune_plan(client, options, user, pushers, rejected, idle)
+    where = target(ctx, user)
+    pushers = model.select(where.pushers(), app_id=app_id)
+    plan = _prune_plan(where, options, pushers, rejected, idle)
     _show_plan(plan, dry_run, as_json)
     if dry_run or not plan.doomed:
         if as_json:
@@ -227,15 +216,14 @@ def prune_command(
     confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
     from pushctl.prune import delete_each
 
-    with writer(client, user) as target:
-        outcome = delete_each(target, [v.pusher for v in plan.doomed])
+    with where.writer(on_revoke_failure=warn) as client:
+        outcome = delete_each(client, [v.pusher for v in plan.doomed])
     _report_prune(plan, outcome, as_json)
 
 
 def _prune_plan(
-    client: Client,
+    where: Target,
     options: Settings,
-    user: str | None,
     pushers: list[model.Pusher],
     rejected: bool,
     idle: int | None,
@@ -243,13 +231,12 @@ def _prune_plan(
     import time
 
     from pushctl import prune
-    from pushctl.admin import devices_for
     from pushctl.devices import has_device_field, judge_activity
 
     activity = []
     if idle is not None:
         needed = any(has_device_field(p) for p in pushers)
-        known = devices_for(client, user) if needed else []
+        known = where.devices() if needed else []
         activity = judge_activity(pushers, known, idle, int(time.time() * 1000))
     probes = []
     if rejected:

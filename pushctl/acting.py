@@ -1,0 +1,109 @@
+"""Whose pushers a command works on, and how it reaches them.
+
+``--user @bob:example.org`` means one of two things, by the kind of credential:
+
+- a user's token: the Synapse admin API (:mod:`pushctl.admin`), for server
+  admins. Reads go through ``/_synapse/admin``, writes through a short-lived
+  token acting as Bob;
+- an application service's token: identity assertion
+  (:mod:`pushctl.appservice`). Every request, read or write, carries
+  ``?user_id=@bob:example.org``; this works on any homeserver.
+
+Without ``--user``, a command works on the token's own account (for an
+application service, its sender user).
+
+:func:`open_target` makes that choice once. A command then reads with
+:meth:`Target.pushers` and :meth:`Target.devices` and writes inside
+``with target.writer() as client:``; it never needs to know which way it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pushctl import credentials
+from pushctl.model import Pusher
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+    from pushctl.settings import Settings
+
+#: The token's own account (or, for an application service, its sender).
+OWN = "own"
+#: Another user, through the Synapse admin API (a server admin's user token).
+ADMIN_API = "admin-api"
+#: Another user, through identity assertion (an application service's token).
+ASSERTION = "assertion"
+
+
+@dataclass
+class Target:
+    """The account whose pushers a command reads and writes."""
+
+    #: reads go through this client (for ASSERTION, it carries ``?user_id=``)
+    client: Client
+    #: the user named by ``--user``; None for the token's own account
+    user_id: str | None = None
+    via: str = OWN
+
+    @property
+    def admin_api(self) -> bool:
+        """True when pushers come from the admin API (with ``device_id`` and ``enabled``)."""
+        return self.via == ADMIN_API
+
+    def pushers(self) -> list[Pusher]:
+        from pushctl import admin
+
+        if self.via == ADMIN_API:
+            assert self.user_id is not None
+            return admin.user_pushers(self.client, self.user_id)
+        return self.client.get_pushers()
+
+    def devices(self) -> list[dict[str, Any]]:
+        from pushctl import admin
+
+        if self.via == ADMIN_API:
+            assert self.user_id is not None
+            return admin.user_devices(self.client, self.user_id)
+        return self.client.devices()
+
+    @contextmanager
+    def writer(self, on_revoke_failure: Callable[[str], None] | None = None) -> Iterator[Client]:
+        """A client whose writes land on this account.
+
+        For ADMIN_API that is a temporary token acting as the user, revoked when
+        the block ends (*on_revoke_failure* hears if that fails); otherwise it is
+        :attr:`client` itself. Workers take their own session with ``clone()``.
+        """
+        if self.via != ADMIN_API:
+            yield self.client
+            return
+        from pushctl import admin
+
+        assert self.user_id is not None
+        with admin.acting_for(
+            self.client, self.user_id, on_revoke_failure=on_revoke_failure
+        ) as acting:
+            yield acting
+
+
+def open_target(settings: Settings, user_id: str | None) -> Target:
+    """The account a command works on: the token's own, or *user_id*'s (``--user``).
+
+    Exit 4 when there is no token; for an application service, also when the
+    homeserver refuses to let it act for *user_id* (checked here, before any
+    command reads or writes).
+    """
+    from pushctl.settings import authenticate
+
+    credential, client = authenticate(settings)
+    if not user_id:
+        return Target(client)
+    if credential.kind == credentials.KIND_APPSERVICE:
+        from pushctl.appservice import asserting
+
+        return Target(asserting(client, user_id), user_id, ASSERTION)
+    return Target(client, user_id, ADMIN_API)
