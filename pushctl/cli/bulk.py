@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.cli.common import confirm, info, warn
+from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
@@ -55,22 +56,22 @@ def import_command(
         int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
     ] = 4,
     as_json: JsonFlag = False,
+    user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
     from pushctl import plan as planning
-    from pushctl.settings import connect
 
     document = _load_valid(file)
-    client = connect(settings(ctx))
-    plan = planning.make_plan(document.entries, client.get_pushers(), prune=prune)
+    where = target(ctx, user)
+    plan = planning.make_plan(document.entries, where.pushers(), prune=prune)
     if not as_json:
         _show_plan(plan, dry_run)
     if dry_run or not plan.writes:
         if as_json:
             _write_json(_summary(document, plan, None, dry_run=dry_run, prune=prune))
         return
-    confirm(f"Apply {_count(len(plan.writes), 'change')} to {client.homeserver}?", yes)
-    with _progress(len(plan.writes)) as on_outcome:
+    confirm(f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
+    with _progress(len(plan.writes)) as on_outcome, where.writer(on_revoke_failure=warn) as client:
         report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
     if as_json:
         _write_json(_summary(document, plan, report, dry_run=False, prune=prune))
@@ -301,13 +302,13 @@ def export_command(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
+    user: UserOption = None,
 ) -> None:
     """Write the account's pushers in the import format."""
     from pushctl import documents, render
-    from pushctl.settings import connect
 
     fmt = output_format.value if output_format else _format_of(output)
-    pushers = connect(settings(ctx)).get_pushers()
+    pushers = target(ctx, user).pushers()
     text = documents.dump(pushers, fmt)
     if output is None or output == "-":
         render.write(text)
