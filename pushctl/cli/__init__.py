@@ -15,10 +15,16 @@ import typer
 from pushctl import __version__
 from pushctl.cli import pushers
 from pushctl.cli.common import report_error, setup_verbose
+from pushctl.cli.lazy import LazyGroup
+from pushctl.cli.lazy import Typer as LazyTyper
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
-app = typer.Typer(
+# Commands are built only when run, and help is click's plain formatter rather
+# than rich panels: both keep --version, --help and Tab completion fast.
+app = LazyTyper(
+    cls=LazyGroup,
+    rich_markup_mode=None,
     name="pushctl",
     help="Administer Matrix pushers: list, set, delete and bulk-manage them.",
     no_args_is_help=True,
