@@ -1,4 +1,4 @@
-"""Start-up: --version and --help load nothing heavy.
+"""Start-up: --version, --help and Tab completion load nothing heavy.
 
 Measured with ``python -X importtime``, which lists every module a run
 imports. requests, urllib3, keyring and yaml belong to commands that talk to
@@ -49,6 +49,17 @@ def heavy(modules: set[str]) -> list[str]:
 )
 def test_version_and_help_import_nothing_heavy(args: list[str], home: Path) -> None:
     modules, result = imported_modules(args, home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert heavy(modules) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["pushctl li", "pushctl delete --pushkey ", "pushctl --timeout 5 set --app-id "],
+)
+def test_tab_completion_imports_nothing_heavy(line: str, home: Path) -> None:
+    env = {"_PUSHCTL_COMPLETE": "complete_bash", "_PUSHCTL_COMPLETE_LINE": line}
+    modules, result = imported_modules([], home, env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert heavy(modules) == []
 

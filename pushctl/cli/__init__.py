@@ -7,13 +7,14 @@ inside the commands, so ``--version``, ``--help`` and Tab completion stay fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
 import typer
 
 from pushctl import __version__
-from pushctl.cli import pushers
+from pushctl.cli import completion, pushers
 from pushctl.cli.common import report_error, setup_verbose
 from pushctl.cli.lazy import LazyGroup
 from pushctl.cli.lazy import Typer as LazyTyper
@@ -91,6 +92,8 @@ pushers.register(app)
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     json_errors = "--json" in args
+    if completion.COMPLETE_VAR in os.environ:
+        completion.register()
     try:
         result = app(args=args, prog_name="pushctl", standalone_mode=False)
     except PushctlError as exc:
