@@ -2,11 +2,18 @@
 
 rich and yaml are imported inside the functions that need them, so that
 importing this module stays cheap.
+
+Terminal conventions: colours and other escape codes only on a terminal and
+never under ``NO_COLOR``; progress bars only when stdout and stderr are both
+terminals (:func:`progress_allowed`); values from the server are shown with
+their control characters escaped, so a device name cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -74,15 +81,54 @@ def gateway_label(pusher: Pusher, wide: bool) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-def console(stream: TextIO | None = None) -> Any:
-    """A rich console; piped output is not folded to 80 columns."""
-    import os
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+
+def printable(value: str) -> str:
+    """*value* with control characters (escape sequences, newlines) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def colour_allowed(stream: TextIO) -> bool:
+    """Styles only for a terminal, never under NO_COLOR; FORCE_COLOR forces them."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return _is_terminal(stream) and os.environ.get("TERM") != "dumb"
+
+
+def progress_allowed() -> bool:
+    """Progress bars (drawn on stderr) only when a person watches both outputs."""
+    return (
+        _is_terminal(sys.stdout) and _is_terminal(sys.stderr) and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed or not a real file
+        return False
+
+
+def console(stream: TextIO | None = None) -> Any:
+    """A rich console; piped output is not folded to 80 columns and has no styles."""
     from rich.console import Console
 
     stream = stream or sys.stdout
-    width = None if stream.isatty() or "COLUMNS" in os.environ else 250
-    return Console(file=stream, width=width)
+    width = None if _is_terminal(stream) or "COLUMNS" in os.environ else 250
+    styled = colour_allowed(stream)
+    return Console(
+        file=stream,
+        width=width,
+        color_system="auto" if styled else None,
+        force_terminal=styled or None,
+        no_color=not styled,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
 
 
 def table(
@@ -94,13 +140,15 @@ def table(
     stream: TextIO | None = None,
 ) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table(title=title, show_lines=False, header_style="bold")
     keep = set(no_wrap)
     for name in columns:
         grid.add_column(name, overflow="fold", no_wrap=name in keep)
     for row in rows:
-        grid.add_row(*row)
+        # Text, not str: a cell is shown as it is, never read as rich markup
+        grid.add_row(*(Text(printable(cell)) for cell in row))
     console(stream).print(grid)
 
 

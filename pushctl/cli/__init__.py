@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
         completion.register()
     try:
         result = app(args=args, prog_name="pushctl", standalone_mode=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
     except PushctlError as exc:
         report_error(exc.message, exc.exit_status, json_errors)
         sys.exit(exc.exit_status)
@@ -116,3 +119,10 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
         sys.exit(exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _stdout_closed() -> None:
+    """The reader of our output is gone (``| head``): stop quietly, as Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so that the final flush cannot fail again
+    sys.exit(ExitStatus.BROKEN_PIPE)
