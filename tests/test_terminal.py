@@ -8,6 +8,7 @@ import select
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,7 @@ def test_server_values_cannot_drive_the_terminal(account: Account, pushctl, home
     account.add_pusher(pushkey="markup-key", device_display_name="[/]")
     result = pushctl("list", env=account.env())
     assert result.returncode == 0, result.stderr
-    assert "│ [/]" in result.stdout
+    assert "  [/]  " in result.stdout
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "evil\\x1b]0;pwned\\x07 [bold]x[/]" in result.stdout
     # on a terminal only pushctl's own styles are escape codes
@@ -95,6 +96,25 @@ def test_server_values_cannot_drive_the_terminal(account: Account, pushctl, home
     on_server = account.pushers()
     assert [p["device_display_name"] for p in listed] == [name, "[/]"]
     assert [p["device_display_name"] for p in on_server] == [name, "[/]"]
+
+
+def test_table_is_one_aligned_line_per_pusher(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="k1", device_display_name="Küche")
+    account.add_pusher(pushkey="k2", device_display_name="電話 📱")
+    account.add_pusher(pushkey="k3", device_display_name="Tablet")
+    result = pushctl("list", env=account.env())
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["App", "ID", "Pushkey", "Kind", "Device", "App", "Lang", "Gateway"]
+    assert [row.split()[1] for row in rows] == ["k1", "k2", "k3"]
+    # every App column starts where its header does, counting wide characters twice
+    column = header.index("App  ", 1)
+    for row in rows:
+        assert display_width(row[: row.index("Example")]) == column, row
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 # -- prompts -------------------------------------------------------------------
