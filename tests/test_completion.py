@@ -155,7 +155,7 @@ def listed(account: Account, pushctl, home: Path) -> Account:
 
 
 def cache_file(home: Path) -> Path:
-    return home / ".cache" / "pushctl" / "pushers.json"
+    return home / ".cache" / "pushctl" / "pushers-default.json"
 
 
 def test_listing_writes_a_private_cache_without_the_token(listed: Account, home: Path) -> None:
@@ -165,6 +165,15 @@ def test_listing_writes_a_private_cache_without_the_token(listed: Account, home:
     text = path.read_text()
     assert listed.token not in text
     assert "ios-key-1" in text and "web+key/2=" in text
+
+
+def test_a_later_listing_makes_a_loosened_cache_private_again(
+    listed: Account, pushctl, home: Path
+) -> None:
+    path = cache_file(home)
+    path.chmod(0o644)
+    assert pushctl("list", "--json", env=listed.env()).returncode == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_pushkeys_complete_from_the_last_listing(listed: Account, home: Path) -> None:
@@ -204,16 +213,23 @@ def test_tab_never_contacts_the_homeserver(listed: Account, home: Path) -> None:
     assert offered == ["ios-key-1"]
 
 
-def test_each_profile_completes_its_own_listing(listed: Account, home: Path) -> None:
+def test_each_profile_completes_its_own_listing(listed: Account, pushctl, home: Path) -> None:
     line = "pushctl --profile other delete --pushkey "
     assert bash_complete(home, line, line.split(" ")) == []
     assert protocol(home, "bash", "pushctl delete --pushkey ", PUSHCTL_PROFILE="other") == []
+    listed.add_pusher(pushkey="work-key")
+    work = "work/alice"
+    assert pushctl("--profile", work, "list", env=listed.env()).returncode == 0
+    line = f"pushctl --profile {work} delete --pushkey w"
+    assert sorted(bash_complete(home, line, line.split(" "))) == ["web+key/2=", "work-key"]
+    assert protocol(home, "bash", "pushctl delete --pushkey w") == ["plain,web+key/2="]
 
 
 def test_a_damaged_cache_offers_nothing_and_says_nothing(home: Path) -> None:
     path = cache_file(home)
     path.parent.mkdir(parents=True)
-    path.write_text('{"format": 1, "profiles": {"default": [{"pushkey": 7}]')
+    path.write_text('{"format": 1, "pushers": [{"pushkey": 7}')
+    path.chmod(0o600)
     assert protocol(home, "bash", "pushctl delete --pushkey ") == []
 
 

@@ -5,7 +5,8 @@ and renders. Heavy modules (requests, keyring, yaml, rich tables) are imported
 inside the commands, so ``--version``, ``--help`` and Tab completion stay fast.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: Typer reads the root options'
+# annotations on every run, twice, and strings cost more to evaluate each time.
 
 import os
 import sys

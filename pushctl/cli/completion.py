@@ -19,7 +19,6 @@ the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -136,14 +135,12 @@ end
 complete -c %(prog)s -f -a '(%(func)s)'
 """
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
-
 
 class _Shell(ShellComplete):
     """Reads the line from ``_PUSHCTL_COMPLETE_LINE``; answers for the whole word."""
 
     template: ClassVar[str]
+    shows_help: ClassVar[bool] = True
     comment: ClassVar[str] = "#"
     source_template = "%(script)s"
 
@@ -176,18 +173,25 @@ class _Shell(ShellComplete):
         items = []
         for item in super().get_completions(args, incomplete):
             value = str(item.value)
-            if _UNSAFE.search(value) or (item.type == "plain" and _SPACE.search(value)):
+            if not value.isprintable() or (item.type == "plain" and " " in value):
                 continue  # would break the line protocol or the shell's word
             if item.type == "plain":
                 value = prefix + value
-            help_text = _SPACE.sub(" ", _UNSAFE.sub(" ", item.help or "")).strip()
+            help_text = _one_line(item.help) if self.shows_help and item.help else None
             items.append(CompletionItem(value, type=item.type, help=help_text or None))
         return items
+
+
+def _one_line(text: str) -> str:
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())
 
 
 class BashComplete(_Shell):
     name = "bash"
     template = BASH_SCRIPT
+    shows_help = False
 
     def format_completion(self, item: CompletionItem) -> str:
         return f"{item.type},{item.value}"

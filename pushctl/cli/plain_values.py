@@ -11,7 +11,6 @@ the conversion is given here, with the same error messages. Anything else
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -62,26 +61,30 @@ def plain_converter(param: Parameter) -> Any:
         (annotation,) = getattr(annotation, "__args__", (None,))
     if annotation not in (str, int, float, bool):
         return None
-    return PlainValue(
-        parameter_info=info,
-        annotation=descriptor.annotation,
-        descriptor=descriptor,
-        kind=annotation,
-        many=many,
-        minimum=info.min,
-        maximum=info.max,
-    )
+    return PlainValue(descriptor, annotation, many)
 
 
 if RuntimeParam is not None:
 
-    @dataclass(frozen=True)
     class PlainValue(RuntimeParam):
+        # a plain subclass: making a dataclass costs a millisecond at every start
         descriptor: Any
         kind: type
         many: bool
         minimum: float | None
         maximum: float | None
+
+        def __init__(self, descriptor: Any, kind: type, many: bool) -> None:
+            info = descriptor.parameter_info
+            super().__init__(parameter_info=info, annotation=descriptor.annotation)
+            for name, value in (
+                ("descriptor", descriptor),
+                ("kind", kind),
+                ("many", many),
+                ("minimum", info.min),
+                ("maximum", info.max),
+            ):
+                object.__setattr__(self, name, value)  # the base dataclass is frozen
 
         @cached_property
         def typer_converter(self) -> Any:
