@@ -102,6 +102,29 @@ def test_fish_answer_carries_help(home: Path) -> None:
     assert protocol(home, "fish", "pushctl li") == ["plain,list\tShow the pushers of the account."]
 
 
+def test_files_complete_where_a_file_is_wanted_and_only_there(home: Path) -> None:
+    # bash, zsh and fish then complete file names themselves
+    assert protocol(home, "bash", "pushctl --ca-bundle /etc/ss") == ["file,/etc/ss"]
+    assert protocol(home, "zsh", "pushctl --ca-bundle=") == ["file", "_"]  # value: ""
+    assert protocol(home, "bash", "pushctl list ") == []
+    assert protocol(home, "bash", "pushctl --timeout ") == []
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed here")
+def test_fish_completes_file_names_for_a_file_option(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "bundle.pem").write_text("")
+    line = f"pushctl --ca-bundle {tmp_path}/bun"
+    result = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {SCRIPTS['fish']}; complete -C'{line}'"],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{tmp_path}/bundle.pem"]
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed here")
 def test_zsh_script_describes_commands(home: Path) -> None:
     # zsh's completion system needs a terminal; stand in for the builtins it would call
@@ -113,6 +136,7 @@ def test_zsh_script_describes_commands(home: Path) -> None:
         source "$1"
         words=(pushctl li); CURRENT=2; _pushctl
         words=(pushctl list --w); CURRENT=3; _pushctl
+        words=(pushctl --ca-bundle ''); CURRENT=3; _pushctl
     """
     result = subprocess.run(
         ["zsh", "-f", "-c", driver, "zsh", str(SCRIPTS["zsh"])],
@@ -125,6 +149,7 @@ def test_zsh_script_describes_commands(home: Path) -> None:
     assert result.stdout.splitlines() == [
         "list:Show the pushers of the account.",
         "--wide:Show full pushkeys.",
+        "files",
     ]
 
 

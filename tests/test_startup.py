@@ -98,3 +98,46 @@ def test_bad_option_values_are_usage_errors(args: list[str], message: str, pushc
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+TOY_APP = """
+import enum, io, sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import typer
+from pushctl.cli.completion import BashComplete
+from pushctl.cli.lazy import LazyGroup, Typer, build
+
+app = Typer(cls=LazyGroup, rich_markup_mode=None)
+
+class Format(str, enum.Enum):
+    yaml = "yaml"
+    json = "json"
+
+@app.callback()
+def root() -> None: ...
+
+@app.command()
+def load(file: Path, format: Format = Format.yaml, lines: typer.FileText = None) -> None:
+    print(f"{type(file).__name__} {file} {format.value}")
+
+with redirect_stdout(io.StringIO()):
+    app(["load", "--help"], standalone_mode=False)
+complete = BashComplete(build(app), {}, "toy", "_TOY").get_completions
+offered = complete(["load", "x"], "--f")
+assert [item.value for item in offered] == ["--format"], offered
+offered = complete(["load"], "da")
+assert [(item.type, item.value) for item in offered] == [("file", "da")], offered
+assert "pydantic" not in sys.modules, "help and Tab loaded pydantic"
+app(["load", "data.yaml", "--format", "json"], standalone_mode=False)
+"""
+
+
+def test_paths_choices_and_files_wait_for_a_value_before_loading_pydantic() -> None:
+    # commands of other types keep Typer's conversion, built only when a value comes
+    result = subprocess.run(
+        [sys.executable, "-c", TOY_APP], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "PosixPath data.yaml json\n"

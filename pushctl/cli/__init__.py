@@ -63,7 +63,7 @@ def root(
     ] = False,
     ca_bundle: Annotated[
         str | None,
-        typer.Option("--ca-bundle", help="CA certificates file for a private CA."),
+        typer.Option("--ca-bundle", metavar="FILE", help="CA certificates file for a private CA."),
     ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")

@@ -23,9 +23,12 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import typer
+from typer._click import Parameter
 from typer._click.shell_completion import (
     CompletionItem,
     ShellComplete,
+    _resolve_context,
+    _resolve_incomplete,
     add_completion_class,
     split_arg_string,
 )
@@ -98,8 +101,8 @@ ZSH_SCRIPT = """\
                     described+=("$value:$descr")
                 fi
                 ;;
-            file) _path_files -f ;;
-            dir) _path_files -/ ;;
+            file) [[ $PREFIX == -*=* ]] && compset -P '*='; _path_files -f ;;
+            dir) [[ $PREFIX == -*=* ]] && compset -P '*='; _path_files -/ ;;
         esac
     done
     (( ${#described} )) && _describe -V %(prog)s described -U
@@ -171,7 +174,7 @@ class _Shell(ShellComplete):
         if incomplete.startswith("-") and "=" in incomplete:
             prefix = incomplete.partition("=")[0] + "="
         items = []
-        for item in super().get_completions(args, incomplete):
+        for item in self.candidates(args, incomplete):
             value = str(item.value)
             if not value.isprintable() or (item.type == "plain" and " " in value):
                 continue  # would break the line protocol or the shell's word
@@ -180,6 +183,35 @@ class _Shell(ShellComplete):
             help_text = _one_line(item.help) if self.shows_help and item.help else None
             items.append(CompletionItem(value, type=item.type, help=help_text or None))
         return items
+
+    def candidates(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        """What click offers; file names where a file is wanted and nothing else is."""
+        ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
+        target, incomplete = _resolve_incomplete(ctx, args, incomplete)
+        items: list[CompletionItem] = target.shell_complete(ctx, incomplete)
+        if not items and isinstance(target, Parameter) and wants_a_path(target):
+            return [CompletionItem(incomplete, type="dir" if wants_a_directory(target) else "file")]
+        return items
+
+
+def wants_a_path(param: Parameter) -> bool:
+    """A path, a file, or a positional text argument; or an option shown as FILE/DIR/PATH."""
+    if getattr(param, "_custom_shell_complete", None) is not None:
+        return False
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None and (descriptor.is_path or descriptor.is_file):
+        return True
+    if param.param_type_name == "argument":
+        return descriptor is None or descriptor.annotation is str
+    return str(getattr(param, "metavar", "") or "").upper() in ("FILE", "DIR", "PATH")
+
+
+def wants_a_directory(param: Parameter) -> bool:
+    descriptor = getattr(param, "type_descriptor", None)
+    info = getattr(descriptor, "parameter_info", None)
+    return bool(info and info.dir_okay and not info.file_okay) or (
+        str(getattr(param, "metavar", "") or "").upper() == "DIR"
+    )
 
 
 def _one_line(text: str) -> str:
