@@ -18,6 +18,8 @@ class ExitStatus(enum.IntEnum):
     AUTH = 4
     PARTIAL = 5
     INTERRUPTED = 130
+    #: stdout was closed early (``pushctl list | head``); 128 + SIGPIPE, as for other tools
+    BROKEN_PIPE = 141
 
 
 class PushctlError(Exception):

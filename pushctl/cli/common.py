@@ -1,16 +1,22 @@
-"""What every command shares: settings from the context, prompts, messages."""
+"""What every command shares: settings from the context, prompts, messages.
+
+``json`` and ``logging`` are imported where they are used: this module is
+loaded by every run, Tab completion included.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import typer
 
 from pushctl.errors import ExitStatus, UsageError, redact_known
 from pushctl.settings import Settings
+
+if TYPE_CHECKING:
+    import logging
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -21,6 +27,8 @@ def settings(ctx: typer.Context) -> Settings:
 def report_error(message: str, status: int, as_json: bool) -> None:
     message = redact_known(message)
     if as_json:
+        import json
+
         sys.stderr.write(json.dumps({"error": {"code": int(status), "message": message}}) + "\n")
     else:
         sys.stderr.write(f"pushctl: error: {message}\n")
@@ -34,17 +42,18 @@ def info(message: str) -> None:
     sys.stderr.write(f"{redact_known(message)}\n")
 
 
-class _RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_known(record.getMessage())
-        record.args = None
-        return True
+def _redact_record(record: logging.LogRecord) -> bool:
+    record.msg = redact_known(record.getMessage())
+    record.args = None
+    return True
 
 
 def setup_verbose() -> None:
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("pushctl: %(name)s: %(message)s"))
-    handler.addFilter(_RedactingFilter())
+    handler.addFilter(_redact_record)
     logger = logging.getLogger("pushctl")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -67,6 +76,8 @@ def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
 
 def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
     """``KEY=VALUE`` pairs as strings; ``KEY:=JSON`` for other types (as httpie does)."""
+    import json
+
     result: dict[str, object] = {}
     for item in items:
         if ":=" in item and item.index(":=") < item.index("=") + 1:

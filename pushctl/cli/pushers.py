@@ -8,6 +8,7 @@ import typer
 
 from pushctl import model
 from pushctl.cli.common import confirm, info, parse_assignments, warn
+from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
 
@@ -25,7 +26,9 @@ SET_FLAGS = {
     "data.format": "--format",
 }
 
-AppIdFilter = Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")]
+AppIdFilter = Annotated[
+    str | None, typer.Option("--app-id", help="Only this app ID.", autocompletion=complete_app_id)
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
@@ -54,7 +57,9 @@ def list_command(
     if as_json and as_yaml:
         raise UsageError("--json and --yaml exclude each other")
     where = target(ctx, user)
-    found = model.select(where.pushers(), app_id=app_id, kind=kind)
+    everything = where.pushers()
+    remember_listing(ctx, everything)
+    found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
     if as_json:
@@ -71,8 +76,14 @@ def list_command(
 
 def set_command(
     ctx: typer.Context,
-    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Device token.")] = None,
-    app_id: Annotated[str | None, typer.Option("--app-id", help="Reverse-DNS app ID.")] = None,
+    pushkey: Annotated[
+        str | None,
+        typer.Option("--pushkey", help="Device token.", autocompletion=complete_pushkey),
+    ] = None,
+    app_id: Annotated[
+        str | None,
+        typer.Option("--app-id", help="Reverse-DNS app ID.", autocompletion=complete_app_id),
+    ] = None,
     app_display_name: Annotated[str | None, typer.Option("--app-display-name")] = None,
     device_display_name: Annotated[str | None, typer.Option("--device-display-name")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language tag, e.g. en-US.")] = None,
@@ -139,7 +150,10 @@ def check_pusher(pusher: dict[str, Any]) -> None:
 def delete_command(
     ctx: typer.Context,
     app_id: AppIdFilter = None,
-    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Only this pushkey.")] = None,
+    pushkey: Annotated[
+        str | None,
+        typer.Option("--pushkey", help="Only this pushkey.", autocompletion=complete_pushkey),
+    ] = None,
     device_name: Annotated[
         str | None, typer.Option("--device-name", help="Only this device display name.")
     ] = None,

@@ -1,0 +1,212 @@
+"""How fast pushctl starts and lists, next to what it cannot beat. Run by hand:
+
+    .venv/bin/python benchmarks/startup_and_list.py [--runs 30] [--pushers 500]
+
+Starts a throwaway Synapse (scripts/localsynapse.py), gives one user N pushers
+and times, side by side and interleaved (so that a busy machine slows every
+command alike), in fresh processes of this venv:
+
+- ``pushctl --version`` and two Tab presses, against ``python -c "import typer"``
+  (target: at most 1.5 times);
+- ``pushctl list --json``, against a bare script doing the same GET with
+  requests and dumping the JSON (target: at most 1.3 times), and the table
+  (at most 2 times).
+
+Prints median and fastest wall times, the ratios of the medians (judged against
+the targets; exit 1 when one is missed) and of the fastest runs. Absolute
+times depend on the machine; ratios much less. A busy machine makes the
+median ratios wander by a few hundredths; the fastest runs move less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from localsynapse import LocalSynapse  # noqa: E402
+
+PYTHON = sys.executable
+PUSHCTL = str(Path(sys.executable).parent / "pushctl")
+GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
+
+BARE_GET = """\
+import json, os, sys
+import requests
+response = requests.get(
+    os.environ["PUSHCTL_HOMESERVER"] + "/_matrix/client/v3/pushers",
+    headers={"Authorization": "Bearer " + os.environ["PUSHCTL_ACCESS_TOKEN"]},
+    timeout=30,
+)
+response.raise_for_status()
+sys.stdout.write(json.dumps(response.json()["pushers"], indent=2, ensure_ascii=False) + "\\n")
+"""
+
+
+@dataclass
+class Case:
+    label: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    baseline: str | None = None  # label of the case it is compared with
+    target: float | None = None
+    times: list[float] = field(default_factory=list)
+
+    def run(self, base_env: dict[str, str]) -> None:
+        started = time.perf_counter()
+        result = subprocess.run(
+            self.argv,
+            env={**base_env, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"{self.label} failed ({result.returncode}): {result.stderr}")
+        self.times.append(elapsed)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def cases() -> list[Case]:
+    tab = {"_PUSHCTL_COMPLETE": "complete_bash"}
+    typer_label = 'python -c "import typer"'
+    get_label = "bare requests GET + json dump"
+    return [
+        Case(typer_label, [PYTHON, "-c", "import typer"]),
+        Case("pushctl --version", [PUSHCTL, "--version"], baseline=typer_label, target=1.5),
+        Case(
+            "Tab: pushctl li",
+            [PUSHCTL],
+            {**tab, "_PUSHCTL_COMPLETE_LINE": "pushctl li"},
+            baseline=typer_label,
+            target=1.5,
+        ),
+        Case(
+            "Tab: pushctl delete --pushkey",
+            [PUSHCTL],
+            {**tab, "_PUSHCTL_COMPLETE_LINE": "pushctl delete --pushkey "},
+            baseline=typer_label,
+            target=1.5,
+        ),
+        Case(get_label, [PYTHON, "-c", BARE_GET]),
+        # what any Typer CLI pays on top: the same script, importing typer first
+        Case(
+            "  same + import typer (floor)",
+            [PYTHON, "-c", "import typer\n" + BARE_GET],
+            baseline=get_label,
+        ),
+        Case("pushctl list --json", [PUSHCTL, "list", "--json"], baseline=get_label, target=1.3),
+        # the table as a terminal would get it: styled, 200 columns
+        Case(
+            "pushctl list (table)",
+            [PUSHCTL, "list"],
+            {"FORCE_COLOR": "1"},
+            baseline=get_label,
+            target=2.0,
+        ),
+    ]
+
+
+def add_pushers(server: LocalSynapse, token: str, count: int) -> None:
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    for number in range(count):
+        pusher = {
+            "app_id": f"org.example.app.{('ios', 'android', 'web')[number % 3]}",
+            # a realistic APNs/FCM-sized token
+            "pushkey": f"{number:04d}-" + "Xp/MzCt8+aB3k9QvLw2N" * 8,
+            "kind": "http",
+            "app_display_name": "Example",
+            "device_display_name": f"Phone {number}",
+            "lang": "en",
+            "data": {"url": GATEWAY, "format": "event_id_only"},
+        }
+        session.post(
+            f"{server.base_url}/_matrix/client/v3/pushers/set", json=pusher, timeout=30
+        ).raise_for_status()
+
+
+def report(all_cases: list[Case], runs: int, pushers: int) -> bool:
+    by_label = {case.label: case for case in all_cases}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"\n{runs} runs each, interleaved; {pushers} pushers; Python {platform.python_version()},"
+        f" typer {version('typer')}, requests {version('requests')}, rich {version('rich')};"
+        f" {os.cpu_count()} CPUs, load {load:.1f}\n"
+    )
+    columns = ("median", 8), ("fastest", 8), ("ratio", 6), ("(fastest)", 9), ("target", 7)
+    print(f"{'command':34}" + "".join(f" {name:>{width}}" for name, width in columns))
+    all_met = True
+    for case in all_cases:
+        line = f"{case.label:34} {case.median * 1000:6.0f}ms {min(case.times) * 1000:6.0f}ms"
+        if case.baseline:
+            base = by_label[case.baseline]
+            ratio = case.median / base.median
+            line += f" {ratio:5.2f}x {min(case.times) / min(base.times):8.2f}x"
+            if case.target:
+                met = ratio <= case.target
+                all_met &= met
+                line += f" {'<=' + str(case.target):>7}  {'ok' if met else 'MISSED'}"
+        print(line)
+    print(
+        "\nratio: of the medians, against `import typer` or the bare GET above;"
+        " (fastest): of the fastest runs"
+    )
+    return all_met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pushers", type=int, default=500)
+    options = parser.parse_args()
+    with LocalSynapse() as server, tempfile.TemporaryDirectory() as home:
+        user = server.register("bench")
+        token = server.login(user)["access_token"]
+        print(f"Synapse on {server.base_url}; adding {options.pushers} pushers...", flush=True)
+        add_pushers(server, token, options.pushers)
+        base_env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": home,
+            "XDG_CACHE_HOME": f"{home}/.cache",
+            "XDG_CONFIG_HOME": f"{home}/.config",
+            "PUSHCTL_HOMESERVER": server.base_url,
+            "PUSHCTL_ACCESS_TOKEN": token,
+            "COLUMNS": "200",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+        }
+        listed = subprocess.run(
+            [PUSHCTL, "list", "--json"], env=base_env, capture_output=True, text=True, check=True
+        )
+        assert len(json.loads(listed.stdout)) == options.pushers  # and Tab has its cache
+        all_cases = cases()
+        for _ in range(3):  # warm the file cache and Synapse
+            for case in all_cases:
+                case.run(base_env)
+                case.times.clear()
+        for _ in range(options.runs):
+            for case in all_cases:
+                case.run(base_env)
+    return 0 if report(all_cases, options.runs, options.pushers) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Start-up: --version, --help and Tab completion load nothing heavy.
+
+Measured with ``python -X importtime``, which lists every module a run
+imports. requests, urllib3, keyring and yaml belong to commands that talk to
+a server or read files; rich tables and progress bars to output for people;
+pydantic is what Typer 0.2x converts option values with, and costs more than
+Typer itself (pushctl converts its simple options without it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import clean_env
+
+HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
+
+
+def imported_modules(
+    args: list[str], home: Path, env: dict[str, str] | None = None
+) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pushctl", *args],
+        env=clean_env(home, env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "pushctl.cli" in modules, result.stderr[-2000:]
+    return modules, result
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["list", "--help"], ["set", "--help"], ["delete", "--help"]],
+    ids=" ".join,
+)
+def test_version_and_help_import_nothing_heavy(args: list[str], home: Path) -> None:
+    modules, result = imported_modules(args, home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert heavy(modules) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["pushctl li", "pushctl delete --pushkey ", "pushctl --timeout 5 set --app-id "],
+)
+def test_tab_completion_imports_nothing_heavy(line: str, home: Path) -> None:
+    env = {"_PUSHCTL_COMPLETE": "complete_bash", "_PUSHCTL_COMPLETE_LINE": line}
+    modules, result = imported_modules([], home, env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert heavy(modules) == []
+
+
+def test_help_is_plain_text_listing_every_command(pushctl) -> None:
+    result = pushctl("--help")
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout
+    assert not set("╭│╰─") & set(result.stdout), "plain help, no rich panels"
+    commands = result.stdout.split("Commands:", 1)[1]
+    assert [line.split()[0] for line in commands.strip().splitlines()][:3] == [
+        "list",
+        "set",
+        "delete",
+    ]
+
+
+def test_a_mistyped_command_suggests_the_right_one(pushctl) -> None:
+    result = pushctl("lst")
+    assert result.returncode == 2
+    assert "No such command 'lst'" in result.stderr
+    assert "'list'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeout", "0", "list"], "--timeout': Input should be greater than or equal to 0.1"),
+        (["--timeout", "soon", "list"], "--timeout': Input should be a valid number"),
+        (["--retries", "1.5", "list"], "--retries': Input should be a valid integer"),
+        (["--retries", "-1", "list"], "--retries': Input should be greater than or equal to 0"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(args: list[str], message: str, pushctl) -> None:
+    result = pushctl(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+TOY_APP = """
+import enum, io, sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import typer
+from pushctl.cli.completion import BashComplete
+from pushctl.cli.lazy import LazyGroup, Typer, build
+
+app = Typer(cls=LazyGroup, rich_markup_mode=None)
+
+class Format(str, enum.Enum):
+    yaml = "yaml"
+    json = "json"
+
+@app.callback()
+def root() -> None: ...
+
+@app.command()
+def load(file: Path, format: Format = Format.yaml, lines: typer.FileText = None) -> None:
+    print(f"{type(file).__name__} {file} {format.value}")
+
+with redirect_stdout(io.StringIO()):
+    app(["load", "--help"], standalone_mode=False)
+complete = BashComplete(build(app), {}, "toy", "_TOY").get_completions
+offered = complete(["load", "x"], "--f")
+assert [item.value for item in offered] == ["--format"], offered
+offered = complete(["load"], "da")
+assert [(item.type, item.value) for item in offered] == [("file", "da")], offered
+assert "pydantic" not in sys.modules, "help and Tab loaded pydantic"
+app(["load", "data.yaml", "--format", "json"], standalone_mode=False)
+"""
+
+
+def test_paths_choices_and_files_wait_for_a_value_before_loading_pydantic() -> None:
+    # commands of other types keep Typer's conversion, built only when a value comes
+    result = subprocess.run(
+        [sys.executable, "-c", TOY_APP], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "PosixPath data.yaml json\n"
