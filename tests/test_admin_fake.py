@@ -118,6 +118,7 @@ def test_ctrl_c_during_a_write_still_revokes_the_acting_token(
             process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
+    assert "pushctl: error: interrupted" in stderr
     assert logouts == [f"Bearer {ACTING}"], "the acting token must be revoked"
     [login] = logins
     valid_until = login["valid_until_ms"]

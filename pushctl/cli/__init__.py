@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             exc.show()
         sys.exit(exc.exit_code)
+    if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
+        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
     sys.exit(result if isinstance(result, int) else 0)
 
 
