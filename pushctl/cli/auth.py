@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.cli.common import YesFlag, confirm, info, settings, warn
 from pushctl.errors import UsageError
 from pushctl.settings import Settings
 
@@ -162,7 +162,7 @@ def logout_command(
             help="Also end the session on the server (which deletes the pushers it created).",
         ),
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesFlag = False,
     profile: ProfileOption = None,
 ) -> None:
     """Forget the stored token; with --revoke also end the session on the server."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import confirm, info, warn
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, warn
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
@@ -30,7 +30,6 @@ class Format(str, enum.Enum):
 FileArgument = Annotated[
     str, typer.Argument(metavar="FILE", help="YAML or JSON file of pushers; - reads stdin.")
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +50,7 @@ def import_command(
     prune: Annotated[
         bool, typer.Option("--prune", help="Also delete the pushers the file lacks.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    yes: YesFlag = False,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
     ] = 4,
@@ -115,20 +114,15 @@ def _show_plan(plan: Plan, dry_run: bool) -> None:
     if not plan.writes:
         info("nothing to change")
         return
-    sys.stdout.write("".join(line + "\n" for line in plan_lines(plan.writes)))
+    _plan_table(plan.writes)
 
 
 PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 
-def plan_lines(changes: list[Change]) -> list[str]:
-    """Aligned lines, as a diff: ``+ create  line 12  APP_ID  PUSHKEY  DEVICE  [fields]``.
-
-    Plain text rather than a rich table: a plan of thousands of lines must not
-    take longer to print than to apply.
-    """
-    from rich.cells import cell_len
-
+def _plan_table(changes: list[Change]) -> None:
+    """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
     from pushctl import render
 
     rows = [
@@ -142,13 +136,7 @@ def plan_lines(changes: list[Change]) -> list[str]:
         ]
         for change in changes
     ]
-    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-
-    def padded(row: list[str]) -> str:
-        cells = [c + " " * (w - cell_len(c)) for c, w in zip(row[:-1], widths, strict=True)]
-        return "  ".join([*cells, row[-1]]).rstrip()
-
-    return [padded(row) for row in rows]
+    render.table(None, PLAN_COLUMNS, rows)
 
 
 @contextlib.contextmanager

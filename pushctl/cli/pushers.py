@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import confirm, info, parse_assignments, warn
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, parse_assignments, warn
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
@@ -29,7 +29,6 @@ SET_FLAGS = {
 AppIdFilter = Annotated[
     str | None, typer.Option("--app-id", help="Only this app ID.", autocompletion=complete_app_id)
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -160,7 +159,7 @@ def delete_command(
     all_pushers: Annotated[
         bool, typer.Option("--all", help="Every pusher of the account.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesFlag = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
     ] = False,

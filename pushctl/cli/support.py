@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import confirm, info, settings, warn
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, settings, warn
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ UserOption = Annotated[
         "or by identity assertion with an application service's token.",
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 def register(app: typer.Typer) -> None:
