@@ -15,9 +15,14 @@ from localsynapse import LocalSynapse
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 
 
-def pushctl(*args: str, env: dict[str, str]) -> None:
-    print(f"\n$ pushctl {shlex.join(args)}", flush=True)
-    subprocess.run([sys.executable, "-m", "pushctl", *args], env=env, check=True)
+def pushctl(*args: str, env: dict[str, str], expect: int = 0) -> None:
+    shown = [a if len(a) <= 60 else f"{a[:12]}…({len(a)} characters)" for a in args]
+    print(f"\n$ pushctl {shlex.join(shown)}", flush=True)
+    result = subprocess.run([sys.executable, "-m", "pushctl", *args], env=env)
+    if result.returncode != expect:
+        raise SystemExit(f"demo: pushctl exited {result.returncode}, expected {expect}")
+    if expect:
+        print(f"(exit {result.returncode}: refused before anything was sent)")
 
 
 def main() -> None:
@@ -44,6 +49,13 @@ def main() -> None:
                     env=env,
                 )  # fmt: skip
             pushctl("list", env=env)
+            # the homeserver would store this; pushctl refuses it locally
+            pushctl(
+                "set", "--pushkey", "x" * 600, "--app-id", "org.example.app.ios",
+                "--app-display-name", "Example", "--device-display-name", "Broken",
+                "--lang", "en", "--url", "https://push.example.org/notify",
+                env=env, expect=3,
+            )  # fmt: skip
         finally:
             server.remove()
     print("\nSynapse stopped and its data removed.")
