@@ -112,7 +112,7 @@ def test_unreachable_server_errors_do_not_show_the_token(pushctl) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    token = "syt_unreachable_server_token_0123456789abcdef"
+    token = "fake-unreachable-server-token-0123456789abcdef"
     env = {"PUSHCTL_HOMESERVER": f"http://127.0.0.1:{port}", "PUSHCTL_ACCESS_TOKEN": token}
     for args in (["list"], ["status"], ["delete", "--all", "--yes"]):
         result = pushctl("-v", "--retries", "0", *args, env=env)
