@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import yaml
 from conftest import make_pusher
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pushctl import model
+from pushctl import documents, model
+from pushctl.errors import InvalidInput
 
 # Any Unicode text without surrogates (which cannot be encoded as UTF-8).
 texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=600)
@@ -61,3 +63,67 @@ def test_validation_never_crashes_on_junk(junk: object) -> None:
 def test_validation_never_crashes_on_junk_fields(junk: dict[str, object]) -> None:
     problems = model.validate_pusher(junk)
     assert all(isinstance(p, model.Problem) for p in problems)
+
+
+# -- import files: whatever the text, `validate` answers with problems, never a crash --
+
+
+yaml_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+yaml_like = st.recursive(
+    yaml_scalars,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(st.text(max_size=12) | st.integers(), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+pusher_like = st.dictionaries(
+    st.sampled_from([*model.FIELDS, "defaults", "pushers", "append"]), yaml_like, max_size=9
+)
+documents_like = (
+    yaml_like
+    | st.lists(pusher_like, max_size=4)
+    | st.fixed_dictionaries(
+        {"pushers": st.lists(pusher_like, max_size=4)}, optional={"defaults": pusher_like}
+    )
+)
+
+
+def validate_text(text: str, fmt: str) -> None:
+    """What `pushctl validate` does with a file's text: exit 3 or a clean result."""
+    try:
+        document = documents.parse(text, "junk.yaml", fmt)
+        for problem in documents.check(document):
+            assert problem.line >= 1 and problem.field and problem.message
+    except InvalidInput as exc:
+        assert exc.message.startswith("junk.yaml")
+        assert "Traceback" not in exc.message
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(documents_like)
+def test_validate_never_crashes_on_yaml_shaped_junk(value: object) -> None:
+    validate_text(yaml.safe_dump(value, allow_unicode=True), "yaml")
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=300))
+def test_validate_never_crashes_on_arbitrary_text(text: str) -> None:
+    validate_text(text, "yaml")
+    validate_text(text, "json")
+
+
+yaml_tokens = st.sampled_from(
+    [
+        "pushers:", "defaults:", "- ", "  ", "\n", "{", "}", "[", "]", ":", ",", "&a ", "*a",
+        "<<: ", "!!python/object:os.system", "!!binary ", "'", '"', "#", "|", ">", "? ",
+        "pushkey: k", "app_id: a", "data: {url: x}", "kind: http", "---", "...", "%YAML 1.1",
+        "\t", "2024-01-01", ".nan", "~", "\\u00e9", "é", "😀",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400)
+@given(st.lists(yaml_tokens, max_size=40).map("".join))
+def test_validate_never_crashes_on_yaml_token_soup(text: str) -> None:
+    validate_text(text, "yaml")
