@@ -88,10 +88,11 @@ def root(
     )
 
 
-pushers.register(app)
-support.register(app)
+# The order of --help: logging in, one pusher at a time, files, support work.
 auth.register(app)
+pushers.register(app)
 bulk.register(app)
+support.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
