@@ -87,7 +87,19 @@ def test_protocol_offers_list_for_li(home: Path) -> None:
 
 def test_bash_offers_every_command_in_order(home: Path) -> None:
     offered = bash_complete(home, "pushctl ", ["pushctl", ""])
-    assert offered[:3] == ["list", "set", "delete"]
+    assert offered == [
+        "login",
+        "logout",
+        "status",
+        "list",
+        "set",
+        "delete",
+        "import",
+        "export",
+        "validate",
+        "test",
+        "prune",
+    ]
 
 
 def test_bash_completes_options_of_the_command(home: Path) -> None:

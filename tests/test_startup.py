@@ -70,10 +70,18 @@ def test_help_is_plain_text_listing_every_command(pushctl) -> None:
     assert "\x1b" not in result.stdout
     assert not set("╭│╰─") & set(result.stdout), "plain help, no rich panels"
     commands = result.stdout.split("Commands:", 1)[1]
-    assert [line.split()[0] for line in commands.strip().splitlines()][:3] == [
+    assert [line.split()[0] for line in commands.strip().splitlines()] == [
+        "login",
+        "logout",
+        "status",
         "list",
         "set",
         "delete",
+        "import",
+        "export",
+        "validate",
+        "test",
+        "prune",
     ]
 
 
