@@ -232,3 +232,17 @@ def test_list_table_shows_brackets_literally(account: Account, pushctl) -> None:
     account.add_pusher(pushkey="k", device_display_name="[old] phone")
     result = pushctl("list", env=account.env())
     assert "[old] phone" in result.stdout
+
+
+def test_global_options_may_come_after_the_command(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="late")
+    env = {"PUSHCTL_ACCESS_TOKEN": account.token}  # no homeserver in the environment
+    result = pushctl(
+        "list", "--json", "-v", "--homeserver", account.server.base_url, "--retries", "0", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert [p["pushkey"] for p in json.loads(result.stdout)] == ["late"]
+    assert "GET " in result.stderr and "-> 200" in result.stderr, "-v after the command traces"
+    unsafe = pushctl("delete", "--all", "--homeserver", "http://pushctl.invalid", env=env)
+    assert_clean_failure(unsafe, 2)
+    assert "https" in unsafe.stderr

@@ -23,10 +23,21 @@ from pushctl.cli.lazy import Typer as LazyTyper
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
+
 # Commands are built only when run, and help is click's plain formatter rather
 # than rich panels: both keep --version, --help and Tab completion fast.
+def _late_global(ctx: typer.Context, name: str, value: object) -> None:
+    """A global option given after the command: ``pushctl list -v --timeout 5``."""
+    if name == "verbose":
+        if value:
+            setup_verbose()
+        return
+    setattr(ctx.find_root().obj, name, value)
+
+
 app = LazyTyper(
     cls=LazyGroup,
+    late_global=_late_global,
     rich_markup_mode=None,
     name="pushctl",
     help="Administer Matrix pushers: list, set, delete and bulk-manage them.",

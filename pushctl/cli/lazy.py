@@ -29,9 +29,21 @@ from typer.models import CommandInfo
 
 from pushctl.cli.plain_values import use_plain_values
 
+#: What a global option given after the command does: ``(context, name, value)``.
+LateGlobal = Callable[[Any, str, Any], None]
+
 
 class Typer(typer.Typer):
-    """``typer.Typer`` whose top-level commands are built lazily when it is called."""
+    """``typer.Typer`` whose top-level commands are built lazily when it is called.
+
+    With *late_global*, the root's options are also accepted after the command
+    (``pushctl list -v``), as gh and kubectl accept theirs; *late_global* applies
+    such a value once the root's own callback has run.
+    """
+
+    def __init__(self, *args: Any, late_global: LateGlobal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.late_global = late_global
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return build(self)(*args, **kwargs)
@@ -56,10 +68,41 @@ def build(app: typer.Typer) -> Command:
             rich_markup_mode=app.rich_markup_mode,
         )
         use_plain_values(command.params)
+        late_global = getattr(app, "late_global", None)
+        if late_global is not None:
+            add_global_options(command, group.params, late_global)
         return command
 
     group.commands = LazyCommands(app.registered_commands, make, built=group.commands)
     return group
+
+
+def add_global_options(command: Command, options: list[Any], apply: LateGlobal) -> None:
+    """Accept the root's options after the command too, hidden from its help.
+
+    An option the command has itself (``login --homeserver``) keeps its own meaning.
+    """
+    taken = {name for param in command.params for name in param.opts + param.secondary_opts}
+    for option in options:
+        if option.name in ("version", "help") or set(option.opts) & taken:
+            continue
+        late = copy.copy(option)
+        late.hidden = True
+        late.expose_value = False
+        late.envvar = None
+        late.default = False if option.is_flag else None
+        late.callback = _late_callback(apply)
+        command.params.append(late)
+
+
+def _late_callback(apply: LateGlobal) -> Callable[[Context, Any, Any], None]:
+    def callback(ctx: Context, param: Any, value: Any) -> None:
+        from typer._click.core import ParameterSource
+
+        if ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
+            apply(ctx, param.name, value)
+
+    return callback
 
 
 def command_name(info: CommandInfo) -> str:
