@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pushctl import model
-from pushctl.errors import ExitStatus, PushctlError
+from pushctl.errors import AuthError, ExitStatus, PushctlError
 
 DEFAULT_CONCURRENCY = 4
 
@@ -289,3 +289,35 @@ def _write(client: PusherWriter, change: Change) -> Outcome:
     except Exception as exc:  # a bug or an unexpected library error: keep the others going
         return Outcome(change, f"{type(exc).__name__}: {exc}", ExitStatus.ERROR)
     return Outcome(change)
+
+
+@dataclass
+class Deletion:
+    """What :func:`delete_pushers` did."""
+
+    deleted: list[model.Pusher] = field(default_factory=list)
+    failed: list[tuple[model.Pusher, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def delete_pushers(
+    client: PusherWriter,
+    pushers: Iterable[model.Pusher],
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Deletion:
+    """Delete *pushers* as :func:`apply` writes: bounded concurrency, Ctrl-C stops new ones.
+
+    A refused token raises :class:`AuthError` (exit 4): every further request
+    would fail the same way.
+    """
+    changes = [Change(Action.DELETE, pusher) for pusher in pushers]
+    if not changes:
+        return Deletion()
+    report = apply(Plan(changes), client, concurrency=concurrency)
+    if report.stopped_by is not None:
+        raise AuthError(report.stopped_by.error or "the homeserver refused the token")
+    return Deletion(
+        deleted=[change.pusher for change in report.applied],
+        failed=[(o.change.pusher, o.error or "failed") for o in report.failed],
+        interrupted=report.interrupted,
+    )

@@ -8,16 +8,15 @@ unreachable, device unknown) is never deleted: it is listed with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pushctl.devices import Activity
-from pushctl.errors import ExitStatus, PushctlError
 from pushctl.gateway import DELIVERED, REJECTED, Probe
 from pushctl.model import Pusher, key_of
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
+    pass
 
 
 @dataclass(frozen=True)
@@ -60,32 +59,3 @@ def plan(
         elif key in doubts:
             undecided.append(Verdict(pusher, "; ".join(doubts[key])))
     return Plan(doomed, undecided)
-
-
-@dataclass
-class Outcome:
-    deleted: list[Pusher] = field(default_factory=list)
-    failed: list[tuple[Pusher, str]] = field(default_factory=list)
-    interrupted: bool = False
-
-
-def delete_each(client: Client, pushers: Iterable[Pusher]) -> Outcome:
-    """Delete the pushers one by one; failures are collected, Ctrl-C stops the run.
-
-    A refused token (exit 4) ends the run at once: every further request
-    would fail the same way.
-    """
-    outcome = Outcome()
-    try:
-        for pusher in pushers:
-            try:
-                client.delete_pusher(pusher["app_id"], pusher["pushkey"])
-            except PushctlError as exc:
-                if exc.exit_status == ExitStatus.AUTH:
-                    raise
-                outcome.failed.append((pusher, exc.message))
-            else:
-                outcome.deleted.append(pusher)
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-    return outcome

@@ -246,3 +246,32 @@ def test_global_options_may_come_after_the_command(account: Account, pushctl) ->
     unsafe = pushctl("delete", "--all", "--homeserver", "http://pushctl.invalid", env=env)
     assert_clean_failure(unsafe, 2)
     assert "https" in unsafe.stderr
+
+
+def test_delete_all_runs_in_parallel_and_names_what_failed(
+    account: Account, proxy, pushctl
+) -> None:
+    import time
+
+    from proxy import Reply
+
+    for number in range(20):
+        account.add_pusher(pushkey=f"bulk-{number:02d}")
+
+    def hook(seen):  # type: ignore[no-untyped-def]
+        if not seen.is_write:
+            return None
+        if seen.json()["pushkey"] == "bulk-07":
+            return Reply(500, {"errcode": "M_UNKNOWN", "error": "disk full"})
+        time.sleep(0.05)
+        return None
+
+    proxy.hook = hook
+    env = account.env(PUSHCTL_HOMESERVER=proxy.url)
+    result = pushctl("delete", "--all", "--yes", "--json", env=env)
+    assert_clean_failure(result, 5)
+    assert "bulk-07" in result.stderr and "disk full" in result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["deleted"]) == 19 and report["failed"][0]["pusher"]["pushkey"] == "bulk-07"
+    assert [p["pushkey"] for p in account.pushers()] == ["bulk-07"]
+    assert 1 < proxy.max_in_flight <= 4, "bounded concurrency, as import"

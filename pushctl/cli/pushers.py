@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,7 +10,10 @@ from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, parse_assignments, warn
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import InvalidInput, PartialFailure, PushctlError, UsageError
+from pushctl.errors import Interrupted, InvalidInput, PartialFailure, UsageError
+
+if TYPE_CHECKING:
+    from pushctl.plan import Deletion
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -189,17 +192,11 @@ def delete_command(
         return
     if not exact:
         confirm(f"Delete {_count(doomed)}?", yes)
-    deleted, failed = [], []
+    from pushctl.plan import delete_pushers
+
     with where.writer(on_revoke_failure=warn) as client:
-        for pusher in doomed:
-            try:
-                client.delete_pusher(pusher["app_id"], pusher["pushkey"])
-                deleted.append(pusher)
-            except PushctlError as exc:
-                if exc.exit_status == 4:
-                    raise
-                failed.append((pusher, exc.message))
-    _report_deletions(deleted, failed, as_json)
+        deletion = delete_pushers(client, doomed)
+    _report_deletions(deletion, len(doomed), as_json)
 
 
 def _count(pushers: list[model.Pusher]) -> str:
@@ -217,22 +214,28 @@ def _show_selection(pushers: list[model.Pusher], dry_run: bool, as_json: bool) -
     render.pushers_table(pushers)
 
 
-def _report_deletions(
-    deleted: list[model.Pusher], failed: list[tuple[model.Pusher, str]], as_json: bool
-) -> None:
+def _report_deletions(deletion: Deletion, selected: int, as_json: bool) -> None:
     from pushctl import render
 
     if as_json:
         render.write(
             render.dump_json(
                 {
-                    "deleted": deleted,
-                    "failed": [{"pusher": p, "error": message} for p, message in failed],
+                    "deleted": deletion.deleted,
+                    "failed": [{"pusher": p, "error": m} for p, m in deletion.failed],
                 }
             )
         )
-    elif deleted:
-        info(f"deleted {_count(deleted)}")
-    if failed:
-        names = "; ".join(f"{p['app_id']} {render.shorten(p['pushkey'])}: {m}" for p, m in failed)
-        raise PartialFailure(f"{len(failed)} of {len(deleted) + len(failed)} not deleted: {names}")
+    elif deletion.deleted:
+        info(f"deleted {_count(deletion.deleted)}")
+    if deletion.failed:
+        names = "; ".join(
+            f"{p['app_id']} {render.shorten(p['pushkey'])}: {m}" for p, m in deletion.failed
+        )
+        done = len(deletion.deleted) + len(deletion.failed)
+        raise PartialFailure(f"{len(deletion.failed)} of {done} not deleted: {names}")
+    if deletion.interrupted:
+        raise Interrupted(
+            f"interrupted: deleted {len(deletion.deleted)} of {selected}; "
+            "run the same command again to delete the rest"
+        )

@@ -19,7 +19,8 @@ from pushctl.errors import PartialFailure, UsageError
 if TYPE_CHECKING:
     from pushctl.acting import Target
     from pushctl.gateway import Probe, ProbeSettings
-    from pushctl.prune import Outcome, Plan
+    from pushctl.plan import Deletion
+    from pushctl.prune import Plan
     from pushctl.settings import Settings
 
 
@@ -212,10 +213,10 @@ def prune_command(
         return
     whose = f" of {user}" if user else ""
     confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.prune import delete_each
+    from pushctl.plan import delete_pushers
 
     with where.writer(on_revoke_failure=warn) as client:
-        outcome = delete_each(client, [v.pusher for v in plan.doomed])
+        outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
     _report_prune(plan, outcome, as_json)
 
 
@@ -270,7 +271,7 @@ def _verdicts_table(verdicts: Sequence[Any]) -> None:
     _table(["App ID", "Pushkey", "Device", "Reason"], rows, no_wrap=("Pushkey",))
 
 
-def _report_prune(plan: Plan, outcome: Outcome, as_json: bool) -> None:
+def _report_prune(plan: Plan, outcome: Deletion, as_json: bool) -> None:
     if as_json:
         _write_prune_json(plan, False, outcome)
     elif outcome.deleted:
@@ -285,7 +286,7 @@ def _report_prune(plan: Plan, outcome: Outcome, as_json: bool) -> None:
         raise PartialFailure(f"{len(outcome.failed)} of {total} not deleted: {names}")
 
 
-def _write_prune_json(plan: Plan, dry_run: bool, outcome: Outcome | None) -> None:
+def _write_prune_json(plan: Plan, dry_run: bool, outcome: Deletion | None) -> None:
     from pushctl import render
 
     def verdicts(items: Sequence[Any]) -> list[dict[str, Any]]:
