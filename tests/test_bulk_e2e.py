@@ -498,3 +498,17 @@ def test_an_html_error_page_instead_of_the_list_stops_before_any_write(
     assert "HTTP 502" in result.stderr and "<html>" not in result.stderr
     assert len(proxy.requests("GET")) == 2 and proxy.writes() == []
     assert account.pushers() == []
+
+
+def test_export_warns_about_server_pushers_that_break_a_rule(
+    account: Account, pushctl, tmp_path
+) -> None:
+    # the homeserver stores these without complaint; the exported file would not import
+    account.add_pusher(pushkey="k" * 600)
+    account.add_pusher(pushkey="fine")
+    path = tmp_path / "out.yaml"
+    result = pushctl("export", "-o", str(path), env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and "600 bytes" in result.stderr
+    assert "fine" not in result.stderr
+    assert_clean_failure(pushctl("validate", str(path)), 3)

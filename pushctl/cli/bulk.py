@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, warn
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
@@ -297,12 +298,28 @@ def export_command(
 
     fmt = output_format.value if output_format else _format_of(output)
     pushers = target(ctx, user).pushers()
+    _warn_unimportable(pushers)
     text = documents.dump(pushers, fmt)
     if output is None or output == "-":
         render.write(text)
         return
     _write_file(output, text)
     info(f"exported {_count(len(pushers), 'pusher')} to {output}")
+
+
+def _warn_unimportable(pushers: list[model.Pusher]) -> None:
+    """Say which server pushers break a rule: the exported file will not import as is."""
+    from pushctl import documents, render
+
+    for pusher in pushers:
+        errors = model.errors_only(model.validate_pusher(documents.exportable(pusher)))
+        if errors:
+            name = f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
+            problems = "; ".join(str(problem) for problem in errors)
+            warn(
+                f"the server's pusher {name} breaks a rule ({problems}); fix it in the file "
+                "before importing it again"
+            )
 
 
 def _format_of(path: str | None) -> str:
