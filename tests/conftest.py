@@ -19,6 +19,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from localsynapse import LocalSynapse, User  # noqa: E402
 
+#: Every command, in the order of `pushctl --help` and of completion.
+COMMANDS = [
+    "login", "logout", "status", "list", "set", "delete",
+    "import", "export", "validate", "test", "prune",
+]  # fmt: skip
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 _counter = itertools.count()
 

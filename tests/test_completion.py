@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Account, clean_env
+from conftest import COMMANDS, ROOT, Account, clean_env
 from gen_completions import stale
 
 BIN = Path(sys.executable).parent
@@ -87,19 +87,7 @@ def test_protocol_offers_list_for_li(home: Path) -> None:
 
 def test_bash_offers_every_command_in_order(home: Path) -> None:
     offered = bash_complete(home, "pushctl ", ["pushctl", ""])
-    assert offered == [
-        "login",
-        "logout",
-        "status",
-        "list",
-        "set",
-        "delete",
-        "import",
-        "export",
-        "validate",
-        "test",
-        "prune",
-    ]
+    assert offered == COMMANDS
 
 
 def test_bash_completes_options_of_the_command(home: Path) -> None:

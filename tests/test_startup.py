@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_env
+from conftest import COMMANDS, clean_env
 
 HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
 
@@ -70,19 +70,7 @@ def test_help_is_plain_text_listing_every_command(pushctl) -> None:
     assert "\x1b" not in result.stdout
     assert not set("╭│╰─") & set(result.stdout), "plain help, no rich panels"
     commands = result.stdout.split("Commands:", 1)[1]
-    assert [line.split()[0] for line in commands.strip().splitlines()] == [
-        "login",
-        "logout",
-        "status",
-        "list",
-        "set",
-        "delete",
-        "import",
-        "export",
-        "validate",
-        "test",
-        "prune",
-    ]
+    assert [line.split()[0] for line in commands.strip().splitlines()] == COMMANDS
 
 
 def test_a_mistyped_command_suggests_the_right_one(pushctl) -> None:

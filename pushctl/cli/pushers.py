@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, parse_assignments, warn
+from pushctl.cli.common import (
+    DryRunDelete,
+    JsonFlag,
+    YesFlag,
+    confirm,
+    info,
+    parse_assignments,
+    warn,
+)
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import Interrupted, InvalidInput, PartialFailure, UsageError
@@ -163,9 +171,7 @@ def delete_command(
         bool, typer.Option("--all", help="Every pusher of the account.")
     ] = False,
     yes: YesFlag = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
-    ] = False,
+    dry_run: DryRunDelete = False,
     as_json: JsonFlag = False,
     user: UserOption = None,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, settings, warn
+from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, info, settings, warn
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
@@ -190,9 +190,7 @@ def prune_command(
     ] = None,
     app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
     user: UserOption = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
-    ] = False,
+    dry_run: DryRunDelete = False,
     yes: YesFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
