@@ -20,7 +20,6 @@ import pytest
 import yaml
 from conftest import (
     APPSERVICE_PREFIX,
-    GATEWAY,
     Account,
     AppService,
     assert_clean_failure,
@@ -29,16 +28,10 @@ from conftest import (
 )
 from localsynapse import LocalSynapse
 from pushgateway import PushGateway
+from test_admin_e2e import SET_ARGS
 
 pytestmark = pytest.mark.synapse
 
-SET_ARGS = [
-    "--app-id", "org.example.app.android",
-    "--app-display-name", "Example",
-    "--device-display-name", "Bob's phone",
-    "--lang", "en",
-    "--url", GATEWAY,
-]  # fmt: skip
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
