@@ -25,6 +25,7 @@ from typing import Any
 
 from pushctl import model
 from pushctl.errors import InvalidInput
+from pushctl.model import type_name
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -220,24 +221,8 @@ def _merge_data(defaults: dict[Any, Any], data: dict[Any, Any]) -> dict[Any, Any
     return merged
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
 def _not_a_mapping(line: int, value: object) -> FileProblem:
-    return FileProblem(line, "pusher", f"must be a mapping of fields, not {_describe(value)}")
+    return FileProblem(line, "pusher", f"must be a mapping of fields, not {type_name(value)}")
 
 
 def _unknown_top_level(line: int, key: object) -> FileProblem:
@@ -321,7 +306,7 @@ class _YamlBuilder:
             raw.defaults, raw.entries = self.top_level(root)
         else:
             value = self.value(root, "", 0)
-            raise _Fatal(_line(root), f"{SHAPE_HINT}, not {_describe(value)}")
+            raise _Fatal(_line(root), f"{SHAPE_HINT}, not {type_name(value)}")
         return raw
 
     def entries(self, sequence: Any) -> list[tuple[dict[Any, Any], int, Lines]]:
@@ -341,7 +326,7 @@ class _YamlBuilder:
         pushers, line = members["pushers"]
         if not isinstance(pushers, nodes.SequenceNode):
             value = self.value(pushers, "pushers", 1)
-            raise _Fatal(line, f"pushers: must be a list of pushers, not {_describe(value)}")
+            raise _Fatal(line, f"pushers: must be a list of pushers, not {type_name(value)}")
         defaults = None
         if "defaults" in members:
             node, line = members["defaults"]
@@ -351,7 +336,7 @@ class _YamlBuilder:
             else:
                 value = self.value(node, "defaults", 1)
                 self.problems.append(
-                    FileProblem(line, "defaults", f"must be a mapping, not {_describe(value)}")
+                    FileProblem(line, "defaults", f"must be a mapping, not {type_name(value)}")
                 )
         return defaults, self.entries(pushers)
 
@@ -522,7 +507,7 @@ class _JsonWalker:
             self._top_level(pos, raw)
         else:
             value, _ = self.scan(self.text, pos)
-            raise _Fatal(self.line(pos), f"{SHAPE_HINT}, not {_describe(value)}")
+            raise _Fatal(self.line(pos), f"{SHAPE_HINT}, not {type_name(value)}")
         return raw
 
     def _top_level(self, pos: int, raw: _Raw) -> None:
@@ -542,9 +527,9 @@ class _JsonWalker:
                 return end
             value, end = self.scan(self.text, value_pos)
             if key == "pushers":
-                raise _Fatal(line, f"pushers: must be a list of pushers, not {_describe(value)}")
+                raise _Fatal(line, f"pushers: must be a list of pushers, not {type_name(value)}")
             if key == "defaults":
-                message = f"must be a mapping, not {_describe(value)}"
+                message = f"must be a mapping, not {type_name(value)}"
                 self.problems.append(FileProblem(line, "defaults", message))
             else:
                 self.problems.append(_unknown_top_level(line, key))

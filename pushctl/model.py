@@ -68,7 +68,7 @@ def is_loopback_host(host: str | None) -> bool:
 def validate_pusher(pusher: object) -> list[Problem]:
     """All problems of one pusher to be set (errors and warnings), in field order."""
     if not isinstance(pusher, Mapping):
-        return [Problem("pusher", f"must be a mapping of fields, not {_type_name(pusher)}")]
+        return [Problem("pusher", f"must be a mapping of fields, not {type_name(pusher)}")]
     problems = [
         Problem(str(name) or repr(name), f"unknown field (known: {', '.join(FIELDS)})")
         for name in pusher
@@ -91,12 +91,12 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
         return [Problem(name, "is required")] if name in REQUIRED else []
     if name == "data":
         if not isinstance(value, Mapping):
-            return [Problem("data", f"must be a mapping, not {_type_name(value)}")]
+            return [Problem("data", f"must be a mapping, not {type_name(value)}")]
         return [
             Problem(f"data.{k}", "keys must be strings") for k in value if not isinstance(k, str)
         ]
     if not isinstance(value, str):
-        return [Problem(name, f"must be a string, not {_type_name(value)}")]
+        return [Problem(name, f"must be a string, not {type_name(value)}")]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
@@ -160,7 +160,7 @@ def _check_gateway_url(url: object) -> list[Problem]:
     if url is None:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
-        return [Problem("data.url", f"must be a string, not {_type_name(url)}")]
+        return [Problem("data.url", f"must be a string, not {type_name(url)}")]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
@@ -178,7 +178,8 @@ def _check_gateway_url(url: object) -> list[Problem]:
     return []
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
+    """What a JSON-like value is, as messages say it: "a string", "a list", "null", ..."""
     names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
     for cls, name in names.items():
         if isinstance(value, cls):
