@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 
@@ -253,3 +254,17 @@ def test_the_json_front_end_builds_the_same_document_as_yaml() -> None:
     assert [(e.pusher, e.line, e.lines) for e in from_json.entries] == [
         (e.pusher, e.line, e.lines) for e in from_yaml.entries
     ]
+
+
+def test_reading_leaves_the_cycle_collector_as_it_was() -> None:
+    assert gc.isenabled()
+    importfile.check(parse(DEFAULTS_FILE))
+    with pytest.raises(InvalidInput):
+        parse("- a\n- b: c: d\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        importfile.check(parse(DEFAULTS_FILE))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

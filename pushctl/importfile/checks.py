@@ -9,7 +9,7 @@ from pushctl import model
 from pushctl.errors import InvalidInput
 from pushctl.importfile.building import MAX_DEPTH
 from pushctl.importfile.document import Document, Entry, FileProblem
-from pushctl.importfile.reading import load
+from pushctl.importfile.reading import collector_paused, load
 
 
 def load_valid(path: str) -> tuple[Document, list[FileProblem]]:
@@ -29,14 +29,15 @@ def check(document: Document) -> list[FileProblem]:
     """
     problems = list(document.problems)
     first_line: dict[tuple[str, str], int] = {}
-    for entry in document.entries:
-        problems += _entry_problems(entry)
-        app_id, pushkey = entry.pusher.get("app_id"), entry.pusher.get("pushkey")
-        if isinstance(app_id, str) and isinstance(pushkey, str):
-            first = first_line.setdefault((app_id, pushkey), entry.line)
-            if first != entry.line:
-                message = f"the same app_id and pushkey as the entry at line {first}"
-                problems.append(FileProblem(entry.line_of("pushkey"), "pushkey", message))
+    with collector_paused():
+        for entry in document.entries:
+            problems += _entry_problems(entry)
+            app_id, pushkey = entry.pusher.get("app_id"), entry.pusher.get("pushkey")
+            if isinstance(app_id, str) and isinstance(pushkey, str):
+                first = first_line.setdefault((app_id, pushkey), entry.line)
+                if first != entry.line:
+                    message = f"the same app_id and pushkey as the entry at line {first}"
+                    problems.append(FileProblem(entry.line_of("pushkey"), "pushkey", message))
     return sorted(dict.fromkeys(problems))
 
 
