@@ -13,7 +13,8 @@ from typing import Any
 from conftest import make_pusher
 
 from pushctl.errors import MatrixError
-from pushctl.plan import Action, apply, differences, make_plan
+from pushctl.executor import apply
+from pushctl.plan import Action, differences, make_plan
 
 
 @dataclass

@@ -17,7 +17,8 @@ from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
     from pushctl.documents import Document, FileProblem
-    from pushctl.plan import Change, Outcome, Plan, Report
+    from pushctl.executor import Outcome, Report
+    from pushctl.plan import Change, Plan
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
 SUMMARY_VERSION = 1
@@ -59,6 +60,7 @@ def import_command(
     user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
+    from pushctl import executor
     from pushctl import plan as planning
 
     document = _load_valid(file)
@@ -72,7 +74,7 @@ def import_command(
         return
     confirm(f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
     with _progress(len(plan.writes)) as on_outcome, where.writer(on_revoke_failure=warn) as client:
-        report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+        report = executor.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
     if as_json:
         _write_json(_summary(document, plan, report, dry_run=False, prune=prune))
     else:

@@ -18,8 +18,8 @@ from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
+    from pushctl.executor import Deletion
     from pushctl.gateway import Probe, ProbeSettings
-    from pushctl.plan import Deletion
     from pushctl.prune import Plan
     from pushctl.settings import Settings
 
@@ -211,7 +211,7 @@ def prune_command(
         return
     whose = f" of {user}" if user else ""
     confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.plan import delete_pushers
+    from pushctl.executor import delete_pushers
 
     with where.writer(on_revoke_failure=warn) as client:
         outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
