@@ -330,18 +330,13 @@ def _format_of(path: str | None) -> str:
 
 def _write_file(path: str, text: str) -> None:
     """Replace *path* whole, so that a failed export never leaves half a file."""
-    import os
-    import tempfile
     from pathlib import Path
 
     from pushctl.errors import PushctlError
+    from pushctl.files import replace_file
 
-    target = Path(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        replace_file(Path(path), text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 
