@@ -13,7 +13,6 @@ service's identity assertion) is decided in :mod:`pushctl.acting`.
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 import time
@@ -26,7 +25,6 @@ from pushctl.errors import (
     MatrixError,
     PushctlError,
     ServerError,
-    UsageError,
 )
 from pushctl.model import Pusher
 
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
 ADMIN_PREFIX = "/_synapse/admin"
 #: How long an acting token may live; it is revoked as soon as the command ends.
 ACTING_TOKEN_LIFETIME_S = 5 * 60
-_USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 
 
 class AdminApiMissing(PushctlError):
@@ -45,16 +42,6 @@ class AdminApiMissing(PushctlError):
 
 class UnknownUser(PushctlError):
     """The homeserver has no such user, or the user is not one of its own."""
-
-
-def check_user_id(user_id: str) -> str:
-    """A full Matrix user ID such as ``@bob:example.org``; exit 2 otherwise."""
-    user_id = user_id.strip()
-    if not _USER_ID.match(user_id):
-        raise UsageError(
-            f"--user {user_id!r}: expected a full Matrix user ID such as @bob:example.org"
-        )
-    return user_id
 
 
 # -- reading -------------------------------------------------------------------

@@ -117,7 +117,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
 
 def _discoverable_server_name(user: str | None) -> str:
     """The user ID to discover the homeserver from; a usage error if there is none."""
-    from pushctl.discovery import server_name
+    from pushctl.ids import server_name
 
     if not user or not user.startswith("@"):
         raise UsageError(

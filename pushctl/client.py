@@ -16,7 +16,6 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from pushctl import __version__
 from pushctl.errors import (
     AuthError,
     MatrixError,
@@ -27,10 +26,10 @@ from pushctl.errors import (
 )
 from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
+from pushctl.sessions import TLS_FAILED, failure_reason, new_session
 
 log = logging.getLogger("pushctl.http")
 
-USER_AGENT = f"pushctl/{__version__}"
 DEFAULT_TIMEOUT = (10.0, 30.0)
 LOGIN_HINT = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 # Failures after which the same request may succeed: refused, reset, dropped
@@ -82,9 +81,7 @@ class Client:
 
     def __post_init__(self) -> None:
         register_secret(self.token)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = self.verify
+        self.session = new_session(self.verify)
 
     def clone(self) -> Client:
         """A client with its own HTTP session, sharing throttle and settings."""
@@ -313,16 +310,9 @@ def _never_sent(exc: Exception) -> bool:
 
 def _describe_network_error(homeserver: str, exc: Exception) -> str:
     host = urlsplit(homeserver).netloc
-    if isinstance(exc, requests.exceptions.SSLError):
-        reason = "TLS verification failed (use --ca-bundle for a private CA)"
-    elif isinstance(exc, requests.Timeout):
-        reason = "timed out"
-    elif "refused" in repr(exc).lower():
-        reason = "connection refused"
-    elif "NameResolution" in repr(exc) or "Name or service not known" in repr(exc):
-        reason = "host name not found"
-    else:
-        reason = "connection failed or dropped"
+    reason = failure_reason(exc)
+    if reason == TLS_FAILED:
+        reason += " (use --ca-bundle for a private CA)"
     return f"cannot reach the homeserver at {host}: {reason}"
 
 

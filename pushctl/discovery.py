@@ -14,23 +14,14 @@ https only.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl.errors import NetworkError, ServerError, UsageError
+from pushctl.errors import NetworkError, ServerError
+from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
 
 WELL_KNOWN = "/.well-known/matrix/client"
-_USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
-
-
-def server_name(user_id: str) -> str:
-    """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
-    match = _USER_ID.fullmatch(user_id)
-    if not match:
-        raise UsageError(f"--user {user_id!r} is not a Matrix user ID like @alice:example.org")
-    return match["server"]
 
 
 def well_known_url(name: str) -> str:
@@ -43,15 +34,12 @@ def discover(
     user_id: str, *, allow_insecure_http: bool = False, timeout: float = 10.0, verify: Any = True
 ) -> str:
     """The homeserver base URL for *user_id*."""
-    import requests
-
-    from pushctl.client import USER_AGENT, normalise_homeserver
+    from pushctl.client import normalise_homeserver
+    from pushctl.sessions import new_session
 
     name = server_name(user_id)
     url = well_known_url(name)
-    session = requests.Session()
-    session.verify = verify
-    session.headers["User-Agent"] = USER_AGENT
+    session = new_session(verify)
     try:
         base_url = _base_url_from(session, url, timeout)
         if base_url is None:  # no .well-known: the server name may be the homeserver itself

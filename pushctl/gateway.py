@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pushctl import __version__
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
+from pushctl.sessions import failure_reason, new_session
 
 if TYPE_CHECKING:
     import requests
@@ -121,7 +121,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
     if why_not:
         return Probe(pusher, SKIPPED, why_not)
     url = gateway_url(pusher) or ""
-    with _gateway_session(settings) as session:
+    with new_session(settings.verify) as session:
         try:
             response = session.post(
                 url,
@@ -131,7 +131,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
                 auth=_no_auth,
             )
         except requests.RequestException as exc:
-            return Probe(pusher, UNREACHABLE, _describe_failure(exc))
+            return Probe(pusher, UNREACHABLE, failure_reason(exc))
     return _judge(pusher, response)
 
 
@@ -171,31 +171,7 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     return Probe(pusher, DELIVERED, "", status)
 
 
-def _gateway_session(settings: ProbeSettings) -> requests.Session:
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = f"pushctl/{__version__}"
-    session.verify = settings.verify
-    return session
-
-
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """Strips any Authorization header; passing it also keeps ~/.netrc credentials out."""
     request.headers.pop("Authorization", None)
     return request
-
-
-def _describe_failure(exc: Exception) -> str:
-    import requests
-
-    text = repr(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if "refused" in text.lower():
-        return "connection refused"
-    if "NameResolution" in text or "Name or service not known" in text:
-        return "host name not found"
-    return "connection failed or dropped"

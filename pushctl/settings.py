@@ -66,11 +66,6 @@ class Settings:
         )
 
 
-def connect(settings: Settings) -> Client:
-    """A client carrying the profile's token; exit 4 when there is none."""
-    return authenticate(settings)[1]
-
-
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     """The profile's credential and a client carrying its token; exit 4 when there is none."""
     credential = settings.credential()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def _check_user(value: str | None) -> str | None:
-    from pushctl.admin import check_user_id
+    from pushctl.ids import check_user_id
 
     return check_user_id(value) if value else None
 
