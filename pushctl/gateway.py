@@ -21,6 +21,8 @@ from pushctl.sessions import failure_reason, new_session
 if TYPE_CHECKING:
     import requests
 
+    from pushctl.settings import Settings
+
 TEST_EVENT_PREFIX = "$pushctl-test-"
 
 DELIVERED = "delivered"
@@ -59,6 +61,15 @@ class ProbeSettings:
     timeout: tuple[float, float] = (10.0, 30.0)
     verify: bool | str = True
     allow_insecure_http: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProbeSettings:
+        """The timeouts, CA bundle and plain-http permission of the connection settings."""
+        return cls(
+            timeout=(min(10.0, settings.timeout), settings.timeout),
+            verify=settings.ca_bundle or True,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
 
 
 def new_event_id() -> str:
