@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pushctl.errors import (
     AuthError,
+    Hint,
     MatrixError,
     PushctlError,
     ServerError,
@@ -191,8 +192,11 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
         return _no_admin_api(f"{exc.errcode}: {exc.error}")
     if exc.status == 403:
         return AuthError(
-            f"--user needs a Synapse server admin: this account is not one "
-            f"({exc.errcode}: {exc.error})"
+            "acting for another user needs a Synapse server admin: this account is not one "
+            f"({exc.errcode}: {exc.error})",
+            hint=Hint.NEEDS_SERVER_ADMIN,
+            errcode=exc.errcode,
+            error=exc.error,
         )
     if exc.status == 404 and exc.errcode == "M_NOT_FOUND":
         return UnknownUser(f"no user {user_id} on this homeserver")
@@ -206,8 +210,10 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
 
 def _no_admin_api(detail: str) -> AdminApiMissing:
     return AdminApiMissing(
-        f"the homeserver does not offer the Synapse admin API ({detail}): --user needs "
-        "Synapse with /_synapse/admin reachable (reverse proxies often block it)"
+        f"the homeserver does not offer the Synapse admin API ({detail}): acting for another "
+        "user needs Synapse with /_synapse/admin reachable (reverse proxies often block it)",
+        hint=Hint.NO_ADMIN_API,
+        detail=detail,
     )
 
 

@@ -18,6 +18,7 @@ import requests
 
 from pushctl.errors import (
     AuthError,
+    Hint,
     MatrixError,
     NetworkError,
     ServerError,
@@ -31,7 +32,6 @@ from pushctl.sessions import TLS_FAILED, failure_reason, new_session
 log = logging.getLogger("pushctl.http")
 
 DEFAULT_TIMEOUT = (10.0, 30.0)
-LOGIN_HINT = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -50,7 +50,8 @@ def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise UsageError(
             f"refusing plain http to {parts.hostname}: the access token would cross the network "
-            "unencrypted; use https:// (or pass --allow-insecure-http)"
+            "unencrypted; use https://",
+            hint=Hint.INSECURE_HOMESERVER,
         )
     return url.rstrip("/")
 
@@ -122,7 +123,7 @@ class Client:
     ) -> Any:
         """Send one request, retrying as the policy says, and return the JSON body."""
         if auth and not self.token:
-            raise AuthError(f"no access token: {LOGIN_HINT}")
+            raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
         attempt = 0
         while True:
@@ -131,7 +132,7 @@ class Client:
                 response = self._send(method, path, body, query, auth)
             except _TRANSIENT as exc:
                 if attempt >= self.retry.retries or not (idempotent or _never_sent(exc)):
-                    raise NetworkError(_describe_network_error(self.homeserver, exc)) from None
+                    raise _network_error(self.homeserver, exc) from None
                 pause = self.retry.backoff(attempt)
                 log.info("retrying in %.2fs after %s", pause, type(exc).__name__)
                 time.sleep(pause)
@@ -270,10 +271,8 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
     text = str(data.get("error", ""))
     if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
         soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
-        message = (
-            f"the homeserver rejected the access token ({errcode}: {text}){soft}; {LOGIN_HINT}"
-        )
-        return MatrixError(status, errcode, text, message)
+        message = f"the homeserver rejected the access token ({errcode}: {text}){soft}"
+        return MatrixError(status, errcode, text, message, hint=Hint.TOKEN_REJECTED)
     if status == 403:
         return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
     return MatrixError(status, errcode, text)
@@ -308,12 +307,12 @@ def _never_sent(exc: Exception) -> bool:
     return isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in text
 
 
-def _describe_network_error(homeserver: str, exc: Exception) -> str:
-    host = urlsplit(homeserver).netloc
+def _network_error(homeserver: str, exc: Exception) -> NetworkError:
     reason = failure_reason(exc)
-    if reason == TLS_FAILED:
-        reason += " (use --ca-bundle for a private CA)"
-    return f"cannot reach the homeserver at {host}: {reason}"
+    return NetworkError(
+        f"cannot reach the homeserver at {urlsplit(homeserver).netloc}: {reason}",
+        hint=Hint.PRIVATE_CA if reason == TLS_FAILED else None,
+    )
 
 
 def _ms(started: float) -> float:

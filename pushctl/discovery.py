@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl.errors import NetworkError, ServerError
+from pushctl.errors import Hint, NetworkError, PushctlError, ServerError
 from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
 
@@ -56,15 +56,15 @@ def _base_url_from(session: Any, url: str, timeout: float) -> str | None:
     if response.status_code == 404:
         return None
     if not response.ok:
-        raise ServerError(_failed(url, f"HTTP {response.status_code}"))
+        raise _failed(url, f"HTTP {response.status_code}")
     try:
         body = response.json()
     except ValueError:
-        raise ServerError(_failed(url, "the answer is not JSON")) from None
+        raise _failed(url, "the answer is not JSON") from None
     homeserver = body.get("m.homeserver") if isinstance(body, dict) else None
     base_url = homeserver.get("base_url") if isinstance(homeserver, dict) else None
     if not isinstance(base_url, str) or not base_url.strip():
-        raise ServerError(_failed(url, "no m.homeserver.base_url in the answer"))
+        raise _failed(url, "no m.homeserver.base_url in the answer")
     return base_url
 
 
@@ -76,8 +76,8 @@ def _check_homeserver(session: Any, homeserver: str, url: str, timeout: float) -
     except ValueError:
         body = None
     if not (isinstance(body, dict) and isinstance(body.get("versions"), list)):
-        raise ServerError(
-            _failed(url, f"{homeserver} does not answer like a Matrix homeserver ({versions_url})")
+        raise _failed(
+            url, f"{homeserver} does not answer like a Matrix homeserver ({versions_url})"
         )
 
 
@@ -88,8 +88,9 @@ def _get(session: Any, target: str, timeout: float, url: str) -> Any:
         return session.get(target, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         host = urlsplit(target).netloc
-        raise NetworkError(_failed(url, f"cannot reach {host} ({type(exc).__name__})")) from None
+        reason = f"cannot reach {host} ({type(exc).__name__})"
+        raise _failed(url, reason, NetworkError) from None
 
 
-def _failed(url: str, reason: str) -> str:
-    return f"homeserver discovery through {url} failed: {reason}; pass --homeserver URL"
+def _failed(url: str, reason: str, kind: type[PushctlError] = ServerError) -> PushctlError:
+    return kind(f"homeserver discovery through {url} failed: {reason}", hint=Hint.DISCOVERY_FAILED)

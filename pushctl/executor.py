@@ -39,6 +39,8 @@ class Outcome:
     #: the server's (or network's) error; None when the change was applied
     error: str | None = None
     exit_status: ExitStatus = ExitStatus.SUCCESS
+    #: the error itself, with its hint and details, when it was pushctl's
+    exception: PushctlError | None = None
 
     @property
     def ok(self) -> bool:
@@ -193,7 +195,7 @@ def _write(client: PusherWriter, change: Change) -> Outcome:
         else:
             client.set_pusher(change.pusher)
     except PushctlError as exc:
-        return Outcome(change, exc.message, exc.exit_status)
+        return Outcome(change, exc.message, exc.exit_status, exc)
     except Exception as exc:  # a bug or an unexpected library error: keep the others going
         return Outcome(change, f"{type(exc).__name__}: {exc}", ExitStatus.ERROR)
     return Outcome(change)
@@ -223,7 +225,7 @@ def delete_pushers(
         return Deletion()
     report = apply(Plan(changes), client, concurrency=concurrency)
     if report.stopped_by is not None:
-        raise AuthError(report.stopped_by.error or "the homeserver refused the token")
+        raise report.stopped_by.exception or AuthError("the homeserver refused the token")
     return Deletion(
         deleted=[change.pusher for change in report.applied],
         failed=[(o.change.pusher, o.error or "failed") for o in report.failed],

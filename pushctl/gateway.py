@@ -30,6 +30,9 @@ REJECTED = "rejected"
 UNREACHABLE = "unreachable"
 SKIPPED = "skipped"
 
+#: ends the reason of a pusher not probed because ``allow_insecure_http`` is off
+PLAIN_HTTP_REFUSED = "would send the pushkey unencrypted"
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -117,10 +120,7 @@ def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
     if parts.path != NOTIFY_PATH:
         return f"data.url does not have the path {NOTIFY_PATH}"
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
-        return (
-            f"plain http to {parts.hostname} would send the pushkey unencrypted; "
-            "pass --allow-insecure-http (before the command) to test it anyway"
-        )
+        return f"plain http to {parts.hostname} {PLAIN_HTTP_REFUSED}"
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pushctl.errors import UsageError
+from pushctl.errors import Hint, UsageError
 
 USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
 
@@ -20,7 +20,8 @@ def check_user_id(user_id: str) -> str:
     user_id = user_id.strip()
     if not USER_ID.fullmatch(user_id):
         raise UsageError(
-            f"--user {user_id!r}: expected a full Matrix user ID such as @bob:example.org"
+            f"{user_id!r}: expected a full Matrix user ID such as @bob:example.org",
+            hint=Hint.USER_ID,
         )
     return user_id
 
@@ -29,5 +30,7 @@ def server_name(user_id: str) -> str:
     """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
     match = USER_ID.fullmatch(user_id)
     if not match:
-        raise UsageError(f"--user {user_id!r} is not a Matrix user ID like @alice:example.org")
+        raise UsageError(
+            f"{user_id!r} is not a Matrix user ID like @alice:example.org", hint=Hint.USER_ID
+        )
     return match["server"]

@@ -94,7 +94,7 @@ def test_notification_follows_the_push_gateway_api() -> None:
 @pytest.mark.parametrize(
     ("url", "allowed", "fragment"),
     [
-        ("http://gw.pushctl.invalid/_matrix/push/v1/notify", False, "--allow-insecure-http"),
+        ("http://gw.pushctl.invalid/_matrix/push/v1/notify", False, "unencrypted"),
         ("ftp://gw.pushctl.invalid/_matrix/push/v1/notify", False, "not an http(s) URL"),
         ("https://gw.pushctl.invalid/notify", False, "path"),
     ],
@@ -102,6 +102,18 @@ def test_notification_follows_the_push_gateway_api() -> None:
 def test_pushers_that_are_not_probed(url: str, allowed: bool, fragment: str) -> None:
     reason = gateway.refusal(make_pusher(data={"url": url}), allowed)
     assert reason is not None and fragment in reason
+
+
+def test_the_command_line_names_the_flag_that_allows_plain_http() -> None:
+    from pushctl.cli.hints import annotate
+
+    url = "http://gw.pushctl.invalid/_matrix/push/v1/notify"
+    reason = str(gateway.refusal(make_pusher(data={"url": url}), False))
+    assert "--" not in reason, "the core names no flag"
+    assert annotate(reason) == (
+        "plain http to gw.pushctl.invalid would send the pushkey unencrypted; "
+        "pass --allow-insecure-http to test it anyway"
+    )
 
 
 def test_plain_http_is_probed_on_loopback_or_when_allowed() -> None:

@@ -12,6 +12,7 @@ import typer
 
 from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, warn
+from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
@@ -207,7 +208,7 @@ def _finish(document: Document, report: Report) -> None:
         )
     if report.stopped_by is not None:
         raise AuthError(
-            f"stopped after {done} of {total} changes: {report.stopped_by.error}; "
+            f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
     if report.failed:
@@ -224,7 +225,8 @@ def _failure_line(document: Document, outcome: Outcome) -> str:
     change = outcome.change
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
-    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {outcome.error}"
+    error = outcome_error(outcome)
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {error}"
 
 
 def _summary(
@@ -234,7 +236,7 @@ def _summary(
     from pushctl.plan import WRITES
 
     statuses = _statuses(report)
-    failures = {id(o.change): o.error for o in report.failed} if report else {}
+    failures = {id(o.change): outcome_error(o) for o in report.failed} if report else {}
     return {
         "version": SUMMARY_VERSION,
         "source": document.source,

@@ -8,19 +8,21 @@ assertion with an application service's token (see :mod:`pushctl.acting`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pushctl import model
 from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, info, settings, warn
+from pushctl.cli.hints import annotate
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
     from pushctl.executor import Deletion
     from pushctl.gateway import Probe
-    from pushctl.prune import Plan
+    from pushctl.prune import Plan, Verdict
 
 
 def _check_user(value: str | None) -> str | None:
@@ -61,7 +63,11 @@ def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     from pushctl.devices import has_device_field, with_devices
 
     needed = any(has_device_field(p) for p in pushers)
-    return with_devices(pushers, where.devices() if needed else [])
+    linked = with_devices(pushers, where.devices() if needed else [])
+    for pusher in linked:
+        if pusher.get("device_unknown_reason"):
+            pusher["device_unknown_reason"] = annotate(pusher["device_unknown_reason"])
+    return linked
 
 
 def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
@@ -131,7 +137,10 @@ def test_command(
     event_id = gateway.new_event_id()
     info(f"sending test event {event_id} to {_count(len(found))}")
     probing = gateway.ProbeSettings.from_settings(options)
-    probes = gateway.probe_all(found, probing, event_id=event_id)
+    probes = [
+        replace(p, reason=annotate(p.reason))
+        for p in gateway.probe_all(found, probing, event_id=event_id)
+    ]
     if as_json:
         render.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
     else:
@@ -194,8 +203,8 @@ def prune_command(
     idle = parse_duration(inactive) if inactive is not None else None
     probing = ProbeSettings.from_settings(settings(ctx))
     where = target(ctx, user)
-    plan = find_dead(
-        where, rejected=rejected, inactive_seconds=idle, app_id=app_id, probing=probing
+    plan = _worded(
+        find_dead(where, rejected=rejected, inactive_seconds=idle, app_id=app_id, probing=probing)
     )
     _show_plan(plan, dry_run, as_json)
     if dry_run or not plan.doomed:
@@ -209,6 +218,16 @@ def prune_command(
     with where.writer(on_revoke_failure=warn) as client:
         outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
     _report_prune(plan, outcome, as_json)
+
+
+def _worded(plan: Plan) -> Plan:
+    """The plan with the flag that gets past a reason named in it."""
+    from pushctl.prune import Plan
+
+    def worded(verdicts: list[Verdict]) -> list[Verdict]:
+        return [replace(v, reason=annotate(v.reason)) for v in verdicts]
+
+    return Plan(worded(plan.doomed), worded(plan.undecided))
 
 
 def _show_plan(plan: Plan, dry_run: bool, as_json: bool) -> None:
