@@ -24,9 +24,8 @@ LOG_IN = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 _WORDS: dict[Hint, str] = {
     Hint.NO_TOKEN: "{message}: " + LOG_IN,
     Hint.TOKEN_REJECTED: "{message}; " + LOG_IN,
-    Hint.NO_TOKEN_FOR_PROFILE: "no access token for profile {profile!r}: "
-    + LOG_IN
-    + " (or PUSHCTL_APPSERVICE_TOKEN)",
+    Hint.NO_TOKEN_FOR_PROFILE: "no access token for profile {profile!r}: run `pushctl login` "
+    "or set PUSHCTL_ACCESS_TOKEN (or PUSHCTL_APPSERVICE_TOKEN)",
     Hint.NOT_LOGGED_IN: "not logged in (profile {profile!r}): " + LOG_IN,
     Hint.TOKEN_MISSING: "profile {profile!r} has no token in its {storage} "
     "(removed outside pushctl?): run `pushctl login` again",
