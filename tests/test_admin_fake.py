@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_failure, clean_env, make_pusher
-from pushgateway import PushGateway
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.support.accounts import assert_clean_failure, clean_env, make_pusher
+from tests.support.pushgateway import PushGateway
 
 TOKEN = "admin-token-for-fake-server"
 ACTING = "acting-token-for-fake-server"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_pusher
 
 from pushctl import model
+from tests.support.accounts import make_pusher
 
 
 def problems_of(**fields: Any) -> list[str]:

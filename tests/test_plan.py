@@ -10,10 +10,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conftest import make_pusher
-
 from pushctl.errors import MatrixError
 from pushctl.plan import Action, apply, differences, make_plan
+from tests.support.accounts import make_pusher
 
 
 @dataclass
