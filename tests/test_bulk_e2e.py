@@ -20,6 +20,7 @@ from pushctl import model
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, clean_env
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
+from tests.support.signals import default_sigint
 
 pytestmark = pytest.mark.synapse
 
@@ -329,6 +330,7 @@ def test_sigint_stops_new_writes_reports_and_a_rerun_converges(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 60
     while len(proxy.writes()) < 12:
