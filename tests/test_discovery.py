@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_clean_failure, new_account
-from localsynapse import LocalSynapse
 from pytest_httpserver import HTTPServer
-from secretservice import read_secrets
 
 from pushctl.discovery import well_known_url
 from pushctl.errors import UsageError
 from pushctl.ids import check_user_id, server_name
+from tests.support.accounts import assert_clean_failure, new_account
+from tests.support.localsynapse import LocalSynapse
+from tests.support.secretservice import read_secrets
 
 WELL_KNOWN = "/.well-known/matrix/client"
 

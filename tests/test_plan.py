@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import make_pusher
 
 from pushctl.cli.hints import outcome_error
 from pushctl.client import _matrix_error
 from pushctl.errors import ExitStatus, Hint, MatrixError
 from pushctl.executor import apply, delete_pushers
 from pushctl.plan import Action, differences, make_plan
+from tests.support.accounts import make_pusher
 
 
 @dataclass

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import COMMANDS, clean_env
+
+from tests.support import COMMANDS
+from tests.support.accounts import clean_env
 
 HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
 

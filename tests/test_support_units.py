@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_pusher
 
 from pushctl import devices, gateway, prune
 from pushctl.errors import UsageError
+from tests.support.accounts import make_pusher
 
 DAY_MS = 86400 * 1000
 NOW_MS = 1_700_000_000_000
