@@ -90,7 +90,12 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     if isinstance(store, credentials.KeyringStore):
         store.probe()
     secret = read_secret()
-    register_secret(secret)
+    if request.with_token:
+        register_secret(secret)
+        secret = credentials.checked_token(secret, "the access token")
+    # A password is not registered for redaction: a short one ("http") would be
+    # blotted out of every message. It goes only into the login body, which no
+    # trace shows.
     homeserver = resolve_homeserver(settings, request.user)
     if request.appservice:
         token, user_id = _check_appservice_token(settings, homeserver, secret, request.user)
@@ -179,7 +184,6 @@ def _password_login(
 def _check_token(
     settings: Settings, homeserver: str, token: str, expected_user: str | None
 ) -> tuple[str, str, str | None]:
-    token = token.strip()
     whoami = _client(settings, homeserver, token).whoami()
     user_id = str(whoami.get("user_id", ""))
     if not user_id:
