@@ -132,7 +132,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
         timeout=min(10.0, settings.timeout),
-        verify=settings.ca_bundle or True,
+        verify=settings.verify,
     )
 
 
