@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pushctl.client import Client
 
 ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
+#: where a token was stored by ``pushctl login``, and so belongs to the profile's homeserver
+STORED = (credentials.SOURCE_KEYRING, credentials.SOURCE_FILE)
 DEFAULT_PROFILE = "default"
 
 
@@ -55,7 +57,29 @@ class Settings:
                 "no homeserver: none was given, and the profile has none stored",
                 hint=Hint.NO_HOMESERVER,
             )
-        return normalise_homeserver(url, self.allow_insecure_http)
+        homeserver = normalise_homeserver(url, self.allow_insecure_http)
+        if credential is not None and credential.source in STORED:
+            self._check_issued_for(credential, homeserver)
+        return homeserver
+
+    def _check_issued_for(self, credential: credentials.Credential, homeserver: str) -> None:
+        """A stored token goes only to the homeserver it was issued by, as gh ties tokens to hosts.
+
+        A token in the environment is the caller's explicit choice and goes where it is told.
+        """
+        from pushctl.client import normalise_homeserver
+
+        issuer = normalise_homeserver(credential.homeserver or "", allow_insecure_http=True)
+        if _same_server(issuer, homeserver):
+            return
+        raise AuthError(
+            f"profile {self.profile!r} is logged in on {issuer}, not on {homeserver}; "
+            "its token was not sent",
+            hint=Hint.LOGGED_IN_ELSEWHERE,
+            profile=self.profile,
+            issuer=issuer,
+            homeserver=homeserver,
+        )
 
     def client(self, credential: credentials.Credential | None = None) -> Client:
         """A client for the homeserver, with the credential's token if one is given."""
@@ -88,3 +112,16 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
             profile=settings.profile,
         )
     return credential, settings.client(credential)
+
+
+def _same_server(a: str, b: str) -> bool:
+    """Same scheme, host, port and path; host names compare without case."""
+    from urllib.parse import urlsplit
+
+    first, second = urlsplit(a), urlsplit(b)
+    return (first.scheme, first.hostname, first.port, first.path) == (
+        second.scheme,
+        second.hostname,
+        second.port,
+        second.path,
+    )
