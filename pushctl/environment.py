@@ -245,5 +245,5 @@ class Environment:
 
 
 def clean(message: str) -> str:
-    """A message fit for a terminal: known secrets hidden."""
-    return redact_known(message)
+    """A message fit for a terminal: known secrets hidden, control characters escaped."""
+    return escape(redact_known(message), keep_newlines=True)

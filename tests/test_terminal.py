@@ -99,6 +99,22 @@ def test_server_values_cannot_drive_the_terminal(account: Account, pushctl, home
     assert [p["device_display_name"] for p in on_server] == [name, "[/]"]
 
 
+def test_server_text_in_messages_cannot_drive_the_terminal(httpserver, pushctl) -> None:
+    answer = {"errcode": "M_UNKNOWN", "error": "bad\x1b]0;pwned\x07\x1b[2J"}
+    httpserver.expect_request("/_matrix/client/v3/pushers").respond_with_json(answer, 400)
+    env = {
+        "PUSHCTL_HOMESERVER": httpserver.url_for("/").rstrip("/"),
+        "PUSHCTL_ACCESS_TOKEN": "token-of-a-fake-server",
+    }
+    result = pushctl("--retries", "0", "-v", "list", env=env)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "bad\\x1b]0;pwned\\x07\\x1b[2J" in result.stderr
+    # JSON escapes them in its own way, and keeps the text exact
+    result = pushctl("--retries", "0", "list", "--json", env=env)
+    assert json.loads(result.stderr)["error"]["message"].endswith(answer["error"])
+
+
 def test_table_is_one_aligned_line_per_pusher(account: Account, pushctl) -> None:
     account.add_pusher(pushkey="k1", device_display_name="Küche")
     account.add_pusher(pushkey="k2", device_display_name="電話 📱")
