@@ -22,7 +22,7 @@ from tests.support.importfiles import DEFAULTS, entries, expected, normalised, v
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
 from tests.support.signals import default_sigint
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 def test_import_creates_every_pusher(account: Account, proxy: Proxy, pushctl, tmp_path) -> None:

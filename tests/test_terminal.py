@@ -20,6 +20,8 @@ from pushctl.environment import Environment, escape
 from pushctl.errors import Interrupted
 from tests.support.accounts import Account, clean_env
 
+pytestmark = pytest.mark.inprocess
+
 
 def run_in_terminal(
     args: list[str], env: dict[str, str], home: Path, answer: str | None = None
