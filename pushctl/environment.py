@@ -153,9 +153,9 @@ class Environment:
         else:
             self.stderr.write(f"pushctl: error: {clean(message)}\n")
 
-    def finish(self) -> None:
+    def flush(self) -> None:
+        """Send the data on; a reader that went away shows here as BrokenPipeError."""
         self.stdout.flush()
-        self.stderr.flush()
 
     def discard_stdout(self) -> None:
         """The reader of stdout is gone: send what is left nowhere, so no flush fails again."""

@@ -131,7 +131,7 @@ def _run(args: list[str], env: Environment) -> int:
         completion.register()
     try:
         result = app(args=args, prog_name="pushctl", standalone_mode=False, obj=env)
-        env.finish()
+        env.flush()
     except BrokenPipeError:
         env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
         return ExitStatus.BROKEN_PIPE
