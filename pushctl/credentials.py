@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pushctl import config
-from pushctl.errors import AuthError, UsageError, register_secret
+from pushctl.errors import AuthError, Hint, UsageError, register_secret
 
 ENV_TOKEN = "PUSHCTL_ACCESS_TOKEN"
 ENV_APPSERVICE_TOKEN = "PUSHCTL_APPSERVICE_TOKEN"
@@ -39,8 +39,7 @@ KIND_APPSERVICE = config.KIND_APPSERVICE
 WAYS_FORWARD = (
     "unlock the keyring or install a keyring backend (GNOME Keyring, KWallet, macOS Keychain, "
     "Windows Credential Locker; `python -m keyring --list-backends` shows what is found), "
-    f"or set {ENV_TOKEN} for each run, "
-    "or log in with --insecure-storage to keep the token in a 0600 file"
+    f"or set {ENV_TOKEN} for each run"
 )
 
 
@@ -82,7 +81,10 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     if not token:
         raise AuthError(
             f"profile {profile!r} has no token in its {stored.token_storage} "
-            "(removed outside pushctl?): run `pushctl login` again"
+            "(removed outside pushctl?): log in again",
+            hint=Hint.TOKEN_MISSING,
+            profile=profile,
+            storage=stored.token_storage,
         )
     register_secret(token)
     return Credential(
@@ -169,8 +171,14 @@ class KeyringStore:
         try:
             return getattr(keyring, method)(KEYRING_SERVICE, *args)
         except Exception as exc:  # backends raise anything: D-Bus, OS, keyring errors
+            reason = _keyring_reason(exc)
             raise KeyringUnavailable(
-                f"cannot {what} the keyring ({_keyring_reason(exc)}); ways forward: {WAYS_FORWARD}"
+                f"cannot {what} the keyring ({reason}); ways forward: {WAYS_FORWARD}, "
+                "or keep the token in a 0600 file instead",
+                hint=Hint.KEYRING,
+                what=what,
+                reason=reason,
+                ways=WAYS_FORWARD,
             ) from exc
 
 

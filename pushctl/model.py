@@ -34,7 +34,6 @@ FIELDS = (
     "data",
 )
 REQUIRED = ("app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data")
-OPTIONAL_STRINGS = ("profile_tag",)
 
 # BCP 47-like: "en", "en-US", "zh-Hant-TW". POSIX-style "en_US" is accepted too,
 # since real clients send it and the spec only says "e.g. 'en' or 'en-US'".

@@ -136,7 +136,9 @@ def _run(args: list[str], env: Environment) -> int:
         env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
         return ExitStatus.BROKEN_PIPE
     except PushctlError as exc:
-        env.error(exc.message, exc.exit_status, json_errors)
+        from pushctl.cli.hints import message
+
+        env.error(message(exc), exc.exit_status, json_errors)
         return exc.exit_status
     except KeyboardInterrupt:
         env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)

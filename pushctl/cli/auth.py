@@ -200,7 +200,7 @@ def _forget_appservice(env: Environment, current: Settings, stored: Profile, rev
     from pushctl import auth
 
     if revoke:
-        raise UsageError(auth.cannot_revoke_appservice())
+        raise auth.cannot_revoke_appservice()
     auth.logout(current, stored, revoke=False)
     env.info(
         f"logged out of profile {stored.name!r} (application service, sender {stored.user_id}): "

@@ -9,13 +9,15 @@ import typer
 
 from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
+from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
     from pushctl.documents import Document, FileProblem
     from pushctl.environment import Environment
-    from pushctl.plan import Change, Outcome, Plan, Report
+    from pushctl.executor import Outcome, Report
+    from pushctl.plan import Change, Plan
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
 SUMMARY_VERSION = 1
@@ -57,6 +59,7 @@ def import_command(
     user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
+    from pushctl import executor
     from pushctl import plan as planning
 
     env = environment(ctx)
@@ -75,7 +78,7 @@ def import_command(
         where.writer(on_revoke_failure=env.warn) as client,
     ):
         on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
-        report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+        report = executor.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
     if as_json:
         _write_json(env, _summary(document, plan, report, dry_run=False, prune=prune))
     else:
@@ -179,7 +182,7 @@ def _finish(env: Environment, document: Document, report: Report) -> None:
         )
     if report.stopped_by is not None:
         raise AuthError(
-            f"stopped after {done} of {total} changes: {report.stopped_by.error}; "
+            f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
     if report.failed:
@@ -196,7 +199,8 @@ def _failure_line(document: Document, outcome: Outcome) -> str:
     change = outcome.change
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
-    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {outcome.error}"
+    error = outcome_error(outcome)
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {error}"
 
 
 def _summary(
@@ -206,7 +210,7 @@ def _summary(
     from pushctl.plan import WRITES
 
     statuses = _statuses(report)
-    failures = {id(o.change): o.error for o in report.failed} if report else {}
+    failures = {id(o.change): outcome_error(o) for o in report.failed} if report else {}
     return {
         "version": SUMMARY_VERSION,
         "source": document.source,
@@ -303,18 +307,13 @@ def _format_of(path: str | None) -> str:
 
 def _write_file(path: str, text: str) -> None:
     """Replace *path* whole, so that a failed export never leaves half a file."""
-    import os
-    import tempfile
     from pathlib import Path
 
     from pushctl.errors import PushctlError
+    from pushctl.files import replace_file
 
-    target = Path(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        replace_file(Path(path), text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 
