@@ -90,7 +90,12 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     if isinstance(store, credentials.KeyringStore):
         store.probe()
     secret = read_secret()
-    register_secret(secret)
+    if request.with_token:
+        register_secret(secret)
+        secret = credentials.checked_token(secret, "the access token")
+    # A password is not registered for redaction: a short one ("http") would be
+    # blotted out of every message. It goes only into the login body, which no
+    # trace shows.
     homeserver = resolve_homeserver(settings, request.user)
     if request.appservice:
         token, user_id = _check_appservice_token(settings, homeserver, secret, request.user)
@@ -127,7 +132,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
         timeout=min(10.0, settings.timeout),
-        verify=settings.ca_bundle or True,
+        verify=settings.verify,
     )
 
 
@@ -179,7 +184,6 @@ def _password_login(
 def _check_token(
     settings: Settings, homeserver: str, token: str, expected_user: str | None
 ) -> tuple[str, str, str | None]:
-    token = token.strip()
     whoami = _client(settings, homeserver, token).whoami()
     user_id = str(whoami.get("user_id", ""))
     if not user_id:
@@ -221,9 +225,10 @@ def _remember(
     """Store the token and save the profile; undo the login if either fails."""
     try:
         store.put(profile.name, token)
-        current.profiles[profile.name] = profile
         try:
-            config.save(current)
+            with config.edit(settings.environ) as latest:
+                latest.profiles[profile.name] = profile
+            current.profiles[profile.name] = profile
         except PushctlError:
             _delete_quietly(store, profile.name)
             raise
@@ -276,9 +281,8 @@ def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutR
             result.token_was_dead = not _revoke(settings, profile.homeserver, token)
             result.revoked = True
     store.delete(profile.name)
-    current = config.load(settings.environ)
-    current.profiles.pop(profile.name, None)
-    config.save(current)
+    with config.edit(settings.environ) as current:
+        current.profiles.pop(profile.name, None)
     return result
 
 

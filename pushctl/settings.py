@@ -32,6 +32,17 @@ class Settings:
     retries: int = 4
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
+    @property
+    def verify(self) -> bool | str:
+        """How TLS certificates are checked: the CA bundle file if one is given, else True."""
+        if self.ca_bundle is None:
+            return True
+        if not os.path.isfile(self.ca_bundle):
+            raise UsageError(
+                f"the CA certificates file {self.ca_bundle!r} does not exist or is not a file"
+            )
+        return self.ca_bundle
+
     def credential(self) -> credentials.Credential:
         return credentials.lookup(self.profile, self.environ)
 
@@ -62,7 +73,7 @@ class Settings:
             token,
             timeout=(min(10.0, self.timeout), self.timeout),
             retry=RetryPolicy(retries=self.retries),
-            verify=self.ca_bundle or True,
+            verify=self.verify,
         )
 
 
