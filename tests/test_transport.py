@@ -13,6 +13,8 @@ from pytest_httpserver import HTTPServer
 
 from tests.support.accounts import assert_clean_failure
 
+pytestmark = pytest.mark.inprocess
+
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "tls-test-token-0123456789"
 

@@ -9,7 +9,6 @@ inside the commands, so ``--version``, ``--help`` and Tab completion stay fast.
 # annotations on every run, twice, and strings cost more to evaluate each time.
 
 import gc
-import os
 import sys
 from typing import Annotated
 
@@ -17,9 +16,10 @@ import typer
 
 from pushctl import __version__
 from pushctl.cli import auth, bulk, completion, pushers, support
-from pushctl.cli.common import report_error, setup_verbose
+from pushctl.cli.common import environment, setup_verbose
 from pushctl.cli.lazy import LazyGroup
 from pushctl.cli.lazy import Typer as LazyTyper
+from pushctl.environment import Environment
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
@@ -30,7 +30,7 @@ def _late_global(ctx: typer.Context, name: str, value: object) -> None:
     """A global option given after the command: ``pushctl list -v --timeout 5``."""
     if name == "verbose":
         if value:
-            setup_verbose()
+            setup_verbose(environment(ctx))
         return
     setattr(ctx.find_root().obj, name, value)
 
@@ -48,9 +48,9 @@ app = LazyTyper(
 )
 
 
-def _show_version(value: bool) -> None:
+def _show_version(ctx: typer.Context, value: bool) -> None:
     if value:
-        sys.stdout.write(f"pushctl {__version__}\n")
+        environment(ctx).write(f"pushctl {__version__}\n")
         raise typer.Exit()
 
 
@@ -87,9 +87,11 @@ def root(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
+    env = environment(ctx)  # main hands it down as ctx.obj; from here on it is in ctx.meta
     if verbose:
-        setup_verbose()
+        setup_verbose(env)
     ctx.obj = Settings(
+        environ=env.environ,
         homeserver=homeserver,
         profile=profile,
         allow_insecure_http=allow_insecure_http,
@@ -106,49 +108,54 @@ bulk.register(app)
 support.register(app)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    """Run pushctl on *argv* (default: the process's arguments) and exit with its status.
+
+    *env* is the world the run talks to: by default the process's own streams
+    and environment variables; tests hand in their own.
+    """
     if argv is None:  # a process of its own, not a call from Python
         # The modules loaded so far live until exit: spare the garbage collector
         # from walking them again at each collection and at exit (a tenth of a
         # listing's CPU, and most of what importing pushctl costs over Typer).
         gc.freeze()
     args = sys.argv[1:] if argv is None else argv
+    env = Environment.create() if env is None else env
+    sys.exit(_run(args, env))
+
+
+def _run(args: list[str], env: Environment) -> int:
+    """The exit status of one run; every message goes to *env*."""
     json_errors = "--json" in args
-    if completion.COMPLETE_VAR in os.environ:
+    if completion.COMPLETE_VAR in env.environ:
         completion.register()
     try:
-        result = app(args=args, prog_name="pushctl", standalone_mode=False)
-        sys.stdout.flush()
+        result = app(args=args, prog_name="pushctl", standalone_mode=False, obj=env)
+        env.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
+        return ExitStatus.BROKEN_PIPE
     except PushctlError as exc:
         from pushctl.cli.hints import message
 
-        report_error(message(exc), exc.exit_status, json_errors)
-        sys.exit(exc.exit_status)
+        env.error(message(exc), exc.exit_status, json_errors)
+        return exc.exit_status
     except KeyboardInterrupt:
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
     except typer.Abort:
-        report_error("aborted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
+        env.error("aborted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
     except Exception as exc:
         from typer._click.exceptions import ClickException
 
         if not isinstance(exc, ClickException):
             raise
         if json_errors:
-            report_error(exc.format_message(), ExitStatus.USAGE, True)
+            env.error(exc.format_message(), ExitStatus.USAGE, True)
         else:
-            exc.show()
-        sys.exit(exc.exit_code)
+            exc.show(file=env.stderr)
+        return exc.exit_code
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-    sys.exit(result if isinstance(result, int) else 0)
-
-
-def _stdout_closed() -> None:
-    """The reader of our output is gone (``| head``): stop quietly, as Unix tools do."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())  # so that the final flush cannot fail again
-    sys.exit(ExitStatus.BROKEN_PIPE)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+    return result if isinstance(result, int) else 0
