@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
-from pushctl.sessions import failure_reason, new_session
+from pushctl.sessions import failure_reason, json_body, new_session
 
 if TYPE_CHECKING:
     import requests
@@ -171,7 +171,7 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     if not 200 <= status < 300:
         return Probe(pusher, UNREACHABLE, f"gateway answered HTTP {status}", status)
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return Probe(pusher, UNREACHABLE, "gateway answered with a body that is not JSON", status)
     rejected = body.get("rejected", []) if isinstance(body, dict) else None
