@@ -152,15 +152,14 @@ def probe_all(
     event_id: str | None = None,
     concurrency: int = 4,
 ) -> list[Probe]:
-    """Probe every pusher (a few at a time), in the given order, with one event ID."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Probe every pusher (a few at a time), in the given order, with one event ID.
+
+    Ctrl-C stops the wait at once: a gateway that never answers is abandoned.
+    """
+    from pushctl.concurrency import map_interruptibly
 
     event_id = event_id or new_event_id()
-    items = list(pushers)
-    if len(items) <= 1:
-        return [probe(p, event_id, settings) for p in items]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(lambda p: probe(p, event_id, settings), items))
+    return map_interruptibly(lambda p: probe(p, event_id, settings), list(pushers), concurrency)
 
 
 def _judge(pusher: Pusher, response: requests.Response) -> Probe:
