@@ -7,6 +7,7 @@ unknown ``kind``), so these rules are the only guard. Pure code: no I/O.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ APP_ID_MAX_CHARS = 64
 NOTIFY_PATH = "/_matrix/push/v1/notify"
 DATA_FORMATS = ("event_id_only",)
 EMAIL_APP_ID = "m.email"
+#: how deeply a value in ``data`` may nest (lists and mappings)
+MAX_DEPTH = 32
 
 #: The fields of a pusher as the spec defines them, in display order.
 FIELDS = (
@@ -95,15 +98,37 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
     if name == "data":
         if not isinstance(value, Mapping):
             return [Problem("data", f"must be a mapping, not {_type_name(value)}")]
-        return [
-            Problem(f"data.{k}", "keys must be strings") for k in value if not isinstance(k, str)
-        ]
+        return _data_problems(value)
     if not isinstance(value, str):
         return [Problem(name, f"must be a string, not {_type_name(value)}")]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
     return check(value) if check else []
+
+
+def _data_problems(data: Mapping[Any, Any]) -> list[Problem]:
+    problems = []
+    for key, value in data.items():
+        reason = "keys must be strings" if not isinstance(key, str) else not_json(value)
+        if reason:
+            problems.append(Problem(f"data.{key}", reason))
+    return problems
+
+
+def not_json(value: object, depth: int = 0) -> str | None:
+    """Why *value* cannot travel as JSON to the push gateway, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a JSON number"
+    if not isinstance(value, (list, dict)):
+        return None
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return "keys of nested mappings must be strings"
+        value = list(value.values())
+    return next((r for r in (not_json(v, depth + 1) for v in value) if r), None)
 
 
 def _check_pushkey(pushkey: str) -> list[Problem]:

@@ -130,6 +130,28 @@ def test_set_dry_run_prints_the_body_and_sends_nothing(account: Account, pushctl
     assert account.pushers() == []
 
 
+@pytest.mark.parametrize(
+    ("data", "code", "fragment"),
+    [
+        ("k:=NaN", 2, "not JSON"),
+        ("k:=-Infinity", 2, "not JSON"),
+        ("k:=" + "[" * 100_000 + "]" * 100_000, 2, "not JSON"),
+        ("k:=1e400", 3, "data.k: inf is not a JSON number"),
+        ("k:=" + "[" * 40 + "]" * 40, 3, "data.k: nested more than 32 levels deep"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_set_data_that_json_cannot_carry_is_refused(
+    account: Account, pushctl, data: str, code: int, fragment: str, dry_run: list[str]
+) -> None:
+    result = pushctl("set", "--pushkey", "k", *SET_ARGS, "--data", data, *dry_run,
+                     env=account.env())  # fmt: skip
+    assert_clean_failure(result, code)
+    assert fragment in result.stderr
+    assert result.stdout == ""
+    assert account.pushers() == []
+
+
 def test_set_email_pusher_needs_a_verified_address(account: Account, pushctl) -> None:
     # Synapse refuses an address the user has not verified: a server error, exit 1
     result = pushctl(

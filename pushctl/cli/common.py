@@ -73,6 +73,10 @@ def confirm(env: Environment, question: str, yes: bool, flag: str = "--yes") -> 
         raise typer.Exit(ExitStatus.ERROR)
 
 
+def _not_a_json_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity
+
+
 def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
     """``KEY=VALUE`` pairs as strings; ``KEY:=JSON`` for other types (as httpie does)."""
     import json
@@ -82,8 +86,8 @@ def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
         if ":=" in item and item.index(":=") < item.index("=") + 1:
             key, raw = item.split(":=", 1)
             try:
-                result[key] = json.loads(raw)
-            except ValueError:
+                result[key] = json.loads(raw, parse_constant=_not_a_json_constant)
+            except (ValueError, RecursionError):
                 raise UsageError(f"{flag} {item!r}: the value after := is not JSON") from None
         elif "=" in item:
             key, value = item.split("=", 1)
