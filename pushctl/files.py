@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,8 +26,10 @@ def user_dir(base: tuple[str, str], environ: Mapping[str, str]) -> Path:
     return Path(root) / "pushctl"
 
 
-def replace_file(path: Path, text: str, *, durable: bool = True) -> None:
+def replace_file(path: Path, text: str, *, durable: bool = True, mode: int = 0o600) -> None:
     """Replace *path* whole with *text*, in a file only its owner can read or change.
+
+    (With *mode*, the new file gets those permissions instead.)
 
     The text goes to a temporary file in the same directory (created 0600),
     which is then renamed over *path*: a reader sees the old file or the new
@@ -38,6 +41,8 @@ def replace_file(path: Path, text: str, *, durable: bool = True) -> None:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if mode != 0o600:
+                os.fchmod(handle.fileno(), mode)
             handle.write(text)
             if durable:
                 handle.flush()
@@ -47,3 +52,27 @@ def replace_file(path: Path, text: str, *, durable: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write *text* to the file the user named, as a shell's ``>`` would, but never half.
+
+    A symbolic link is followed: its target is written, the link stays. A
+    regular file is replaced whole (see :func:`replace_file`) and keeps its
+    permissions; a new one is made readable by its owner only. Anything else
+    (``/dev/null``, ``/dev/stdout``, a named pipe) is written through, not
+    replaced. A directory raises IsADirectoryError. Raises OSError.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        replace_file(target, text)
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    if not stat.S_ISREG(mode):
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    replace_file(target, text, mode=stat.S_IMODE(mode))

@@ -306,14 +306,14 @@ def _format_of(path: str | None) -> str:
 
 
 def _write_file(path: str, text: str) -> None:
-    """Replace *path* whole, so that a failed export never leaves half a file."""
+    """Write *path* as ``>`` would, except that a failed export never leaves half a file."""
     from pathlib import Path
 
     from pushctl.errors import PushctlError
-    from pushctl.files import replace_file
+    from pushctl.files import write_output
 
     try:
-        replace_file(Path(path), text)
+        write_output(Path(path), text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 
