@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pushctl import credentials
 from pushctl.errors import AuthError, UsageError
 
 if TYPE_CHECKING:
+    from pushctl import credentials
     from pushctl.client import Client
 
 ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
@@ -33,6 +33,8 @@ class Settings:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     def credential(self) -> credentials.Credential:
+        from pushctl import credentials  # keyring and config files: not at start-up
+
         return credentials.lookup(self.profile, self.environ)
 
     def homeserver_url(self, credential: credentials.Credential | None = None) -> str:
@@ -73,6 +75,8 @@ def connect(settings: Settings) -> Client:
 
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     """The profile's credential and a client carrying its token; exit 4 when there is none."""
+    from pushctl import credentials
+
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
