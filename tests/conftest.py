@@ -19,11 +19,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from localsynapse import LocalSynapse, User  # noqa: E402
 
+from pushctl.cli.registry import NAMES  # noqa: E402
+
 #: Every command, in the order of `pushctl --help` and of completion.
-COMMANDS = [
-    "login", "logout", "status", "list", "set", "delete",
-    "import", "export", "validate", "test", "prune",
-]  # fmt: skip
+COMMANDS = list(NAMES)
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 _counter = itertools.count()
 
