@@ -1,9 +1,9 @@
 """How fast pushctl starts and lists, next to what it cannot beat. Run by hand:
 
-    .venv/bin/python benchmarks/startup_and_list.py [--runs 30] [--pushers 500]
-    .venv/bin/python benchmarks/startup_and_list.py --startup-only
+    .venv/bin/python -m benchmarks.startup_and_list [--runs 30] [--pushers 500]
+    .venv/bin/python -m benchmarks.startup_and_list --startup-only
 
-Starts a throwaway Synapse (scripts/localsynapse.py), gives one user N pushers
+Starts a throwaway Synapse (tests/support/localsynapse.py), gives one user N pushers
 and times, side by side and interleaved (so that a busy machine slows every
 command alike), in fresh processes of this venv:
 
@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.localsynapse import LocalSynapse
 
-from localsynapse import LocalSynapse  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PYTHON = sys.executable
 PUSHCTL = str(Path(sys.executable).parent / "pushctl")

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pushctl import files
 from pushctl.errors import AuthError, PushctlError, UsageError
 
 CONFIG_NAME = "config.yaml"
@@ -75,10 +76,7 @@ def check_profile_name(name: str) -> str:
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or ""
-    if not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
-    return Path(base) / "pushctl"
+    return files.user_dir(files.XDG_CONFIG, environ)
 
 
 def config_path(environ: Mapping[str, str]) -> Path:
@@ -135,21 +133,9 @@ def check_private(path: Path, info: os.stat_result) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Replace *path* atomically with a 0600 file (directories made 0700 if new)."""
-    import tempfile
-
     try:
         _make_private_dirs(path.parent)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        files.replace_file(path, text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror}") from None
 

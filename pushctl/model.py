@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 Pusher = dict[str, Any]
 
@@ -34,12 +34,15 @@ FIELDS = (
     "data",
 )
 REQUIRED = ("app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data")
-OPTIONAL_STRINGS = ("profile_tag",)
 
 # BCP 47-like: "en", "en-US", "zh-Hant-TW". POSIX-style "en_US" is accepted too,
 # since real clients send it and the spec only says "e.g. 'en' or 'en-US'".
-_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Used with fullmatch: ``$`` would also match before a trailing newline.
+_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# urlsplit drops tabs and newlines anywhere and strips leading spaces, so a URL
+# it accepts may not be the URL the homeserver is given: refuse them first.
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _check_kind_name(kind: str) -> list[Problem]:
 
 
 def _check_lang(lang: str) -> list[Problem]:
-    if not _LANG_TAG.match(lang):
+    if not _LANG_TAG.fullmatch(lang):
         return [Problem("lang", f"{lang!r} is not a language tag such as 'en' or 'en-US'")]
     return []
 
@@ -151,7 +154,7 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
     elif pusher["kind"] == "email":
         if pusher.get("app_id") != EMAIL_APP_ID:
             problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
-        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.match(pusher["pushkey"]):
+        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.fullmatch(pusher["pushkey"]):
             problems.append(Problem("pushkey", "must be an email address for an email pusher"))
     return problems
 
@@ -161,9 +164,13 @@ def _check_gateway_url(url: object) -> list[Problem]:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
         return [Problem("data.url", f"must be a string, not {_type_name(url)}")]
+    if _URL_UNSAFE.search(url):
+        return [Problem("data.url", f"must not contain spaces or control characters: {url!r}")]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
+    if not _valid_port(parts):
+        return [Problem("data.url", f"has an invalid port: {url!r}")]
     if parts.path != NOTIFY_PATH:
         return [Problem("data.url", f"must have the path {NOTIFY_PATH}, not {parts.path or '/'!r}")]
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -176,6 +183,14 @@ def _check_gateway_url(url: object) -> list[Problem]:
             )
         ]
     return []
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        port = parts.port  # raises for a port that is not a number up to 65535
+    except ValueError:
+        return False
+    return port is None or port > 0
 
 
 def _type_name(value: object) -> str:

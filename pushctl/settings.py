@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pushctl.errors import AuthError, UsageError
+from pushctl.errors import AuthError, Hint, UsageError
 
 if TYPE_CHECKING:
     from pushctl import credentials
@@ -43,8 +43,8 @@ class Settings:
         url = self.homeserver or (credential.homeserver if credential else None)
         if not url:
             raise UsageError(
-                f"no homeserver: pass --homeserver URL, set {ENV_HOMESERVER}, "
-                "or run `pushctl login`"
+                "no homeserver: none was given, and the profile has none stored",
+                hint=Hint.NO_HOMESERVER,
             )
         return normalise_homeserver(url, self.allow_insecure_http)
 
@@ -68,11 +68,6 @@ class Settings:
         )
 
 
-def connect(settings: Settings) -> Client:
-    """A client carrying the profile's token; exit 4 when there is none."""
-    return authenticate(settings)[1]
-
-
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     """The profile's credential and a client carrying its token; exit 4 when there is none."""
     from pushctl import credentials
@@ -80,7 +75,9 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
-            f"no access token for profile {settings.profile!r}: run `pushctl login` "
-            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})"
+            f"no access token for profile {settings.profile!r}: log in, "
+            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})",
+            hint=Hint.NO_TOKEN_FOR_PROFILE,
+            profile=settings.profile,
         )
     return credential, settings.client(credential)

@@ -6,9 +6,10 @@ import json
 import time
 
 import pytest
-from conftest import assert_clean_failure, make_pusher
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.support.accounts import assert_clean_failure, make_pusher
 
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "secret-token-for-fake-server"

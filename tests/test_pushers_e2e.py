@@ -6,7 +6,8 @@ import json
 
 import pytest
 import yaml
-from conftest import GATEWAY, Account, assert_clean_failure, make_pusher
+
+from tests.support.accounts import GATEWAY, Account, assert_clean_failure, make_pusher
 
 pytestmark = pytest.mark.synapse
 
@@ -218,7 +219,7 @@ def test_rejected_token_exits_4_with_a_hint(account: Account, pushctl) -> None:
 
 
 def test_pushers_of_another_user_are_not_touched(synapse, pushctl) -> None:
-    from conftest import new_account
+    from tests.support.accounts import new_account
 
     alice, bob = new_account(synapse), new_account(synapse)
     bob.add_pusher(pushkey="bobs")
@@ -253,7 +254,7 @@ def test_delete_all_runs_in_parallel_and_names_what_failed(
 ) -> None:
     import time
 
-    from proxy import Reply
+    from tests.support.proxy import Reply
 
     for number in range(20):
         account.add_pusher(pushkey=f"bulk-{number:02d}")

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import COMMANDS, ROOT, clean_env
+
+from tests.support import COMMANDS, ROOT
+from tests.support.accounts import clean_env
 
 HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
 

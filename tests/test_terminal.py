@@ -12,7 +12,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import Account, clean_env
+
+from tests.support.accounts import Account, clean_env
 
 
 def run_in_terminal(

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import assert_clean_failure
 from pytest_httpserver import HTTPServer
+
+from tests.support.accounts import assert_clean_failure
 
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "tls-test-token-0123456789"

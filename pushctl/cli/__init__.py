@@ -208,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         _stdout_closed()
     except PushctlError as exc:
-        report_error(exc.message, exc.exit_status, json_errors)
+        from pushctl.cli.hints import message
+
+        report_error(message(exc), exc.exit_status, json_errors)
         sys.exit(exc.exit_status)
     except KeyboardInterrupt:
         report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)

@@ -197,7 +197,7 @@ def _forget_appservice(current: Settings, stored: Profile, revoke: bool) -> None
     from pushctl import auth
 
     if revoke:
-        raise UsageError(auth.cannot_revoke_appservice())
+        raise auth.cannot_revoke_appservice()
     auth.logout(current, stored, revoke=False)
     info(
         f"logged out of profile {stored.name!r} (application service, sender {stored.user_id}): "

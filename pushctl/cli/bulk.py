@@ -12,12 +12,14 @@ import typer
 
 from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, warn
+from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
     from pushctl.documents import Document, FileProblem
-    from pushctl.plan import Change, Outcome, Plan, Report
+    from pushctl.executor import Outcome, Report
+    from pushctl.plan import Change, Plan
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
 SUMMARY_VERSION = 1
@@ -53,6 +55,7 @@ def import_command(
     user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
+    from pushctl import executor
     from pushctl import plan as planning
 
     document = _load_valid(file)
@@ -66,7 +69,7 @@ def import_command(
         return
     confirm(f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
     with _progress(len(plan.writes)) as on_outcome, where.writer(on_revoke_failure=warn) as client:
-        report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+        report = executor.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
     if as_json:
         _write_json(_summary(document, plan, report, dry_run=False, prune=prune))
     else:
@@ -199,7 +202,7 @@ def _finish(document: Document, report: Report) -> None:
         )
     if report.stopped_by is not None:
         raise AuthError(
-            f"stopped after {done} of {total} changes: {report.stopped_by.error}; "
+            f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
     if report.failed:
@@ -216,7 +219,8 @@ def _failure_line(document: Document, outcome: Outcome) -> str:
     change = outcome.change
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
-    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {outcome.error}"
+    error = outcome_error(outcome)
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {error}"
 
 
 def _summary(
@@ -226,7 +230,7 @@ def _summary(
     from pushctl.plan import WRITES
 
     statuses = _statuses(report)
-    failures = {id(o.change): o.error for o in report.failed} if report else {}
+    failures = {id(o.change): outcome_error(o) for o in report.failed} if report else {}
     return {
         "version": SUMMARY_VERSION,
         "source": document.source,
@@ -322,18 +326,13 @@ def _format_of(path: str | None) -> str:
 
 def _write_file(path: str, text: str) -> None:
     """Replace *path* whole, so that a failed export never leaves half a file."""
-    import os
-    import tempfile
     from pathlib import Path
 
     from pushctl.errors import PushctlError
+    from pushctl.files import replace_file
 
-    target = Path(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        replace_file(Path(path), text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 

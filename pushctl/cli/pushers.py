@@ -21,7 +21,7 @@ from pushctl.cli.support import UserOption, target
 from pushctl.errors import Interrupted, InvalidInput, PartialFailure, UsageError
 
 if TYPE_CHECKING:
-    from pushctl.plan import Deletion
+    from pushctl.executor import Deletion
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -192,7 +192,7 @@ def delete_command(
         return
     if not exact:
         confirm(f"Delete {_count(doomed)}?", yes)
-    from pushctl.plan import delete_pushers
+    from pushctl.executor import delete_pushers
 
     with where.writer(on_revoke_failure=warn) as client:
         deletion = delete_pushers(client, doomed)

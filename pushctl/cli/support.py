@@ -8,24 +8,25 @@ assertion with an application service's token (see :mod:`pushctl.acting`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pushctl import model
 from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, info, settings, warn
+from pushctl.cli.hints import annotate
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
-    from pushctl.gateway import Probe, ProbeSettings
-    from pushctl.plan import Deletion
-    from pushctl.prune import Plan
-    from pushctl.settings import Settings
+    from pushctl.executor import Deletion
+    from pushctl.gateway import Probe
+    from pushctl.prune import Plan, Verdict
 
 
 def _check_user(value: str | None) -> str | None:
-    from pushctl.admin import check_user_id
+    from pushctl.ids import check_user_id
 
     return check_user_id(value) if value else None
 
@@ -57,7 +58,11 @@ def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     from pushctl.devices import has_device_field, with_devices
 
     needed = any(has_device_field(p) for p in pushers)
-    return with_devices(pushers, where.devices() if needed else [])
+    linked = with_devices(pushers, where.devices() if needed else [])
+    for pusher in linked:
+        if pusher.get("device_unknown_reason"):
+            pusher["device_unknown_reason"] = annotate(pusher["device_unknown_reason"])
+    return linked
 
 
 def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
@@ -126,7 +131,11 @@ def test_command(
         return
     event_id = gateway.new_event_id()
     info(f"sending test event {event_id} to {_count(len(found))}")
-    probes = gateway.probe_all(found, probe_settings(options), event_id=event_id)
+    probing = gateway.ProbeSettings.from_settings(options)
+    probes = [
+        replace(p, reason=annotate(p.reason))
+        for p in gateway.probe_all(found, probing, event_id=event_id)
+    ]
     if as_json:
         render.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
     else:
@@ -137,16 +146,6 @@ def test_command(
             f"{len(missed)} of {_count(len(probes))} not delivered: "
             + "; ".join(f"{_name(p.pusher)}: {p.result} ({p.reason})" for p in missed)
         )
-
-
-def probe_settings(options: Settings) -> ProbeSettings:
-    from pushctl.gateway import ProbeSettings
-
-    return ProbeSettings(
-        timeout=(min(10.0, options.timeout), options.timeout),
-        verify=options.ca_bundle or True,
-        allow_insecure_http=options.allow_insecure_http,
-    )
 
 
 def _probes_table(probes: Sequence[Probe], wide: bool) -> None:
@@ -191,14 +190,17 @@ def prune_command(
 ) -> None:
     """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
     from pushctl.devices import parse_duration
+    from pushctl.gateway import ProbeSettings
+    from pushctl.prune import find_dead
 
     if not rejected and inactive is None:
         raise UsageError("say what to prune: --rejected, --inactive DURATION, or both")
     idle = parse_duration(inactive) if inactive is not None else None
-    options = settings(ctx)
+    probing = ProbeSettings.from_settings(settings(ctx))
     where = target(ctx, user)
-    pushers = model.select(where.pushers(), app_id=app_id)
-    plan = _prune_plan(where, options, pushers, rejected, idle)
+    plan = _worded(
+        find_dead(where, rejected=rejected, inactive_seconds=idle, app_id=app_id, probing=probing)
+    )
     _show_plan(plan, dry_run, as_json)
     if dry_run or not plan.doomed:
         if as_json:
@@ -206,36 +208,21 @@ def prune_command(
         return
     whose = f" of {user}" if user else ""
     confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.plan import delete_pushers
+    from pushctl.executor import delete_pushers
 
     with where.writer(on_revoke_failure=warn) as client:
         outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
     _report_prune(plan, outcome, as_json)
 
 
-def _prune_plan(
-    where: Target,
-    options: Settings,
-    pushers: list[model.Pusher],
-    rejected: bool,
-    idle: int | None,
-) -> Plan:
-    import time
+def _worded(plan: Plan) -> Plan:
+    """The plan with the flag that gets past a reason named in it."""
+    from pushctl.prune import Plan
 
-    from pushctl import prune
-    from pushctl.devices import has_device_field, judge_activity
+    def worded(verdicts: list[Verdict]) -> list[Verdict]:
+        return [replace(v, reason=annotate(v.reason)) for v in verdicts]
 
-    activity = []
-    if idle is not None:
-        needed = any(has_device_field(p) for p in pushers)
-        known = where.devices() if needed else []
-        activity = judge_activity(pushers, known, idle, int(time.time() * 1000))
-    probes = []
-    if rejected:
-        from pushctl.gateway import probe_all
-
-        probes = probe_all([p for p in pushers if p.get("kind") == "http"], probe_settings(options))
-    return prune.plan(pushers, probes, activity)
+    return Plan(worded(plan.doomed), worded(plan.undecided))
 
 
 def _show_plan(plan: Plan, dry_run: bool, as_json: bool) -> None:

@@ -1,7 +1,7 @@
 """Keyring backends for what no real keyring can be made to do on demand.
 
-``PYTHON_KEYRING_BACKEND=keyring_backends.ProbeOnlyKeyring`` (with this directory
-on ``PYTHONPATH``) gives a keyring that passes pushctl's check before login and
+``PYTHON_KEYRING_BACKEND=tests.support.keyring_backends.ProbeOnlyKeyring`` (with the
+repository on ``PYTHONPATH``) gives a keyring that passes pushctl's check before login and
 then refuses to store the token, as a keyring that locks or fills up at the
 wrong moment would.
 """
