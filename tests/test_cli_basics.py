@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_env
 
 import pushctl
 from pushctl.cli import registry
+from tests.support.accounts import clean_env
 
 
 def test_version(pushctl) -> None:
