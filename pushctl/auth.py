@@ -132,7 +132,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
         timeout=min(10.0, settings.timeout),
-        verify=settings.ca_bundle or True,
+        verify=settings.verify,
     )
 
 
@@ -225,9 +225,10 @@ def _remember(
     """Store the token and save the profile; undo the login if either fails."""
     try:
         store.put(profile.name, token)
-        current.profiles[profile.name] = profile
         try:
-            config.save(current)
+            with config.edit(settings.environ) as latest:
+                latest.profiles[profile.name] = profile
+            current.profiles[profile.name] = profile
         except PushctlError:
             _delete_quietly(store, profile.name)
             raise
@@ -280,9 +281,8 @@ def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutR
             result.token_was_dead = not _revoke(settings, profile.homeserver, token)
             result.revoked = True
     store.delete(profile.name)
-    current = config.load(settings.environ)
-    current.profiles.pop(profile.name, None)
-    config.save(current)
+    with config.edit(settings.environ) as current:
+        current.profiles.pop(profile.name, None)
     return result
 
 

@@ -9,10 +9,11 @@ edit it can send the token to a homeserver of their choosing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,38 @@ def load(environ: Mapping[str, str]) -> Config:
     if text is None:
         return Config(path)
     return Config(path, _parse(path, text))
+
+
+@contextlib.contextmanager
+def edit(environ: Mapping[str, str]) -> Iterator[Config]:
+    """The profiles file, read, changed by the caller and saved under a lock.
+
+    Two pushctl runs that read, change and write the file at once would each
+    save their own view and lose the other's profile: the lock makes the
+    second wait for the first to finish.
+    """
+    path = config_path(environ)
+    with _locked(path.with_name(CONFIG_NAME + ".lock")):
+        current = load(environ)
+        yield current
+        save(current)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        _make_private_dirs(path.parent)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise PushctlError(f"cannot lock {path}: {exc.strerror}") from None
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+    finally:
+        os.close(handle)
 
 
 def save(config: Config) -> None:

@@ -14,6 +14,8 @@ config file (:mod:`pushctl.config`), which never holds the token.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,8 +180,10 @@ class KeyringStore:
 
     def probe(self) -> None:
         """Store and remove a dummy entry; raise :class:`KeyringUnavailable` if that fails."""
-        self._call("store a token in", "set_password", KEYRING_PROBE, "probe")
-        self._call("store a token in", "delete_password", KEYRING_PROBE)
+        # an entry of this run's own: parallel logins must not remove each other's
+        entry = f"{KEYRING_PROBE}-{os.getpid()}-{secrets.token_hex(4)}"
+        self._call("store a token in", "set_password", entry, "probe")
+        self._call("store a token in", "delete_password", entry)
 
     @staticmethod
     def backend_name() -> str:

@@ -40,6 +40,8 @@ class Hint(str, enum.Enum):
     NO_TOKEN_FOR_PROFILE = "no-token-for-profile"
     #: details: profile
     NOT_LOGGED_IN = "not-logged-in"
+    #: details: profile, issuer, homeserver
+    LOGGED_IN_ELSEWHERE = "logged-in-elsewhere"
     #: details: profile, storage
     TOKEN_MISSING = "token-missing"
     #: details: what, reason, ways

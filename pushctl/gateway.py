@@ -70,7 +70,7 @@ class ProbeSettings:
         """The timeouts, CA bundle and plain-http permission of the connection settings."""
         return cls(
             timeout=(min(10.0, settings.timeout), settings.timeout),
-            verify=settings.ca_bundle or True,
+            verify=settings.verify,
             allow_insecure_http=settings.allow_insecure_http,
         )
 

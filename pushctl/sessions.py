@@ -6,7 +6,7 @@ the same User-Agent. ``requests`` is imported only when a session is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pushctl import __version__
 
@@ -18,13 +18,31 @@ TLS_FAILED = "TLS verification failed"
 
 
 def new_session(verify: bool | str = True) -> requests.Session:
-    """A session with pushctl's User-Agent; *verify* is True or a CA bundle file."""
+    """A session with pushctl's User-Agent; *verify* is True or a CA bundle file.
+
+    A CA bundle file given here wins over ``REQUESTS_CA_BUNDLE`` and
+    ``CURL_CA_BUNDLE``: requests would otherwise let those override it.
+    """
     import requests
 
-    session = requests.Session()
+    session = _pinned_session(verify) if isinstance(verify, str) else requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.verify = verify
     return session
+
+
+def _pinned_session(bundle: str) -> requests.Session:
+    import requests
+
+    class PinnedSession(requests.Session):
+        def merge_environment_settings(
+            self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+        ) -> Any:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            settings["verify"] = bundle
+            return settings
+
+    return PinnedSession()
 
 
 def failure_reason(exc: Exception) -> str:

@@ -32,6 +32,17 @@ class Settings:
     retries: int = 4
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
+    @property
+    def verify(self) -> bool | str:
+        """How TLS certificates are checked: the CA bundle file if one is given, else True."""
+        if self.ca_bundle is None:
+            return True
+        if not os.path.isfile(self.ca_bundle):
+            raise UsageError(
+                f"the CA certificates file {self.ca_bundle!r} does not exist or is not a file"
+            )
+        return self.ca_bundle
+
     def credential(self) -> credentials.Credential:
         from pushctl import credentials  # keyring and config files: not at start-up
 
@@ -46,7 +57,29 @@ class Settings:
                 "no homeserver: none was given, and the profile has none stored",
                 hint=Hint.NO_HOMESERVER,
             )
-        return normalise_homeserver(url, self.allow_insecure_http)
+        homeserver = normalise_homeserver(url, self.allow_insecure_http)
+        if credential is not None and credential.source in _stored():
+            self._check_issued_for(credential, homeserver)
+        return homeserver
+
+    def _check_issued_for(self, credential: credentials.Credential, homeserver: str) -> None:
+        """A stored token goes only to the homeserver it was issued by, as gh ties tokens to hosts.
+
+        A token in the environment is the caller's explicit choice and goes where it is told.
+        """
+        from pushctl.client import normalise_homeserver
+
+        issuer = normalise_homeserver(credential.homeserver or "", allow_insecure_http=True)
+        if _same_server(issuer, homeserver):
+            return
+        raise AuthError(
+            f"profile {self.profile!r} is logged in on {issuer}, not on {homeserver}; "
+            "its token was not sent",
+            hint=Hint.LOGGED_IN_ELSEWHERE,
+            profile=self.profile,
+            issuer=issuer,
+            homeserver=homeserver,
+        )
 
     def client(self, credential: credentials.Credential | None = None) -> Client:
         """A client for the homeserver, with the credential's token if one is given."""
@@ -64,7 +97,7 @@ class Settings:
             token,
             timeout=(min(10.0, self.timeout), self.timeout),
             retry=RetryPolicy(retries=self.retries),
-            verify=self.ca_bundle or True,
+            verify=self.verify,
         )
 
 
@@ -81,3 +114,23 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
             profile=settings.profile,
         )
     return credential, settings.client(credential)
+
+
+def _stored() -> tuple[str, str]:
+    """Where a token was stored by ``pushctl login``, and so belongs to the profile's homeserver."""
+    from pushctl.credentials import SOURCE_FILE, SOURCE_KEYRING
+
+    return SOURCE_KEYRING, SOURCE_FILE
+
+
+def _same_server(a: str, b: str) -> bool:
+    """Same scheme, host, port and path; host names compare without case."""
+    from urllib.parse import urlsplit
+
+    first, second = urlsplit(a), urlsplit(b)
+    return (first.scheme, first.hostname, first.port, first.path) == (
+        second.scheme,
+        second.hostname,
+        second.port,
+        second.path,
+    )

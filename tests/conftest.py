@@ -50,7 +50,30 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pushctl(home: Path):  # type: ignore[no-untyped-def]
+def pushctl(home: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Run pushctl as a user would; returns the CompletedProcess.
+
+    In a subprocess, or, for tests marked ``inprocess``, inside this process
+    (:mod:`tests.support.inprocess`): the same answers without the start-up.
+    """
+    if request.node.get_closest_marker("inprocess") is None:
+        return request.getfixturevalue("pushctl_process")
+
+    def run(
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        from tests.support import inprocess
+
+        return inprocess.run(list(args), clean_env(home, env), input or "")
+
+    return run
+
+
+@pytest.fixture
+def pushctl_process(home: Path):  # type: ignore[no-untyped-def]
     """Run pushctl in a subprocess, as a user would; returns the CompletedProcess."""
 
     def run(

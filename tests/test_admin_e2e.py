@@ -15,7 +15,7 @@ from tests.support.accounts import Account, assert_clean_failure, new_account
 from tests.support.admin import SET_ARGS, acting_tokens, admin_get, devices_of
 from tests.support.localsynapse import LocalSynapse
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from tests.support.accounts import assert_clean_failure, clean_env, make_pusher
 from tests.support.pushgateway import PushGateway
 from tests.support.signals import default_sigint
 
+pytestmark = pytest.mark.inprocess
+
 TOKEN = "admin-token-for-fake-server"
 ACTING = "acting-token-for-fake-server"
 BOB = "@bob:localhost"

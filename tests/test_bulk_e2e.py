@@ -22,7 +22,7 @@ from tests.support.importfiles import DEFAULTS, entries, expected, normalised, v
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
 from tests.support.signals import default_sigint
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 def test_import_creates_every_pusher(account: Account, proxy: Proxy, pushctl, tmp_path) -> None:
@@ -372,33 +372,41 @@ def test_confirmation_and_progress_on_a_terminal(
 
     path = write_file(tmp_path / "p.yaml", entries(3), DEFAULTS)
 
-    def run_on_terminal(answer: bytes) -> tuple[int, str, str]:
+    def run_on_terminal(answer: bytes, piped: bool = True) -> tuple[int, str, str]:
+        """stdin and stderr on a terminal, and stdout too unless *piped*."""
         leader, follower = pty.openpty()
         process = subprocess.Popen(
             [sys.executable, "-m", "pushctl", "import", str(path)],
             env=clean_env(home, via(proxy, account)),
             stdin=follower,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if piped else follower,
             stderr=follower,
         )
         os.close(follower)
         screen = _read_until(leader, b"[y/N]")
         os.write(leader, answer + b"\n")
-        stdout = process.communicate(timeout=60)[0]
+        stdout = process.communicate(timeout=60)[0] or b""
         screen += _read_all(leader)
         os.close(leader)
         return process.returncode, stdout.decode(), screen.decode(errors="replace")
 
-    code, _, screen = run_on_terminal(b"n")
+    code, stdout, screen = run_on_terminal(b"n")
     assert code == 1 and "cancelled: nothing was changed" in screen
     assert "Apply 3 changes to" in screen
+    assert stdout.startswith("ACTION") and stdout.endswith("\n"), "the question is on stderr"
     assert proxy.writes() == [] and account.pushers() == []
 
     code, stdout, screen = run_on_terminal(b"y")
     assert code == 0, screen
-    assert "3/3" in screen, "a progress bar on the terminal"
+    assert "3/3" not in screen, "no progress bar when stdout is not a terminal (README)"
     assert "Applied" in stdout and "create" in stdout
     assert len(proxy.writes()) == 3 and len(account.pushers()) == 3
+
+    write_file(path, entries(6), DEFAULTS)
+    code, _, screen = run_on_terminal(b"y", piped=False)
+    assert code == 0, screen
+    assert "3/3" in screen, "a progress bar when a person watches stdout and stderr"
+    assert "Applied" in screen and len(account.pushers()) == 6
 
 
 def _read_until(fd: int, marker: bytes, timeout: float = 30) -> bytes:

@@ -21,7 +21,7 @@ from tests.support.admin import acting_tokens, devices_of
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, write_file
 from tests.support.localsynapse import LocalSynapse
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture

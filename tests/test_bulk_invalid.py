@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure
 
+pytestmark = pytest.mark.inprocess
+
 GOOD_ENTRY = f"""\
   - app_id: org.example.app
     pushkey: good

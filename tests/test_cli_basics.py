@@ -104,9 +104,10 @@ def test_the_plain_converters_are_in_use_unless_stock_typer_is_asked_for(home: P
 
 
 @pytest.mark.parametrize("args", RUNS, ids=" ".join)
-def test_stock_typer_gives_the_same_output(args: list[str], pushctl) -> None:
-    plain = pushctl(*args, input="[]")
-    stock = pushctl(*args, input="[]", env=STOCK)
+def test_stock_typer_gives_the_same_output(args: list[str], pushctl_process) -> None:
+    # processes of their own: the choice is made once, when pushctl is imported
+    plain = pushctl_process(*args, input="[]")
+    stock = pushctl_process(*args, input="[]", env=STOCK)
     assert (stock.returncode, stock.stdout, stock.stderr) == (
         plain.returncode,
         plain.stdout,
@@ -115,11 +116,11 @@ def test_stock_typer_gives_the_same_output(args: list[str], pushctl) -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_stock_typer_completes_the_same(shell: str, pushctl) -> None:
+def test_stock_typer_completes_the_same(shell: str, pushctl_process) -> None:
     for line in TAB_LINES:
         env = {"_PUSHCTL_COMPLETE": f"complete_{shell}", "_PUSHCTL_COMPLETE_LINE": line}
-        plain = pushctl(env=env)
-        stock = pushctl(env={**env, **STOCK})
+        plain = pushctl_process(env=env)
+        stock = pushctl_process(env={**env, **STOCK})
         assert plain.returncode == 0 and plain.stdout.strip(), (line, plain.stderr)
         assert (stock.returncode, stock.stdout, stock.stderr) == (
             plain.returncode,

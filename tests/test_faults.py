@@ -18,7 +18,7 @@ from tests.support.accounts import Account, assert_clean_failure
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 RATE_LIMITED = Reply(
     429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many", "retry_after_ms": 300}

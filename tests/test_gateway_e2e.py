@@ -19,7 +19,7 @@ from tests.support.accounts import Account, assert_clean_failure, make_pusher, n
 from tests.support.localsynapse import LocalSynapse
 from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 NOWHERE = "push.pushctl.invalid"
 

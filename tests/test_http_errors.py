@@ -11,6 +11,8 @@ from werkzeug import Request, Response
 
 from tests.support.accounts import assert_clean_failure, make_pusher
 
+pytestmark = pytest.mark.inprocess
+
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "secret-token-for-fake-server"
 

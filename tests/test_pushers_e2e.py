@@ -9,7 +9,7 @@ import yaml
 
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, make_pusher
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 SET_ARGS = [
     "--app-id", "org.example.app.android",

@@ -16,6 +16,8 @@ from werkzeug import Request, Response
 from pushctl.retry import RetryPolicy, Throttle, parse_retry_after
 from tests.support.accounts import assert_clean_failure
 
+pytestmark = pytest.mark.inprocess
+
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "retry-test-token-0123456789"
 EMPTY = json.dumps({"pushers": []})

@@ -12,7 +12,7 @@ from tests.support.accounts import Account, new_account
 from tests.support.localsynapse import LocalSynapse
 from tests.support.pushgateway import PushGateway
 
-pytestmark = pytest.mark.synapse
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ import copy
 import functools
 import gc
 import inspect
-import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
@@ -29,16 +28,17 @@ import typer
 
 from pushctl import __version__
 from pushctl.cli import completion, registry
-from pushctl.cli.common import report_error, setup_verbose
+from pushctl.cli.common import environment, setup_verbose
 from pushctl.cli.completion import PROG_NAME
 from pushctl.cli.typer_internals import click_command
+from pushctl.environment import Environment
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
 
-def _show_version(value: bool) -> None:
+def _show_version(ctx: typer.Context, value: bool) -> None:
     if value:
-        sys.stdout.write(f"pushctl {__version__}\n")
+        environment(ctx).write(f"pushctl {__version__}\n")
         raise typer.Exit()
 
 
@@ -75,9 +75,11 @@ def root(
     ] = False,
 ) -> None:
     """Administer Matrix pushers: list, set, delete and bulk-manage them."""
+    env = environment(ctx)  # main hands it down as ctx.obj; from here on it is in ctx.meta
     if verbose:
-        setup_verbose()
+        setup_verbose(env)
     ctx.obj = Settings(
+        environ=env.environ,
         homeserver=homeserver,
         profile=profile,
         allow_insecure_http=allow_insecure_http,
@@ -172,7 +174,7 @@ def _apply_late_global(ctx: typer.Context, param: typer.CallbackParam, value: An
     if ctx.resilient_parsing or value is None or value is False:
         return  # not given after the command, or Tab completion
     if param.name == "verbose":
-        setup_verbose()
+        setup_verbose(environment(ctx))
     else:
         setattr(ctx.find_root().obj, str(param.name), value)
 
@@ -190,54 +192,59 @@ def _click_error() -> Any:
 CLICK_ERROR = _click_error()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    """Run pushctl on *argv* (default: the process's arguments) and exit with its status.
+
+    *env* is the world the run talks to: by default the process's own streams
+    and environment variables; tests hand in their own.
+    """
     if argv is None:  # a process of its own, not a call from Python
         # The modules loaded so far live until exit: spare the garbage collector
         # from walking them again at each collection and at exit (a tenth of a
         # listing's CPU, and most of what importing pushctl costs over Typer).
         gc.freeze()
     args = sys.argv[1:] if argv is None else argv
-    instruction = os.environ.get(completion.COMPLETE_VAR)
+    env = Environment.create() if env is None else env
+    sys.exit(_run(args, env))
+
+
+def _run(args: list[str], env: Environment) -> int:
+    """The exit status of one run; every message goes to *env*."""
+    instruction = env.environ.get(completion.COMPLETE_VAR)
     if instruction is not None:
-        sys.exit(_complete(instruction))
+        return _complete(instruction, env)
     json_errors = "--json" in args
     try:
         command = click_command(make_app(args))
-        result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False)
-        sys.stdout.flush()
+        result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False, obj=env)
+        env.flush()
     except BrokenPipeError:
-        _stdout_closed()
+        env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
+        return ExitStatus.BROKEN_PIPE
     except PushctlError as exc:
         from pushctl.cli.hints import message
 
-        report_error(message(exc), exc.exit_status, json_errors)
-        sys.exit(exc.exit_status)
+        env.error(message(exc), exc.exit_status, json_errors)
+        return exc.exit_status
     except KeyboardInterrupt:
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
     except typer.Abort:
-        report_error("aborted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
+        env.error("aborted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
     except CLICK_ERROR as exc:
         if json_errors:
-            report_error(exc.format_message(), ExitStatus.USAGE, True)
+            env.error(exc.format_message(), ExitStatus.USAGE, True)
         else:
-            exc.show()
-        sys.exit(exc.exit_code)
+            exc.show(file=env.stderr)
+        return int(exc.exit_code)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-    sys.exit(result if isinstance(result, int) else 0)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+    return result if isinstance(result, int) else 0
 
 
-def _complete(instruction: str) -> int:
+def _complete(instruction: str, env: Environment) -> int:
     """Answer the completion scripts in completions/ (see :mod:`pushctl.cli.completion`)."""
-    line = os.environ.get(completion.LINE_VAR, "")
+    line = env.environ.get(completion.LINE_VAR, "")
     command = click_command(make_app(completion.split_line(line)))
-    return completion.respond(command, instruction, line)
-
-
-def _stdout_closed() -> None:
-    """The reader of our output is gone (``| head``): stop quietly, as Unix tools do."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())  # so that the final flush cannot fail again
-    sys.exit(ExitStatus.BROKEN_PIPE)
+    return completion.respond(command, instruction, line, env)

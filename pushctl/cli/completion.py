@@ -19,15 +19,17 @@ the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
 from pushctl import listing_cache
 from pushctl.cli.common import settings
 from pushctl.settings import DEFAULT_PROFILE
+
+if TYPE_CHECKING:
+    from pushctl.environment import Environment
 
 PROG_NAME = "pushctl"
 COMPLETE_VAR = "_PUSHCTL_COMPLETE"
@@ -139,26 +141,26 @@ class Answer(NamedTuple):
     help: str | None = None
 
 
-def respond(command: Any, instruction: str, line: str) -> int:
+def respond(command: Any, instruction: str, line: str, env: Environment) -> int:
     """Answer ``_PUSHCTL_COMPLETE=<instruction>`` for the click *command*; the exit status.
 
     ``complete_<shell>`` answers for *line*; ``source_<shell>`` prints the script.
     """
     if "_" not in instruction:
-        sys.stderr.write("Invalid completion instruction.\n")
+        env.stderr.write("Invalid completion instruction.\n")
         return 1
     action, _, shell = instruction.partition("_")
     if shell not in SHELLS:
-        sys.stderr.write(f"Shell {shell} not supported.\n")
+        env.stderr.write(f"Shell {shell} not supported.\n")
         return 1
     if action == "source":
-        sys.stdout.write(source(shell))
+        env.stdout.write(source(shell))
         return 0
     if action != "complete":
-        sys.stderr.write(f'Completion instruction "{action}" not supported.\n')
+        env.stderr.write(f'Completion instruction "{action}" not supported.\n')
         return 1
     answers = complete(command, line, with_help=shell != "bash")
-    sys.stdout.write("\n".join(_FORMATS[shell](answer) for answer in answers) + "\n")
+    env.stdout.write("\n".join(_FORMATS[shell](answer) for answer in answers) + "\n")
     return 0
 
 

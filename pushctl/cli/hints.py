@@ -27,6 +27,9 @@ _WORDS: dict[Hint, str] = {
     Hint.NO_TOKEN_FOR_PROFILE: "no access token for profile {profile!r}: run `pushctl login` "
     "or set PUSHCTL_ACCESS_TOKEN (or PUSHCTL_APPSERVICE_TOKEN)",
     Hint.NOT_LOGGED_IN: "not logged in (profile {profile!r}): " + LOG_IN,
+    Hint.LOGGED_IN_ELSEWHERE: "not logged in on {homeserver}: profile {profile!r} is logged "
+    "in on {issuer} and its token was not sent; run `pushctl login --homeserver {homeserver}` "
+    "with another --profile, or set PUSHCTL_ACCESS_TOKEN",
     Hint.TOKEN_MISSING: "profile {profile!r} has no token in its {storage} "
     "(removed outside pushctl?): run `pushctl login` again",
     Hint.KEYRING: "cannot {what} the keyring ({reason}); ways forward: {ways}, "

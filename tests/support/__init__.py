@@ -5,7 +5,8 @@
 - :mod:`tests.support.proxy`: a recording, fault-injecting proxy in front of Synapse;
 - :mod:`tests.support.pushgateway`: a push gateway on loopback that records what it is sent;
 - :mod:`tests.support.secretservice`: GNOME Keyring on a private D-Bus session bus;
-- :mod:`tests.support.keyring_backends`: keyring backends for the failure paths.
+- :mod:`tests.support.keyring_backends`: keyring backends for the failure paths;
+- :mod:`tests.support.inprocess`: pushctl run inside the test process (tests marked inprocess).
 """
 
 from pathlib import Path

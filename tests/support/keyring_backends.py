@@ -22,7 +22,7 @@ class ProbeOnlyKeyring(KeyringBackend):
         self.entries: dict[tuple[str, str], str] = {}
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        if username != PROBE:
+        if not username.startswith(PROBE):
             raise PasswordSetError("the keyring refused to store the secret")
         self.entries[service, username] = password
 
