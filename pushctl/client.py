@@ -6,7 +6,6 @@ and is stripped by requests when a redirect leaves the original host.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -25,9 +24,9 @@ from pushctl.errors import (
     UsageError,
     register_secret,
 )
-from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
+from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
-from pushctl.sessions import TLS_FAILED, failure_reason, new_session
+from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session
 
 log = logging.getLogger("pushctl.http")
 
@@ -45,6 +44,8 @@ def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"homeserver URL {url!r} is not an http(s) URL")
+    if not has_valid_port(parts):
+        raise UsageError(f"homeserver URL {url!r} has an invalid port")
     if parts.query or parts.fragment or parts.username:
         raise UsageError("homeserver URL must not contain a query, fragment or user info")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
@@ -280,8 +281,8 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        return response.json()
-    except (ValueError, json.JSONDecodeError):
+        return json_body(response)
+    except ValueError:
         return None
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pushctl.errors import Hint, NetworkError, PushctlError, ServerError
 from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
+from pushctl.sessions import json_body, new_session
 
 WELL_KNOWN = "/.well-known/matrix/client"
 
@@ -35,7 +36,6 @@ def discover(
 ) -> str:
     """The homeserver base URL for *user_id*."""
     from pushctl.client import normalise_homeserver
-    from pushctl.sessions import new_session
 
     name = server_name(user_id)
     url = well_known_url(name)
@@ -58,7 +58,7 @@ def _base_url_from(session: Any, url: str, timeout: float) -> str | None:
     if not response.ok:
         raise _failed(url, f"HTTP {response.status_code}")
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         raise _failed(url, "the answer is not JSON") from None
     homeserver = body.get("m.homeserver") if isinstance(body, dict) else None
@@ -72,7 +72,7 @@ def _check_homeserver(session: Any, homeserver: str, url: str, timeout: float) -
     versions_url = homeserver + "/_matrix/client/versions"
     response = _get(session, versions_url, timeout, url)
     try:
-        body = response.json() if response.ok else None
+        body = json_body(response) if response.ok else None
     except ValueError:
         body = None
     if not (isinstance(body, dict) and isinstance(body.get("versions"), list)):

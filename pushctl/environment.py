@@ -26,22 +26,35 @@ from typing import Any, TextIO
 
 from pushctl.errors import Interrupted, redact_known
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Besides C0 and C1 controls: characters that change how the text around them
+# looks without showing themselves: bidi overrides and isolates, zero-width
+# characters, the soft hyphen, line and paragraph separators, the BOM. Two
+# pushkeys that differ only by one of these would otherwise look the same.
+_INVISIBLE = (
+    "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb"
+)
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 #: what a progress bar is told after each item: did it succeed?
 Advance = Callable[[bool], None]
 
 
 def escape(text: str, *, keep_newlines: bool = False) -> str:
-    """*text* with control characters (escape sequences, newlines) shown as ``\\xNN``.
+    """*text* with control and invisible characters shown as ``\\xNN`` or ``\\uNNNN``.
 
     A device name or a server's error text then cannot move the cursor, set the
     window title or colour the terminal. Messages of several lines keep their
     line breaks with *keep_newlines*.
     """
     pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
-    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return pattern.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def is_terminal(stream: Any) -> bool:

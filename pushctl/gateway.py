@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
-from pushctl.sessions import failure_reason, new_session
+from pushctl.sessions import failure_reason, json_body, new_session
 
 if TYPE_CHECKING:
     import requests
@@ -152,15 +152,14 @@ def probe_all(
     event_id: str | None = None,
     concurrency: int = 4,
 ) -> list[Probe]:
-    """Probe every pusher (a few at a time), in the given order, with one event ID."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Probe every pusher (a few at a time), in the given order, with one event ID.
+
+    Ctrl-C stops the wait at once: a gateway that never answers is abandoned.
+    """
+    from pushctl.concurrency import map_interruptibly
 
     event_id = event_id or new_event_id()
-    items = list(pushers)
-    if len(items) <= 1:
-        return [probe(p, event_id, settings) for p in items]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(lambda p: probe(p, event_id, settings), items))
+    return map_interruptibly(lambda p: probe(p, event_id, settings), list(pushers), concurrency)
 
 
 def _judge(pusher: Pusher, response: requests.Response) -> Probe:
@@ -171,7 +170,7 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     if not 200 <= status < 300:
         return Probe(pusher, UNREACHABLE, f"gateway answered HTTP {status}", status)
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return Probe(pusher, UNREACHABLE, "gateway answered with a body that is not JSON", status)
     rejected = body.get("rejected", []) if isinstance(body, dict) else None

@@ -169,7 +169,7 @@ def _check_gateway_url(url: object) -> list[Problem]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
-    if not _valid_port(parts):
+    if not has_valid_port(parts):
         return [Problem("data.url", f"has an invalid port: {url!r}")]
     if parts.path != NOTIFY_PATH:
         return [Problem("data.url", f"must have the path {NOTIFY_PATH}, not {parts.path or '/'!r}")]
@@ -185,7 +185,8 @@ def _check_gateway_url(url: object) -> list[Problem]:
     return []
 
 
-def _valid_port(parts: SplitResult) -> bool:
+def has_valid_port(parts: SplitResult) -> bool:
+    """No port, or a number from 1 to 65535."""
     try:
         port = parts.port  # raises for a port that is not a number up to 65535
     except ValueError:
@@ -206,8 +207,12 @@ def _type_name(value: object) -> str:
 
 
 def key_of(pusher: Mapping[str, Any]) -> tuple[str, str]:
-    """The identity of a pusher for one user: (app_id, pushkey)."""
-    return (pusher["app_id"], pusher["pushkey"])
+    """The identity of a pusher for one user: (app_id, pushkey).
+
+    A server's pusher may lack either (another client set it, or the server is
+    broken): it is then known by empty strings rather than crashing a listing.
+    """
+    return (str(pusher.get("app_id") or ""), str(pusher.get("pushkey") or ""))
 
 
 def normalise(pusher: Mapping[str, Any]) -> Pusher:

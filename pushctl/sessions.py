@@ -45,6 +45,14 @@ def _pinned_session(bundle: str) -> requests.Session:
     return PinnedSession()
 
 
+def json_body(response: requests.Response) -> Any:
+    """The answer's JSON; ValueError when it is not JSON, or nested too deeply to read."""
+    try:
+        return response.json()
+    except RecursionError:  # [[[[…]]]] a hundred thousand deep
+        raise ValueError("the JSON answer is nested too deeply") from None
+
+
 def failure_reason(exc: Exception) -> str:
     """Why a request got no answer, in a few words: ``timed out``, ``connection refused``..."""
     import requests

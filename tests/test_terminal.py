@@ -76,6 +76,19 @@ def test_piped_table_has_no_escape_codes(account: Account, pushctl) -> None:
     assert "\x1b" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\u2028", "\ufeff", "\u2066"])
+def test_pushkeys_differing_by_an_invisible_character_look_different(
+    account: Account, pushctl, hidden: str
+) -> None:
+    account.add_pusher(pushkey="abcdef")
+    account.add_pusher(pushkey=f"abc{hidden}def")
+    result = pushctl("list", env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert hidden not in result.stdout
+    assert f"abc\\u{ord(hidden):04x}def" in result.stdout
+    assert " abcdef " in result.stdout
+
+
 def test_table_on_a_terminal_is_styled_but_not_under_no_color(account: Account, home: Path) -> None:
     account.add_pusher(pushkey="tty-key")
     status, styled = run_in_terminal(["list"], account.env(), home)
@@ -322,6 +335,8 @@ def test_confirm_asks_again_and_stops_at_end_of_input() -> None:
 def test_one_escape_for_tables_and_messages() -> None:
     assert escape("a\x1b[31mb\x07\n\x9b") == "a\\x1b[31mb\\x07\\x0a\\x9b"
     assert escape("one\ntwo\x1b", keep_newlines=True) == "one\ntwo\\x1b"
+    assert escape("pay\u202egnp.exe\u200b\u2028") == "pay\\u202egnp.exe\\u200b\\u2028"
+    assert escape("Zoë's 日本 phone 😀") == "Zoë's 日本 phone 😀"
     env = environment()
     env.warn("name\x1b]0;x\x07")
     assert text(env.stderr) == "pushctl: warning: name\\x1b]0;x\\x07\n"
