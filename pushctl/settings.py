@@ -12,15 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pushctl import credentials
 from pushctl.errors import AuthError, Hint, UsageError
 
 if TYPE_CHECKING:
+    from pushctl import credentials
     from pushctl.client import Client
 
 ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
-#: where a token was stored by ``pushctl login``, and so belongs to the profile's homeserver
-STORED = (credentials.SOURCE_KEYRING, credentials.SOURCE_FILE)
 DEFAULT_PROFILE = "default"
 
 
@@ -46,6 +44,8 @@ class Settings:
         return self.ca_bundle
 
     def credential(self) -> credentials.Credential:
+        from pushctl import credentials  # keyring and config files: not at start-up
+
         return credentials.lookup(self.profile, self.environ)
 
     def homeserver_url(self, credential: credentials.Credential | None = None) -> str:
@@ -58,7 +58,7 @@ class Settings:
                 hint=Hint.NO_HOMESERVER,
             )
         homeserver = normalise_homeserver(url, self.allow_insecure_http)
-        if credential is not None and credential.source in STORED:
+        if credential is not None and credential.source in _stored():
             self._check_issued_for(credential, homeserver)
         return homeserver
 
@@ -103,6 +103,8 @@ class Settings:
 
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     """The profile's credential and a client carrying its token; exit 4 when there is none."""
+    from pushctl import credentials
+
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
@@ -112,6 +114,13 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
             profile=settings.profile,
         )
     return credential, settings.client(credential)
+
+
+def _stored() -> tuple[str, str]:
+    """Where a token was stored by ``pushctl login``, and so belongs to the profile's homeserver."""
+    from pushctl.credentials import SOURCE_FILE, SOURCE_KEYRING
+
+    return SOURCE_KEYRING, SOURCE_FILE
 
 
 def _same_server(a: str, b: str) -> bool:

@@ -20,12 +20,6 @@ ProfileOption = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    app.command("login")(login_command)
-    app.command("logout")(logout_command)
-    app.command("status")(status_command)
-
-
 def _settings(ctx: typer.Context, profile: str | None, homeserver: str | None = None) -> Settings:
     current = settings(ctx)
     if profile is not None:

@@ -33,12 +33,6 @@ FileArgument = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_command)
-    app.command("export")(export_command)
-    app.command("validate")(validate_command)
-
-
 # -- import ----------------------------------------------------------------------
 
 

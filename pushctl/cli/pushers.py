@@ -42,12 +42,6 @@ AppIdFilter = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    app.command("list")(list_command)
-    app.command("set")(set_command)
-    app.command("delete")(delete_command)
-
-
 def list_command(
     ctx: typer.Context,
     as_json: JsonFlag = False,

@@ -44,11 +44,6 @@ UserOption = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    app.command("test")(test_command)
-    app.command("prune")(prune_command)
-
-
 # -- helpers for the pusher commands -------------------------------------------
 
 

@@ -11,11 +11,10 @@
 
 from pathlib import Path
 
+from pushctl.cli.registry import NAMES
+
 #: The repository's top folder.
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: Every command, in the order of `pushctl --help` and of completion.
-COMMANDS = [
-    "login", "logout", "status", "list", "set", "delete",
-    "import", "export", "validate", "test", "prune",
-]  # fmt: skip
+COMMANDS = list(NAMES)
