@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from pushctl.errors import Interrupted, redact_known
 
@@ -64,6 +64,30 @@ def is_terminal(stream: Any) -> bool:
         return False
 
 
+class OutputClosed(Exception):
+    """Nobody reads stdout any more (``| head``, ``>&-``): the run should end quietly.
+
+    Not an OSError, so that nothing on the way (click turns a broken pipe into
+    exit 1) mistakes it for another failure.
+    """
+
+
+class _ClosedOutput:
+    """Stands for a stdout the process was started without."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(9, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise ValueError("stdout is closed")
+
+
 @dataclass(frozen=True)
 class Environment:
     """Streams, whether each is a terminal, and the environment variables of one run."""
@@ -84,10 +108,14 @@ class Environment:
         stderr: TextIO | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Environment:
-        """The process's own streams and environment, or the ones given."""
-        stdin = sys.stdin if stdin is None else stdin
-        stdout = sys.stdout if stdout is None else stdout
-        stderr = sys.stderr if stderr is None else stderr
+        """The process's own streams and environment, or the ones given.
+
+        A stream the process was started without (``<&-``, ``>&-``) is None in
+        Python: closed stdin reads as empty, closed stdout as a reader gone away.
+        """
+        stdin = stdin or sys.stdin or open(os.devnull, encoding="utf-8")  # noqa: SIM115
+        stdout = stdout or sys.stdout or cast(TextIO, _ClosedOutput())
+        stderr = stderr or sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         return cls(
             stdin=stdin,
             stdout=stdout,
@@ -146,8 +174,14 @@ class Environment:
     # -- output ------------------------------------------------------------------
 
     def write(self, text: str) -> None:
-        """Data (tables, JSON, YAML) on stdout, exactly as given."""
-        self.stdout.write(text)
+        """Data (tables, JSON, YAML) on stdout, exactly as given.
+
+        Raises :class:`OutputClosed` when the reader has gone away.
+        """
+        try:
+            self.stdout.write(text)
+        except BrokenPipeError:
+            raise OutputClosed from None
 
     def info(self, message: str) -> None:
         """A message for the person (stderr): what happened, what was not done."""

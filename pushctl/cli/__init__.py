@@ -31,7 +31,7 @@ from pushctl.cli import completion, registry
 from pushctl.cli.common import environment, setup_verbose
 from pushctl.cli.completion import PROG_NAME
 from pushctl.cli.typer_internals import click_command
-from pushctl.environment import Environment
+from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
@@ -218,7 +218,7 @@ def _run(args: list[str], env: Environment) -> int:
         command = click_command(make_app(args))
         result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False, obj=env)
         env.flush()
-    except BrokenPipeError:
+    except (BrokenPipeError, OutputClosed):
         env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
         return ExitStatus.BROKEN_PIPE
     except PushctlError as exc:
