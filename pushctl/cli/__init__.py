@@ -238,9 +238,23 @@ def _run(args: list[str], env: Environment) -> int:
         else:
             exc.show(file=env.stderr)
         return int(exc.exit_code)
+    except Exception as exc:  # a bug, or a library failing in a way nobody foresaw
+        return _internal_error(exc, env, json_errors)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
         env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
     return result if isinstance(result, int) else 0
+
+
+def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:
+    """One line naming what failed, secrets hidden; with ``-v`` the traceback too."""
+    import logging
+
+    if logging.getLogger("pushctl").isEnabledFor(logging.INFO):  # -v
+        import traceback
+
+        env.info("".join(traceback.format_exception(exc)).rstrip())
+    env.error(f"internal error: {type(exc).__name__}: {exc}", ExitStatus.ERROR, json_errors)
+    return ExitStatus.ERROR
 
 
 def _complete(instruction: str, env: Environment) -> int:
