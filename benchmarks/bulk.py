@@ -2,9 +2,9 @@
 
 Run by hand (not part of the tests), from the repository root:
 
-    .venv/bin/python benchmarks/bulk.py            # --rounds 3 --entries 400 --large 50000
+    .venv/bin/python -m benchmarks.bulk            # --rounds 3 --entries 400 --large 50000
 
-It starts a throwaway Synapse on loopback (scripts/localsynapse.py) and measures,
+It starts a throwaway Synapse on loopback (tests/support/localsynapse.py) and measures,
 taking the median of the rounds:
 
 1. ``pushctl import FILE --yes`` of N new pushers, against a bare sequential
@@ -34,10 +34,9 @@ from typing import Any
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.localsynapse import LocalSynapse
 
-from localsynapse import LocalSynapse  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 TARGETS = {"import": 0.6, "reimport": 0.1, "validate": 1.5}

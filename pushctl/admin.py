@@ -13,7 +13,6 @@ service's identity assertion) is decided in :mod:`pushctl.acting`.
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 import time
@@ -23,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from pushctl.errors import (
     AuthError,
+    Hint,
     MatrixError,
     PushctlError,
     ServerError,
-    UsageError,
 )
 from pushctl.model import Pusher
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 ADMIN_PREFIX = "/_synapse/admin"
 #: How long an acting token may live; it is revoked as soon as the command ends.
 ACTING_TOKEN_LIFETIME_S = 5 * 60
-_USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 
 
 class AdminApiMissing(PushctlError):
@@ -45,16 +43,6 @@ class AdminApiMissing(PushctlError):
 
 class UnknownUser(PushctlError):
     """The homeserver has no such user, or the user is not one of its own."""
-
-
-def check_user_id(user_id: str) -> str:
-    """A full Matrix user ID such as ``@bob:example.org``; exit 2 otherwise."""
-    user_id = user_id.strip()
-    if not _USER_ID.match(user_id):
-        raise UsageError(
-            f"--user {user_id!r}: expected a full Matrix user ID such as @bob:example.org"
-        )
-    return user_id
 
 
 # -- reading -------------------------------------------------------------------
@@ -204,8 +192,11 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
         return _no_admin_api(f"{exc.errcode}: {exc.error}")
     if exc.status == 403:
         return AuthError(
-            f"--user needs a Synapse server admin: this account is not one "
-            f"({exc.errcode}: {exc.error})"
+            "acting for another user needs a Synapse server admin: this account is not one "
+            f"({exc.errcode}: {exc.error})",
+            hint=Hint.NEEDS_SERVER_ADMIN,
+            errcode=exc.errcode,
+            error=exc.error,
         )
     if exc.status == 404 and exc.errcode == "M_NOT_FOUND":
         return UnknownUser(f"no user {user_id} on this homeserver")
@@ -219,8 +210,10 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
 
 def _no_admin_api(detail: str) -> AdminApiMissing:
     return AdminApiMissing(
-        f"the homeserver does not offer the Synapse admin API ({detail}): --user needs "
-        "Synapse with /_synapse/admin reachable (reverse proxies often block it)"
+        f"the homeserver does not offer the Synapse admin API ({detail}): acting for another "
+        "user needs Synapse with /_synapse/admin reachable (reverse proxies often block it)",
+        hint=Hint.NO_ADMIN_API,
+        detail=detail,
     )
 
 

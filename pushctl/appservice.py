@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pushctl.errors import AuthError, MatrixError, PushctlError
+from pushctl.errors import AuthError, Hint, MatrixError, PushctlError
 
 if TYPE_CHECKING:
     from pushctl.client import Client
@@ -55,8 +55,10 @@ def asserting(client: Client, user_id: str) -> Client:
         raise AuthError(
             f"the homeserver ignored the assertion of {user_id} and answered as {actual}: "
             "this is not an application service's token. Use the service's as_token, or "
-            "drop --appservice / PUSHCTL_APPSERVICE_TOKEN to use --user through the Synapse "
-            "admin API with a server admin's token"
+            "act for the user through the Synapse admin API with a server admin's token",
+            hint=Hint.NOT_APPSERVICE_TOKEN,
+            user_id=user_id,
+            actual=actual,
         )
     return acting
 

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pushctl import config, credentials
-from pushctl.errors import AuthError, MatrixError, PushctlError, UsageError, register_secret
+from pushctl.errors import (
+    AuthError,
+    Hint,
+    MatrixError,
+    PushctlError,
+    UsageError,
+    register_secret,
+)
 from pushctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,11 +68,20 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     """Authenticate, store the token and save the profile; see the module docstring."""
     config.check_profile_name(request.profile)
     if request.appservice and not request.with_token:
-        raise UsageError("--appservice needs --token-stdin: an application service has no password")
+        raise UsageError(
+            "an application service logs in with its token: it has no password",
+            hint=Hint.APPSERVICE_NEEDS_TOKEN,
+        )
     if request.with_token and request.device_name:
-        raise UsageError("--device-name names a new session; --token-stdin reuses an existing one")
+        raise UsageError(
+            "a device name names a new session; logging in with a token reuses an existing one",
+            hint=Hint.DEVICE_NAME_WITH_TOKEN,
+        )
     if request.user is None and not request.with_token:
-        raise UsageError("say who logs in: --user @alice:example.org (or --token-stdin)")
+        raise UsageError(
+            "say who logs in: a user ID such as @alice:example.org, or an access token",
+            hint=Hint.WHO_LOGS_IN,
+        )
     if not settings.homeserver:
         _discoverable_server_name(request.user)
     current = config.load(settings.environ)  # refuses a config others can read, before login
@@ -74,7 +90,12 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     if isinstance(store, credentials.KeyringStore):
         store.probe()
     secret = read_secret()
-    register_secret(secret)
+    if request.with_token:
+        register_secret(secret)
+        secret = credentials.checked_token(secret, "the access token")
+    # A password is not registered for redaction: a short one ("http") would be
+    # blotted out of every message. It goes only into the login body, which no
+    # trace shows.
     homeserver = resolve_homeserver(settings, request.user)
     if request.appservice:
         token, user_id = _check_appservice_token(settings, homeserver, secret, request.user)
@@ -111,18 +132,19 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
         timeout=min(10.0, settings.timeout),
-        verify=settings.ca_bundle or True,
+        verify=settings.verify,
     )
 
 
 def _discoverable_server_name(user: str | None) -> str:
     """The user ID to discover the homeserver from; a usage error if there is none."""
-    from pushctl.discovery import server_name
+    from pushctl.ids import server_name
 
     if not user or not user.startswith("@"):
         raise UsageError(
-            "no homeserver: pass --homeserver URL, or --user with a full Matrix ID "
-            "(@alice:example.org) to discover it"
+            "no homeserver: give its URL, or a full Matrix user ID (@alice:example.org) "
+            "to discover it from",
+            hint=Hint.NO_HOMESERVER_TO_DISCOVER,
         )
     server_name(user)
     return user
@@ -142,14 +164,14 @@ def _password_login(
         answer = client.client_request("POST", "/login", body=body, auth=False, idempotent=False)
     except MatrixError as exc:
         if exc.status in (400, 401, 403) and exc.errcode != "M_LIMIT_EXCEEDED":
-            hint = (
-                " (if this server only offers single sign-on, log in with another client "
-                "and pass its token with --token-stdin)"
-                if exc.status == 400
-                else ""
-            )
+            refused = f"login refused by {homeserver}: {exc.errcode}: {exc.error}"
+            if exc.status != 400:
+                raise AuthError(refused) from None
             raise AuthError(
-                f"login refused by {homeserver}: {exc.errcode}: {exc.error}{hint}"
+                f"{refused} (if this server only offers single sign-on, log in with another "
+                "client and log in here with its token)",
+                hint=Hint.SINGLE_SIGN_ON,
+                refused=refused,
             ) from None
         raise
     token = answer.get("access_token") if isinstance(answer, dict) else None
@@ -162,7 +184,6 @@ def _password_login(
 def _check_token(
     settings: Settings, homeserver: str, token: str, expected_user: str | None
 ) -> tuple[str, str, str | None]:
-    token = token.strip()
     whoami = _client(settings, homeserver, token).whoami()
     user_id = str(whoami.get("user_id", ""))
     if not user_id:
@@ -185,7 +206,10 @@ def _check_appservice_token(
     if device_id:
         raise AuthError(
             f"this token belongs to a session of {sender} (device {device_id}), not to an "
-            "application service: log in without --appservice; nothing was stored"
+            "application service: log in as a user instead; nothing was stored",
+            hint=Hint.SESSION_TOKEN_AS_APPSERVICE,
+            sender=sender,
+            device_id=device_id,
         )
     return token, sender
 
@@ -201,9 +225,10 @@ def _remember(
     """Store the token and save the profile; undo the login if either fails."""
     try:
         store.put(profile.name, token)
-        current.profiles[profile.name] = profile
         try:
-            config.save(current)
+            with config.edit(settings.environ) as latest:
+                latest.profiles[profile.name] = profile
+            current.profiles[profile.name] = profile
         except PushctlError:
             _delete_quietly(store, profile.name)
             raise
@@ -217,7 +242,7 @@ def _remember(
             else f"the new session (device {profile.device_id}) could not be ended on the "
             "server: remove it from another client"
         )
-        raise type(exc)(f"{exc.message}; {undo}") from None
+        raise exc.amend(undo) from None
 
 
 def _end_session(settings: Settings, homeserver: str, token: str) -> bool:
@@ -246,7 +271,7 @@ def stored_login(settings: Settings) -> config.Profile | None:
 def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutResult:
     """Forget the profile's token (and, with *revoke*, end its session on the server first)."""
     if revoke and profile.kind == config.KIND_APPSERVICE:
-        raise UsageError(cannot_revoke_appservice())
+        raise cannot_revoke_appservice()
     store = credentials.store_for(profile.token_storage, settings.environ)
     result = LogoutResult(profile)
     if revoke:
@@ -256,18 +281,18 @@ def logout(settings: Settings, profile: config.Profile, revoke: bool) -> LogoutR
             result.token_was_dead = not _revoke(settings, profile.homeserver, token)
             result.revoked = True
     store.delete(profile.name)
-    current = config.load(settings.environ)
-    current.profiles.pop(profile.name, None)
-    config.save(current)
+    with config.edit(settings.environ) as current:
+        current.profiles.pop(profile.name, None)
     return result
 
 
-def cannot_revoke_appservice() -> str:
-    """Why ``logout --revoke`` refuses an application service's token (never sent to /logout)."""
-    return (
-        "--revoke cannot end an application service's token: it is not a session but the "
+def cannot_revoke_appservice() -> UsageError:
+    """Why revoking refuses an application service's token (never sent to /logout)."""
+    return UsageError(
+        "an application service's token cannot be revoked: it is not a session but the "
         "as_token of the service's registration on the homeserver, and only changing that "
-        "registration revokes it; `pushctl logout` without --revoke forgets it here"
+        "registration revokes it; logging out without revoking forgets it here",
+        hint=Hint.CANNOT_REVOKE_APPSERVICE,
     )
 
 
@@ -287,8 +312,10 @@ def status(settings: Settings) -> dict[str, Any]:
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
-            f"not logged in (profile {settings.profile!r}): run `pushctl login` "
-            f"or set {credentials.ENV_TOKEN}"
+            f"not logged in (profile {settings.profile!r}): no token is stored for it "
+            f"and {credentials.ENV_TOKEN} is not set",
+            hint=Hint.NOT_LOGGED_IN,
+            profile=settings.profile,
         )
     client = settings.client(credential)
     whoami = client.whoami()

@@ -6,7 +6,6 @@ and is stripped by requests when a redirect leaves the original host.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -16,23 +15,22 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from pushctl import __version__
 from pushctl.errors import (
     AuthError,
+    Hint,
     MatrixError,
     NetworkError,
     ServerError,
     UsageError,
     register_secret,
 )
-from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
+from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
+from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session
 
 log = logging.getLogger("pushctl.http")
 
-USER_AGENT = f"pushctl/{__version__}"
 DEFAULT_TIMEOUT = (10.0, 30.0)
-LOGIN_HINT = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
@@ -46,12 +44,15 @@ def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"homeserver URL {url!r} is not an http(s) URL")
+    if not has_valid_port(parts):
+        raise UsageError(f"homeserver URL {url!r} has an invalid port")
     if parts.query or parts.fragment or parts.username:
         raise UsageError("homeserver URL must not contain a query, fragment or user info")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise UsageError(
             f"refusing plain http to {parts.hostname}: the access token would cross the network "
-            "unencrypted; use https:// (or pass --allow-insecure-http)"
+            "unencrypted; use https://",
+            hint=Hint.INSECURE_HOMESERVER,
         )
     return url.rstrip("/")
 
@@ -82,9 +83,7 @@ class Client:
 
     def __post_init__(self) -> None:
         register_secret(self.token)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = self.verify
+        self.session = new_session(self.verify)
 
     def clone(self) -> Client:
         """A client with its own HTTP session, sharing throttle and settings."""
@@ -125,7 +124,7 @@ class Client:
     ) -> Any:
         """Send one request, retrying as the policy says, and return the JSON body."""
         if auth and not self.token:
-            raise AuthError(f"no access token: {LOGIN_HINT}")
+            raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
         attempt = 0
         while True:
@@ -134,7 +133,7 @@ class Client:
                 response = self._send(method, path, body, query, auth)
             except _TRANSIENT as exc:
                 if attempt >= self.retry.retries or not (idempotent or _never_sent(exc)):
-                    raise NetworkError(_describe_network_error(self.homeserver, exc)) from None
+                    raise _network_error(self.homeserver, exc) from None
                 pause = self.retry.backoff(attempt)
                 log.info("retrying in %.2fs after %s", pause, type(exc).__name__)
                 time.sleep(pause)
@@ -273,10 +272,8 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
     text = str(data.get("error", ""))
     if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
         soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
-        message = (
-            f"the homeserver rejected the access token ({errcode}: {text}){soft}; {LOGIN_HINT}"
-        )
-        return MatrixError(status, errcode, text, message)
+        message = f"the homeserver rejected the access token ({errcode}: {text}){soft}"
+        return MatrixError(status, errcode, text, message, hint=Hint.TOKEN_REJECTED)
     if status == 403:
         return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
     return MatrixError(status, errcode, text)
@@ -284,8 +281,8 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        return response.json()
-    except (ValueError, json.JSONDecodeError):
+        return json_body(response)
+    except ValueError:
         return None
 
 
@@ -311,19 +308,12 @@ def _never_sent(exc: Exception) -> bool:
     return isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in text
 
 
-def _describe_network_error(homeserver: str, exc: Exception) -> str:
-    host = urlsplit(homeserver).netloc
-    if isinstance(exc, requests.exceptions.SSLError):
-        reason = "TLS verification failed (use --ca-bundle for a private CA)"
-    elif isinstance(exc, requests.Timeout):
-        reason = "timed out"
-    elif "refused" in repr(exc).lower():
-        reason = "connection refused"
-    elif "NameResolution" in repr(exc) or "Name or service not known" in repr(exc):
-        reason = "host name not found"
-    else:
-        reason = "connection failed or dropped"
-    return f"cannot reach the homeserver at {host}: {reason}"
+def _network_error(homeserver: str, exc: Exception) -> NetworkError:
+    reason = failure_reason(exc)
+    return NetworkError(
+        f"cannot reach the homeserver at {urlsplit(homeserver).netloc}: {reason}",
+        hint=Hint.PRIVATE_CA if reason == TLS_FAILED else None,
+    )
 
 
 def _ms(started: float) -> float:

@@ -9,14 +9,16 @@ edit it can send the token to a homeserver of their choosing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pushctl import files
 from pushctl.errors import AuthError, PushctlError, UsageError
 
 CONFIG_NAME = "config.yaml"
@@ -75,10 +77,7 @@ def check_profile_name(name: str) -> str:
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or ""
-    if not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".config")
-    return Path(base) / "pushctl"
+    return files.user_dir(files.XDG_CONFIG, environ)
 
 
 def config_path(environ: Mapping[str, str]) -> Path:
@@ -92,6 +91,38 @@ def load(environ: Mapping[str, str]) -> Config:
     if text is None:
         return Config(path)
     return Config(path, _parse(path, text))
+
+
+@contextlib.contextmanager
+def edit(environ: Mapping[str, str]) -> Iterator[Config]:
+    """The profiles file, read, changed by the caller and saved under a lock.
+
+    Two pushctl runs that read, change and write the file at once would each
+    save their own view and lose the other's profile: the lock makes the
+    second wait for the first to finish.
+    """
+    path = config_path(environ)
+    with _locked(path.with_name(CONFIG_NAME + ".lock")):
+        current = load(environ)
+        yield current
+        save(current)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        _make_private_dirs(path.parent)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise PushctlError(f"cannot lock {path}: {exc.strerror}") from None
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+    finally:
+        os.close(handle)
 
 
 def save(config: Config) -> None:
@@ -135,21 +166,9 @@ def check_private(path: Path, info: os.stat_result) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Replace *path* atomically with a 0600 file (directories made 0700 if new)."""
-    import tempfile
-
     try:
         _make_private_dirs(path.parent)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        files.replace_file(path, text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror}") from None
 

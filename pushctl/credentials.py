@@ -14,13 +14,15 @@ config file (:mod:`pushctl.config`), which never holds the token.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from pushctl import config
-from pushctl.errors import AuthError, UsageError, register_secret
+from pushctl.errors import AuthError, Hint, UsageError, register_secret
 
 ENV_TOKEN = "PUSHCTL_ACCESS_TOKEN"
 ENV_APPSERVICE_TOKEN = "PUSHCTL_APPSERVICE_TOKEN"
@@ -39,8 +41,7 @@ KIND_APPSERVICE = config.KIND_APPSERVICE
 WAYS_FORWARD = (
     "unlock the keyring or install a keyring backend (GNOME Keyring, KWallet, macOS Keychain, "
     "Windows Credential Locker; `python -m keyring --list-backends` shows what is found), "
-    f"or set {ENV_TOKEN} for each run, "
-    "or log in with --insecure-storage to keep the token in a 0600 file"
+    f"or set {ENV_TOKEN} for each run"
 )
 
 
@@ -55,6 +56,24 @@ class Credential:
     kind: str = KIND_USER
     #: where exactly the token came from, for people (``status``)
     detail: str = ""
+
+
+def checked_token(raw: str, source: str) -> str:
+    """*raw* without one final line ending; refused if it is not one line of visible ASCII.
+
+    ``TOKEN=$(cat file)`` and ``echo TOKEN |`` leave or add a newline; anything
+    else that is not visible ASCII cannot go in an HTTP header. The message names
+    *source* and never the token.
+    """
+    token = raw.removesuffix("\n").removesuffix("\r")
+    if not token:
+        raise UsageError(f"{source} is empty")
+    if not all("!" <= char <= "~" for char in token):
+        raise UsageError(
+            f"{source} contains spaces, line breaks, control or non-ASCII characters; "
+            "an access token is one line of visible ASCII characters"
+        )
+    return token
 
 
 class KeyringUnavailable(AuthError):
@@ -82,7 +101,10 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     if not token:
         raise AuthError(
             f"profile {profile!r} has no token in its {stored.token_storage} "
-            "(removed outside pushctl?): run `pushctl login` again"
+            "(removed outside pushctl?): log in again",
+            hint=Hint.TOKEN_MISSING,
+            profile=profile,
+            storage=stored.token_storage,
         )
     register_secret(token)
     return Credential(
@@ -96,12 +118,20 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     )
 
 
+def _token_variable(environ: Mapping[str, str], name: str) -> str | None:
+    raw = environ.get(name)
+    if not raw:
+        return None
+    register_secret(raw)  # before the check: its message must not show it either
+    token = checked_token(raw, f"the environment variable {name}")
+    register_secret(token)
+    return token
+
+
 def _from_environment(environ: Mapping[str, str], homeserver: str | None) -> Credential | None:
     """The token given in the environment, if any; both kinds at once is a usage error."""
-    user_token = environ.get(ENV_TOKEN)
-    service_token = environ.get(ENV_APPSERVICE_TOKEN)
-    register_secret(user_token)
-    register_secret(service_token)
+    user_token = _token_variable(environ, ENV_TOKEN)
+    service_token = _token_variable(environ, ENV_APPSERVICE_TOKEN)
     if user_token and service_token:
         raise UsageError(
             f"both {ENV_TOKEN} and {ENV_APPSERVICE_TOKEN} are set: pushctl would not know "
@@ -150,8 +180,10 @@ class KeyringStore:
 
     def probe(self) -> None:
         """Store and remove a dummy entry; raise :class:`KeyringUnavailable` if that fails."""
-        self._call("store a token in", "set_password", KEYRING_PROBE, "probe")
-        self._call("store a token in", "delete_password", KEYRING_PROBE)
+        # an entry of this run's own: parallel logins must not remove each other's
+        entry = f"{KEYRING_PROBE}-{os.getpid()}-{secrets.token_hex(4)}"
+        self._call("store a token in", "set_password", entry, "probe")
+        self._call("store a token in", "delete_password", entry)
 
     @staticmethod
     def backend_name() -> str:
@@ -169,8 +201,14 @@ class KeyringStore:
         try:
             return getattr(keyring, method)(KEYRING_SERVICE, *args)
         except Exception as exc:  # backends raise anything: D-Bus, OS, keyring errors
+            reason = _keyring_reason(exc)
             raise KeyringUnavailable(
-                f"cannot {what} the keyring ({_keyring_reason(exc)}); ways forward: {WAYS_FORWARD}"
+                f"cannot {what} the keyring ({reason}); ways forward: {WAYS_FORWARD}, "
+                "or keep the token in a 0600 file instead",
+                hint=Hint.KEYRING,
+                what=what,
+                reason=reason,
+                ways=WAYS_FORWARD,
             ) from exc
 
 

@@ -18,6 +18,9 @@ from pushctl.model import Pusher
 
 MSC3881_DEVICE_ID = "org.matrix.msc3881.device_id"
 MSC3881_ENABLED = "org.matrix.msc3881.enabled"
+#: why a pusher's device is unknown when the homeserver's API does not tell
+#: (the Synapse admin API does; a front end may say how to reach it)
+NO_DEVICE_FIELD = "the homeserver does not say which device set this pusher (no MSC3881)"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -48,11 +51,7 @@ class DeviceLink:
 def link(pusher: Mapping[str, Any], devices: Mapping[str, dict[str, Any]]) -> DeviceLink:
     """The device of *pusher* among *devices* (keyed by device ID)."""
     if not has_device_field(pusher):
-        return DeviceLink(
-            None,
-            "the homeserver does not say which device set this pusher (no MSC3881); "
-            "a server admin sees it with --user",
-        )
+        return DeviceLink(None, NO_DEVICE_FIELD)
     device_id = device_id_of(pusher)
     if device_id is None:
         return DeviceLink(

@@ -14,23 +14,15 @@ https only.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl.errors import NetworkError, ServerError, UsageError
+from pushctl.errors import Hint, NetworkError, PushctlError, ServerError
+from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
+from pushctl.sessions import json_body, new_session
 
 WELL_KNOWN = "/.well-known/matrix/client"
-_USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
-
-
-def server_name(user_id: str) -> str:
-    """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
-    match = _USER_ID.fullmatch(user_id)
-    if not match:
-        raise UsageError(f"--user {user_id!r} is not a Matrix user ID like @alice:example.org")
-    return match["server"]
 
 
 def well_known_url(name: str) -> str:
@@ -43,15 +35,11 @@ def discover(
     user_id: str, *, allow_insecure_http: bool = False, timeout: float = 10.0, verify: Any = True
 ) -> str:
     """The homeserver base URL for *user_id*."""
-    import requests
-
-    from pushctl.client import USER_AGENT, normalise_homeserver
+    from pushctl.client import normalise_homeserver
 
     name = server_name(user_id)
     url = well_known_url(name)
-    session = requests.Session()
-    session.verify = verify
-    session.headers["User-Agent"] = USER_AGENT
+    session = new_session(verify)
     try:
         base_url = _base_url_from(session, url, timeout)
         if base_url is None:  # no .well-known: the server name may be the homeserver itself
@@ -68,15 +56,15 @@ def _base_url_from(session: Any, url: str, timeout: float) -> str | None:
     if response.status_code == 404:
         return None
     if not response.ok:
-        raise ServerError(_failed(url, f"HTTP {response.status_code}"))
+        raise _failed(url, f"HTTP {response.status_code}")
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
-        raise ServerError(_failed(url, "the answer is not JSON")) from None
+        raise _failed(url, "the answer is not JSON") from None
     homeserver = body.get("m.homeserver") if isinstance(body, dict) else None
     base_url = homeserver.get("base_url") if isinstance(homeserver, dict) else None
     if not isinstance(base_url, str) or not base_url.strip():
-        raise ServerError(_failed(url, "no m.homeserver.base_url in the answer"))
+        raise _failed(url, "no m.homeserver.base_url in the answer")
     return base_url
 
 
@@ -84,12 +72,12 @@ def _check_homeserver(session: Any, homeserver: str, url: str, timeout: float) -
     versions_url = homeserver + "/_matrix/client/versions"
     response = _get(session, versions_url, timeout, url)
     try:
-        body = response.json() if response.ok else None
+        body = json_body(response) if response.ok else None
     except ValueError:
         body = None
     if not (isinstance(body, dict) and isinstance(body.get("versions"), list)):
-        raise ServerError(
-            _failed(url, f"{homeserver} does not answer like a Matrix homeserver ({versions_url})")
+        raise _failed(
+            url, f"{homeserver} does not answer like a Matrix homeserver ({versions_url})"
         )
 
 
@@ -100,8 +88,9 @@ def _get(session: Any, target: str, timeout: float, url: str) -> Any:
         return session.get(target, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         host = urlsplit(target).netloc
-        raise NetworkError(_failed(url, f"cannot reach {host} ({type(exc).__name__})")) from None
+        reason = f"cannot reach {host} ({type(exc).__name__})"
+        raise _failed(url, reason, NetworkError) from None
 
 
-def _failed(url: str, reason: str) -> str:
-    return f"homeserver discovery through {url} failed: {reason}; pass --homeserver URL"
+def _failed(url: str, reason: str, kind: type[PushctlError] = ServerError) -> PushctlError:
+    return kind(f"homeserver discovery through {url} failed: {reason}", hint=Hint.DISCOVERY_FAILED)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pushctl import __version__
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
+from pushctl.sessions import failure_reason, json_body, new_session
 
 if TYPE_CHECKING:
     import requests
+
+    from pushctl.settings import Settings
 
 TEST_EVENT_PREFIX = "$pushctl-test-"
 
@@ -27,6 +29,9 @@ DELIVERED = "delivered"
 REJECTED = "rejected"
 UNREACHABLE = "unreachable"
 SKIPPED = "skipped"
+
+#: ends the reason of a pusher not probed because ``allow_insecure_http`` is off
+PLAIN_HTTP_REFUSED = "would send the pushkey unencrypted"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,15 @@ class ProbeSettings:
     timeout: tuple[float, float] = (10.0, 30.0)
     verify: bool | str = True
     allow_insecure_http: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProbeSettings:
+        """The timeouts, CA bundle and plain-http permission of the connection settings."""
+        return cls(
+            timeout=(min(10.0, settings.timeout), settings.timeout),
+            verify=settings.verify,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
 
 
 def new_event_id() -> str:
@@ -106,10 +120,7 @@ def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
     if parts.path != NOTIFY_PATH:
         return f"data.url does not have the path {NOTIFY_PATH}"
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
-        return (
-            f"plain http to {parts.hostname} would send the pushkey unencrypted; "
-            "pass --allow-insecure-http (before the command) to test it anyway"
-        )
+        return f"plain http to {parts.hostname} {PLAIN_HTTP_REFUSED}"
     return None
 
 
@@ -121,7 +132,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
     if why_not:
         return Probe(pusher, SKIPPED, why_not)
     url = gateway_url(pusher) or ""
-    with _gateway_session(settings) as session:
+    with new_session(settings.verify) as session:
         try:
             response = session.post(
                 url,
@@ -131,7 +142,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
                 auth=_no_auth,
             )
         except requests.RequestException as exc:
-            return Probe(pusher, UNREACHABLE, _describe_failure(exc))
+            return Probe(pusher, UNREACHABLE, failure_reason(exc))
     return _judge(pusher, response)
 
 
@@ -141,15 +152,14 @@ def probe_all(
     event_id: str | None = None,
     concurrency: int = 4,
 ) -> list[Probe]:
-    """Probe every pusher (a few at a time), in the given order, with one event ID."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Probe every pusher (a few at a time), in the given order, with one event ID.
+
+    Ctrl-C stops the wait at once: a gateway that never answers is abandoned.
+    """
+    from pushctl.concurrency import map_interruptibly
 
     event_id = event_id or new_event_id()
-    items = list(pushers)
-    if len(items) <= 1:
-        return [probe(p, event_id, settings) for p in items]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(lambda p: probe(p, event_id, settings), items))
+    return map_interruptibly(lambda p: probe(p, event_id, settings), list(pushers), concurrency)
 
 
 def _judge(pusher: Pusher, response: requests.Response) -> Probe:
@@ -160,7 +170,7 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     if not 200 <= status < 300:
         return Probe(pusher, UNREACHABLE, f"gateway answered HTTP {status}", status)
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return Probe(pusher, UNREACHABLE, "gateway answered with a body that is not JSON", status)
     rejected = body.get("rejected", []) if isinstance(body, dict) else None
@@ -171,31 +181,7 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     return Probe(pusher, DELIVERED, "", status)
 
 
-def _gateway_session(settings: ProbeSettings) -> requests.Session:
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = f"pushctl/{__version__}"
-    session.verify = settings.verify
-    return session
-
-
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """Strips any Authorization header; passing it also keeps ~/.netrc credentials out."""
     request.headers.pop("Authorization", None)
     return request
-
-
-def _describe_failure(exc: Exception) -> str:
-    import requests
-
-    text = repr(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS verification failed"
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if "refused" in text.lower():
-        return "connection refused"
-    if "NameResolution" in text or "Name or service not known" in text:
-        return "host name not found"
-    return "connection failed or dropped"

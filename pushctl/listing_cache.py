@@ -6,17 +6,19 @@ by default). The file is readable by its owner only (a pushkey addresses a
 device through its push gateway) and holds no token. Shell completion reads it
 and never touches the network.
 
-Standard library only, and nothing heavier than ``json``: it runs at each Tab.
+Standard library only (with :mod:`pushctl.files`), and nothing heavier than ``json``:
+it runs at each Tab.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pushctl import files
 
 FORMAT = 1
 #: the fields kept per pusher: what completion offers and describes
@@ -25,11 +27,7 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".cache")
-    return Path(base) / "pushctl"
+    return files.user_dir(files.XDG_CACHE, os.environ if environ is None else environ)
 
 
 def cache_path(profile: str, environ: Mapping[str, str] | None = None) -> Path:
@@ -49,7 +47,7 @@ def remember(
     text = json.dumps({"format": FORMAT, "pushers": kept}, ensure_ascii=False)
     if text != _read_private(path):  # the same listing again: leave the file alone
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _write_private(path, text)
+        files.replace_file(path, text, durable=False)  # a lost cache costs one listing
     return path
 
 
@@ -81,19 +79,3 @@ def _read_private(path: Path) -> str:
             return handle.read().decode("utf-8")
     except (OSError, ValueError):
         return ""
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace *path* atomically with a file only its owner can read."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)  # left over by a crashed run with the same pid
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

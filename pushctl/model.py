@@ -7,11 +7,12 @@ unknown ``kind``), so these rules are the only guard. Pure code: no I/O.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 Pusher = dict[str, Any]
 
@@ -21,6 +22,8 @@ APP_ID_MAX_CHARS = 64
 NOTIFY_PATH = "/_matrix/push/v1/notify"
 DATA_FORMATS = ("event_id_only",)
 EMAIL_APP_ID = "m.email"
+#: how deeply a value in ``data`` may nest (lists and mappings)
+MAX_DEPTH = 32
 
 #: The fields of a pusher as the spec defines them, in display order.
 FIELDS = (
@@ -34,12 +37,15 @@ FIELDS = (
     "data",
 )
 REQUIRED = ("app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data")
-OPTIONAL_STRINGS = ("profile_tag",)
 
 # BCP 47-like: "en", "en-US", "zh-Hant-TW". POSIX-style "en_US" is accepted too,
 # since real clients send it and the spec only says "e.g. 'en' or 'en-US'".
-_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Used with fullmatch: ``$`` would also match before a trailing newline.
+_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# urlsplit drops tabs and newlines anywhere and strips leading spaces, so a URL
+# it accepts may not be the URL the homeserver is given: refuse them first.
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True)
@@ -92,15 +98,37 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
     if name == "data":
         if not isinstance(value, Mapping):
             return [Problem("data", f"must be a mapping, not {type_name(value)}")]
-        return [
-            Problem(f"data.{k}", "keys must be strings") for k in value if not isinstance(k, str)
-        ]
+        return _data_problems(value)
     if not isinstance(value, str):
         return [Problem(name, f"must be a string, not {type_name(value)}")]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
     return check(value) if check else []
+
+
+def _data_problems(data: Mapping[Any, Any]) -> list[Problem]:
+    problems = []
+    for key, value in data.items():
+        reason = "keys must be strings" if not isinstance(key, str) else not_json(value)
+        if reason:
+            problems.append(Problem(f"data.{key}", reason))
+    return problems
+
+
+def not_json(value: object, depth: int = 0) -> str | None:
+    """Why *value* cannot travel as JSON to the push gateway, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a JSON number"
+    if not isinstance(value, (list, dict)):
+        return None
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return "keys of nested mappings must be strings"
+        value = list(value.values())
+    return next((r for r in (not_json(v, depth + 1) for v in value) if r), None)
 
 
 def _check_pushkey(pushkey: str) -> list[Problem]:
@@ -125,7 +153,7 @@ def _check_kind_name(kind: str) -> list[Problem]:
 
 
 def _check_lang(lang: str) -> list[Problem]:
-    if not _LANG_TAG.match(lang):
+    if not _LANG_TAG.fullmatch(lang):
         return [Problem("lang", f"{lang!r} is not a language tag such as 'en' or 'en-US'")]
     return []
 
@@ -151,7 +179,7 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
     elif pusher["kind"] == "email":
         if pusher.get("app_id") != EMAIL_APP_ID:
             problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
-        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.match(pusher["pushkey"]):
+        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.fullmatch(pusher["pushkey"]):
             problems.append(Problem("pushkey", "must be an email address for an email pusher"))
     return problems
 
@@ -161,9 +189,13 @@ def _check_gateway_url(url: object) -> list[Problem]:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
         return [Problem("data.url", f"must be a string, not {type_name(url)}")]
+    if _URL_UNSAFE.search(url):
+        return [Problem("data.url", f"must not contain spaces or control characters: {url!r}")]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
+    if not has_valid_port(parts):
+        return [Problem("data.url", f"has an invalid port: {url!r}")]
     if parts.path != NOTIFY_PATH:
         return [Problem("data.url", f"must have the path {NOTIFY_PATH}, not {parts.path or '/'!r}")]
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -176,6 +208,15 @@ def _check_gateway_url(url: object) -> list[Problem]:
             )
         ]
     return []
+
+
+def has_valid_port(parts: SplitResult) -> bool:
+    """No port, or a number from 1 to 65535."""
+    try:
+        port = parts.port  # raises for a port that is not a number up to 65535
+    except ValueError:
+        return False
+    return port is None or port > 0
 
 
 def type_name(value: object) -> str:
@@ -192,8 +233,12 @@ def type_name(value: object) -> str:
 
 
 def key_of(pusher: Mapping[str, Any]) -> tuple[str, str]:
-    """The identity of a pusher for one user: (app_id, pushkey)."""
-    return (pusher["app_id"], pusher["pushkey"])
+    """The identity of a pusher for one user: (app_id, pushkey).
+
+    A server's pusher may lack either (another client set it, or the server is
+    broken): it is then known by empty strings rather than crashing a listing.
+    """
+    return (str(pusher.get("app_id") or ""), str(pusher.get("pushkey") or ""))
 
 
 def normalise(pusher: Mapping[str, Any]) -> Pusher:

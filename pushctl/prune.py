@@ -1,22 +1,27 @@
-"""Which pushers are dead, and removing them one by one.
+"""Which pushers are dead: rejected by their gateway, or of a device long unseen.
 
 A pusher is dead when its gateway rejects its pushkey, or when its device has
 not been seen for a given time. A pusher whose state cannot be told (gateway
 unreachable, device unknown) is never deleted: it is listed with the reason.
+
+:func:`find_dead` asks the homeserver and the gateways and judges;
+:func:`plan` is the judging alone, pure. Deleting the dead is
+:func:`pushctl.executor.delete_pushers` inside ``with target.writer()``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pushctl.devices import Activity
-from pushctl.gateway import DELIVERED, REJECTED, Probe
-from pushctl.model import Pusher, key_of
+from pushctl.devices import Activity, has_device_field, judge_activity
+from pushctl.gateway import DELIVERED, REJECTED, Probe, ProbeSettings, probe_all
+from pushctl.model import Pusher, key_of, select
 
 if TYPE_CHECKING:
-    pass
+    from pushctl.acting import Target
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,33 @@ class Verdict:
 class Plan:
     doomed: list[Verdict]
     undecided: list[Verdict]
+
+
+def find_dead(
+    target: Target,
+    *,
+    rejected: bool = False,
+    inactive_seconds: int | None = None,
+    app_id: str | None = None,
+    probing: ProbeSettings | None = None,
+) -> Plan:
+    """The dead pushers of *target* (only *app_id*'s, if given), and those undecided.
+
+    With *rejected*, each http pusher's gateway gets a test notification (sent
+    with *probing*); with *inactive_seconds*, a pusher whose device has not
+    been seen for that long is dead. Without either, nothing is.
+    """
+    pushers = select(target.pushers(), app_id=app_id)
+    activity: list[Activity] = []
+    if inactive_seconds is not None:
+        known = target.devices() if any(has_device_field(p) for p in pushers) else []
+        now_ms = int(time.time() * 1000)
+        activity = judge_activity(pushers, known, inactive_seconds, now_ms)
+    probes: list[Probe] = []
+    if rejected:
+        http = [p for p in pushers if p.get("kind") == "http"]
+        probes = probe_all(http, probing or ProbeSettings())
+    return plan(pushers, probes, activity)
 
 
 def plan(

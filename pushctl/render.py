@@ -1,24 +1,22 @@
 """Output: aligned tables for people, JSON and YAML for programs.
 
-rich (for other output) and yaml are imported inside the functions that need
-them, so that importing this module stays cheap.
-
-Terminal conventions: colours and other escape codes only on a terminal and
-never under ``NO_COLOR``; progress bars only when stdout and stderr are both
-terminals (:func:`progress_allowed`); values from the server are shown with
-their control characters escaped, so a device name cannot drive the terminal.
+Tables are written to the run's :class:`~pushctl.environment.Environment`,
+which decides the terminal rules (styles, escaping of values from the server).
+yaml is imported inside the function that needs it, so that importing this
+module stays cheap.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
+from pushctl.environment import escape
 from pushctl.model import Pusher
+
+if TYPE_CHECKING:
+    from pushctl.environment import Environment
 
 
 def shorten(value: str, width: int = 24) -> str:
@@ -42,10 +40,6 @@ def dump_yaml(value: Any) -> str:
         value, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
     )
     return text
-
-
-def write(text: str, stream: TextIO | None = None) -> None:
-    (stream or sys.stdout).write(text)
 
 
 PUSHER_COLUMNS: Sequence[tuple[str, str]] = (
@@ -81,91 +75,30 @@ def gateway_label(pusher: Pusher, wide: bool) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(value: str) -> str:
-    """*value* with control characters (escape sequences, newlines) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-
-
-def colour_allowed(stream: TextIO) -> bool:
-    """Styles only for a terminal, never under NO_COLOR; FORCE_COLOR forces them."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return _is_terminal(stream) and os.environ.get("TERM") != "dumb"
-
-
-def progress_allowed() -> bool:
-    """Progress bars (drawn on stderr) only when a person watches both outputs."""
-    return (
-        _is_terminal(sys.stdout) and _is_terminal(sys.stderr) and os.environ.get("TERM") != "dumb"
-    )
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # closed or not a real file
-        return False
-
-
-def console(stream: TextIO | None = None) -> Any:
-    """A rich console; piped output is not folded to 80 columns and has no styles."""
-    from rich.console import Console
-
-    stream = stream or sys.stdout
-    width = None if _is_terminal(stream) or "COLUMNS" in os.environ else 250
-    styled = colour_allowed(stream)
-    return Console(
-        file=stream,
-        width=width,
-        color_system="auto" if styled else None,
-        force_terminal=styled or None,
-        no_color=not styled,
-        highlight=False,
-        emoji=False,
-        markup=False,
-    )
-
-
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 COLUMN_GAP = "  "
 
 
-def table(
-    title: str | None,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    *,
-    no_wrap: Iterable[str] = (),
-    stream: TextIO | None = None,
-) -> None:
-    """Aligned columns without borders, as ``kubectl get`` or ``gh`` print them.
+def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Aligned columns without borders, as ``kubectl get`` or ``gh`` print them, on stdout.
 
     One line per row, so that output stays usable with grep, cut and awk; the
-    header (and title) are bold on a terminal. Plain string work: a rich table
-    took about 1.6 ms per row, most of a second for a few hundred pushers.
-    *no_wrap* is accepted for callers written for wrapping tables; rows never wrap.
+    header is bold on a terminal. Plain string work: a rich table took about
+    1.6 ms per row, most of a second for a few hundred pushers.
     """
-    stream = stream or sys.stdout
-    cells = [[printable(str(cell)) for cell in row] for row in rows]
-    header = [printable(name) for name in columns]
+    cells = [[escape(str(cell)) for cell in row] for row in rows]
+    header = [escape(name) for name in columns]
     sizes = [[display_width(cell) for cell in row] for row in [header, *cells]]
     widths = [max(column) for column in zip(*sizes, strict=True)]
-    styled = colour_allowed(stream)
+    styled = env.stdout_colour
     lines = []
-    if title:
-        lines.append(f"{BOLD}{title}{RESET}" if styled else title)
     for number, (row, row_sizes) in enumerate(zip([header, *cells], sizes, strict=True)):
         line = COLUMN_GAP.join(
             cell + " " * (width - size)
             for cell, size, width in zip(row, row_sizes, widths, strict=True)
         ).rstrip()
         lines.append(f"{BOLD}{line}{RESET}" if styled and number == 0 else line)
-    stream.write("\n".join(lines) + "\n")
+    env.write("\n".join(lines) + "\n")
 
 
 def display_width(text: str) -> int:
@@ -185,14 +118,11 @@ def display_width(text: str) -> int:
     return width
 
 
-def pushers_table(
-    pushers: Sequence[Pusher], wide: bool = False, extra: Sequence[tuple[str, str]] = ()
-) -> None:
-    columns = [*PUSHER_COLUMNS, *extra]
+def pushers_table(env: Environment, pushers: Sequence[Pusher], wide: bool = False) -> None:
     rows = []
     for pusher in pushers:
-        row = [pusher_cell(pusher, key, wide) for _, key in columns]
+        row = [pusher_cell(pusher, key, wide) for _, key in PUSHER_COLUMNS]
         if not wide:
             row[1] = shorten(row[1])
         rows.append(row)
-    table(None, [name for name, _ in columns], rows, no_wrap=() if wide else ("Pushkey",))
+    table(env, [name for name, _ in PUSHER_COLUMNS], rows)

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pushctl import credentials
-from pushctl.errors import AuthError, UsageError
+from pushctl.errors import AuthError, Hint, UsageError
 
 if TYPE_CHECKING:
+    from pushctl import credentials
     from pushctl.client import Client
 
 ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
@@ -32,7 +32,20 @@ class Settings:
     retries: int = 4
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
+    @property
+    def verify(self) -> bool | str:
+        """How TLS certificates are checked: the CA bundle file if one is given, else True."""
+        if self.ca_bundle is None:
+            return True
+        if not os.path.isfile(self.ca_bundle):
+            raise UsageError(
+                f"the CA certificates file {self.ca_bundle!r} does not exist or is not a file"
+            )
+        return self.ca_bundle
+
     def credential(self) -> credentials.Credential:
+        from pushctl import credentials  # keyring and config files: not at start-up
+
         return credentials.lookup(self.profile, self.environ)
 
     def homeserver_url(self, credential: credentials.Credential | None = None) -> str:
@@ -41,10 +54,32 @@ class Settings:
         url = self.homeserver or (credential.homeserver if credential else None)
         if not url:
             raise UsageError(
-                f"no homeserver: pass --homeserver URL, set {ENV_HOMESERVER}, "
-                "or run `pushctl login`"
+                "no homeserver: none was given, and the profile has none stored",
+                hint=Hint.NO_HOMESERVER,
             )
-        return normalise_homeserver(url, self.allow_insecure_http)
+        homeserver = normalise_homeserver(url, self.allow_insecure_http)
+        if credential is not None and credential.source in _stored():
+            self._check_issued_for(credential, homeserver)
+        return homeserver
+
+    def _check_issued_for(self, credential: credentials.Credential, homeserver: str) -> None:
+        """A stored token goes only to the homeserver it was issued by, as gh ties tokens to hosts.
+
+        A token in the environment is the caller's explicit choice and goes where it is told.
+        """
+        from pushctl.client import normalise_homeserver
+
+        issuer = normalise_homeserver(credential.homeserver or "", allow_insecure_http=True)
+        if _same_server(issuer, homeserver):
+            return
+        raise AuthError(
+            f"profile {self.profile!r} is logged in on {issuer}, not on {homeserver}; "
+            "its token was not sent",
+            hint=Hint.LOGGED_IN_ELSEWHERE,
+            profile=self.profile,
+            issuer=issuer,
+            homeserver=homeserver,
+        )
 
     def client(self, credential: credentials.Credential | None = None) -> Client:
         """A client for the homeserver, with the credential's token if one is given."""
@@ -62,21 +97,40 @@ class Settings:
             token,
             timeout=(min(10.0, self.timeout), self.timeout),
             retry=RetryPolicy(retries=self.retries),
-            verify=self.ca_bundle or True,
+            verify=self.verify,
         )
-
-
-def connect(settings: Settings) -> Client:
-    """A client carrying the profile's token; exit 4 when there is none."""
-    return authenticate(settings)[1]
 
 
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     """The profile's credential and a client carrying its token; exit 4 when there is none."""
+    from pushctl import credentials
+
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
-            f"no access token for profile {settings.profile!r}: run `pushctl login` "
-            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})"
+            f"no access token for profile {settings.profile!r}: log in, "
+            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})",
+            hint=Hint.NO_TOKEN_FOR_PROFILE,
+            profile=settings.profile,
         )
     return credential, settings.client(credential)
+
+
+def _stored() -> tuple[str, str]:
+    """Where a token was stored by ``pushctl login``, and so belongs to the profile's homeserver."""
+    from pushctl.credentials import SOURCE_FILE, SOURCE_KEYRING
+
+    return SOURCE_KEYRING, SOURCE_FILE
+
+
+def _same_server(a: str, b: str) -> bool:
+    """Same scheme, host, port and path; host names compare without case."""
+    from urllib.parse import urlsplit
+
+    first, second = urlsplit(a), urlsplit(b)
+    return (first.scheme, first.hostname, first.port, first.path) == (
+        second.scheme,
+        second.hostname,
+        second.port,
+        second.path,
+    )

@@ -6,11 +6,8 @@ import os
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from localsynapse import LocalSynapse
+from tests.support.localsynapse import LocalSynapse
 
 GATEWAY = "https://push.example.org/_matrix/push/v1/notify"
 

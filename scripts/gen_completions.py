@@ -6,15 +6,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from pushctl.cli import app  # noqa: E402
 from pushctl.cli.completion import SCRIPT_FILES, source  # noqa: E402
 
 
 def expected() -> dict[Path, str]:
     """Each completion file and the text pushctl generates for it now."""
-    return {ROOT / name: source(shell, app) for shell, name in SCRIPT_FILES.items()}
+    return {ROOT / name: source(shell) for shell, name in SCRIPT_FILES.items()}
 
 
 def stale() -> list[Path]:

@@ -16,10 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_failure, clean_env, make_pusher
-from pushgateway import PushGateway
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.support.accounts import assert_clean_failure, clean_env, make_pusher
+from tests.support.pushgateway import PushGateway
+from tests.support.signals import default_sigint
+
+pytestmark = pytest.mark.inprocess
 
 TOKEN = "admin-token-for-fake-server"
 ACTING = "acting-token-for-fake-server"
@@ -107,6 +111,7 @@ def test_ctrl_c_during_a_write_still_revokes_the_acting_token(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     try:
         assert arrived.wait(30), "the write never reached the server"

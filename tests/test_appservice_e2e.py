@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import (
+
+from tests.support.accounts import (
     APPSERVICE_PREFIX,
     Account,
     AppService,
@@ -26,9 +27,9 @@ from conftest import (
     make_pusher,
     new_account,
 )
-from localsynapse import LocalSynapse
-from pushgateway import PushGateway
-from test_admin_e2e import SET_ARGS
+from tests.support.admin import SET_ARGS
+from tests.support.localsynapse import LocalSynapse
+from tests.support.pushgateway import PushGateway
 
 pytestmark = pytest.mark.synapse
 

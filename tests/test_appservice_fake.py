@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 
-from conftest import GATEWAY, assert_clean_failure
+import pytest
 from pytest_httpserver import HTTPServer
+
+from tests.support.accounts import GATEWAY, assert_clean_failure
+
+pytestmark = pytest.mark.inprocess
 
 TOKEN = "appservice-token-for-fake-server"
 #: a user ID with characters that mean something in a query string

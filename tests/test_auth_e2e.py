@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import GATEWAY, Account, assert_clean_failure, new_account
-from secretservice import SECRET_SERVICE_BACKEND, read_secrets
+
+from tests.support.accounts import GATEWAY, Account, assert_clean_failure, new_account
+from tests.support.secretservice import SECRET_SERVICE_BACKEND, read_secrets
 
 pytestmark = pytest.mark.synapse
 
-TESTS = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 SET_ARGS = [
     "--app-id", "org.example.app.android",
@@ -433,8 +434,8 @@ def test_keyring_failing_after_login_ends_the_new_session(
 ) -> None:
     before = device_ids(account)
     env = {
-        "PYTHON_KEYRING_BACKEND": "keyring_backends.ProbeOnlyKeyring",
-        "PYTHONPATH": str(TESTS),
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyring_backends.ProbeOnlyKeyring",
+        "PYTHONPATH": str(ROOT),
     }
     result = login(account, env)
     assert_no_keyring_failure(result, account, before, home)
@@ -485,7 +486,7 @@ def test_files_other_users_can_read_are_refused(
 def test_locked_keyring_is_exit_4_before_and_after_login(
     account: Account, pushctl, login, home: Path, tmp_path: Path, secret_service: Any
 ) -> None:
-    from secretservice import SecretService
+    from tests.support.secretservice import SecretService
 
     own = SecretService(tmp_path / "own-keyring")  # locking the shared one would last
     own.start()
@@ -566,7 +567,7 @@ def in_terminal(args: list[str], env: dict[str, str], answers: list[tuple[str, s
 def test_password_prompt_and_revoke_question_on_a_terminal(
     account: Account, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:
-    from conftest import clean_env
+    from tests.support.accounts import clean_env
 
     env = clean_env(home, keyring_env)
     code, output = in_terminal(

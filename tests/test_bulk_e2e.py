@@ -12,54 +12,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from conftest import GATEWAY, Account, assert_clean_failure, clean_env
-from proxy import DROP, Drop, Proxy, Reply, Seen
 
 from pushctl import model
+from tests.support.accounts import GATEWAY, Account, assert_clean_failure, clean_env
+from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
+from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
+from tests.support.signals import default_sigint
 
-pytestmark = pytest.mark.synapse
-
-DEFAULTS = {
-    "app_id": "org.example.app.ios",
-    "app_display_name": "Example",
-    "lang": "en",
-    "data": {"url": GATEWAY, "format": "event_id_only"},
-}
-
-
-def entries(count: int, prefix: str = "key", **fields: Any) -> list[dict[str, Any]]:
-    return [
-        {"pushkey": f"{prefix}-{i:04d}", "device_display_name": f"Phone {i}", **fields}
-        for i in range(count)
-    ]
-
-
-def write_file(path: Path, pushers: list[dict[str, Any]], defaults: dict[str, Any] | None = None):
-    document: dict[str, Any] = {"pushers": pushers}
-    if defaults is not None:
-        document = {"defaults": defaults, **document}
-    if path.suffix == ".json":
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-    return path
-
-
-def via(proxy: Proxy, account: Account) -> dict[str, str]:
-    return account.env(PUSHCTL_HOMESERVER=proxy.url)
-
-
-def normalised(pushers: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {model.key_of(p): model.normalise(p) for p in pushers}
-
-
-def expected(pushers: list[dict[str, Any]], defaults: dict[str, Any] = DEFAULTS):
-    return normalised([{"kind": "http", **defaults, **p} for p in pushers])
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 def test_import_creates_every_pusher(account: Account, proxy: Proxy, pushctl, tmp_path) -> None:
@@ -367,6 +330,7 @@ def test_sigint_stops_new_writes_reports_and_a_rerun_converges(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 60
     while len(proxy.writes()) < 12:
@@ -408,33 +372,41 @@ def test_confirmation_and_progress_on_a_terminal(
 
     path = write_file(tmp_path / "p.yaml", entries(3), DEFAULTS)
 
-    def run_on_terminal(answer: bytes) -> tuple[int, str, str]:
+    def run_on_terminal(answer: bytes, piped: bool = True) -> tuple[int, str, str]:
+        """stdin and stderr on a terminal, and stdout too unless *piped*."""
         leader, follower = pty.openpty()
         process = subprocess.Popen(
             [sys.executable, "-m", "pushctl", "import", str(path)],
             env=clean_env(home, via(proxy, account)),
             stdin=follower,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if piped else follower,
             stderr=follower,
         )
         os.close(follower)
         screen = _read_until(leader, b"[y/N]")
         os.write(leader, answer + b"\n")
-        stdout = process.communicate(timeout=60)[0]
+        stdout = process.communicate(timeout=60)[0] or b""
         screen += _read_all(leader)
         os.close(leader)
         return process.returncode, stdout.decode(), screen.decode(errors="replace")
 
-    code, _, screen = run_on_terminal(b"n")
+    code, stdout, screen = run_on_terminal(b"n")
     assert code == 1 and "cancelled: nothing was changed" in screen
     assert "Apply 3 changes to" in screen
+    assert stdout.startswith("ACTION") and stdout.endswith("\n"), "the question is on stderr"
     assert proxy.writes() == [] and account.pushers() == []
 
     code, stdout, screen = run_on_terminal(b"y")
     assert code == 0, screen
-    assert "3/3" in screen, "a progress bar on the terminal"
+    assert "3/3" not in screen, "no progress bar when stdout is not a terminal (README)"
     assert "Applied" in stdout and "create" in stdout
     assert len(proxy.writes()) == 3 and len(account.pushers()) == 3
+
+    write_file(path, entries(6), DEFAULTS)
+    code, _, screen = run_on_terminal(b"y", piped=False)
+    assert code == 0, screen
+    assert "3/3" in screen, "a progress bar when a person watches stdout and stderr"
+    assert "Applied" in screen and len(account.pushers()) == 6
 
 
 def _read_until(fd: int, marker: bytes, timeout: float = 30) -> bytes:

@@ -9,12 +9,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import APPSERVICE_PREFIX, Account, AppService, assert_clean_failure, new_account
-from localsynapse import LocalSynapse
-from test_admin_e2e import acting_tokens, devices_of
-from test_bulk_e2e import DEFAULTS, entries, expected, normalised, write_file
 
-pytestmark = pytest.mark.synapse
+from tests.support.accounts import (
+    APPSERVICE_PREFIX,
+    Account,
+    AppService,
+    assert_clean_failure,
+    new_account,
+)
+from tests.support.admin import acting_tokens, devices_of
+from tests.support.importfiles import DEFAULTS, entries, expected, normalised, write_file
+from tests.support.localsynapse import LocalSynapse
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GATEWAY, Account, assert_clean_failure
+
+from tests.support.accounts import GATEWAY, Account, assert_clean_failure
+
+pytestmark = pytest.mark.inprocess
 
 GOOD_ENTRY = f"""\
   - app_id: org.example.app

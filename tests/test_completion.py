@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import COMMANDS, ROOT, Account, clean_env
-from gen_completions import stale
+
+from scripts.gen_completions import stale
+from tests.support import COMMANDS, ROOT
+from tests.support.accounts import Account, clean_env
 
 BIN = Path(sys.executable).parent
 SCRIPTS = {

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import assert_clean_failure
 from pytest_httpserver import HTTPServer
+
+from tests.support.accounts import assert_clean_failure
+
+pytestmark = pytest.mark.inprocess
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 TOKEN = "token-for-the-config-tests"

@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_clean_failure, new_account
-from localsynapse import LocalSynapse
 from pytest_httpserver import HTTPServer
-from secretservice import read_secrets
 
-from pushctl.discovery import server_name, well_known_url
+from pushctl.discovery import well_known_url
+from pushctl.errors import UsageError
+from pushctl.ids import check_user_id, server_name
+from tests.support.accounts import assert_clean_failure, new_account
+from tests.support.localsynapse import LocalSynapse
+from tests.support.secretservice import read_secrets
 
 WELL_KNOWN = "/.well-known/matrix/client"
 
@@ -49,6 +51,22 @@ def test_server_name_and_well_known_url() -> None:
     assert well_known_url("localhost:8008") == "http://localhost:8008/.well-known/matrix/client"
     assert well_known_url("127.0.0.1:1") == "http://127.0.0.1:1/.well-known/matrix/client"
     assert well_known_url("[::1]:1") == "http://[::1]:1/.well-known/matrix/client"
+
+
+@pytest.mark.parametrize(
+    "user_id", ["@bob:example.org/x", "@bob:example.org?x", "@bob:a#b", "@bob:a@b", "bob:a", "@bob"]
+)
+def test_user_ids_that_cannot_exist_are_refused_before_any_request(user_id: str) -> None:
+    """One pattern for --user everywhere: a server name is a host and port, nothing more."""
+    with pytest.raises(UsageError):
+        check_user_id(user_id)
+    with pytest.raises(UsageError):
+        server_name(user_id)
+
+
+def test_user_ids_are_trimmed_and_may_name_a_port() -> None:
+    assert check_user_id(" @bob:example.org:8448 ") == "@bob:example.org:8448"
+    assert check_user_id("@bob:[::1]:8448") == "@bob:[::1]:8448"
 
 
 @pytest.mark.synapse

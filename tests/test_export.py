@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import GATEWAY
-
 from pushctl import export, importfile
+from tests.support.accounts import GATEWAY
 
 
 def test_export_dump_reads_back_as_the_same_pushers() -> None:

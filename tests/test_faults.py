@@ -13,11 +13,12 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import Account, assert_clean_failure
-from proxy import DROP, Drop, Proxy, Reply, Seen
-from test_bulk_e2e import DEFAULTS, entries, expected, normalised, via, write_file
 
-pytestmark = pytest.mark.synapse
+from tests.support.accounts import Account, assert_clean_failure
+from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
+from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 RATE_LIMITED = Reply(
     429, {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many", "retry_after_ms": 300}

@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import Account, assert_clean_failure, make_pusher, new_account
-from localsynapse import LocalSynapse
-from pushgateway import NOTIFY_PATH, PushGateway
 
-pytestmark = pytest.mark.synapse
+from tests.support.accounts import Account, assert_clean_failure, make_pusher, new_account
+from tests.support.localsynapse import LocalSynapse
+from tests.support.pushgateway import NOTIFY_PATH, PushGateway
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 NOWHERE = "push.pushctl.invalid"
 

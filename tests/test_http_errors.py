@@ -6,9 +6,12 @@ import json
 import time
 
 import pytest
-from conftest import assert_clean_failure, make_pusher
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.support.accounts import assert_clean_failure, make_pusher
+
+pytestmark = pytest.mark.inprocess
 
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "secret-token-for-fake-server"
@@ -147,3 +150,42 @@ def test_json_errors_with_json_flag(httpserver: HTTPServer, pushctl) -> None:
     assert result.returncode == 4
     error = json.loads(result.stderr)["error"]
     assert error["code"] == 4 and "M_FORBIDDEN" in error["message"]
+
+
+@pytest.mark.parametrize("command", [["list"], ["list", "--json"], ["export"], ["test"]])
+def test_an_answer_nested_a_hundred_thousand_deep_is_a_clean_error(
+    httpserver: HTTPServer, pushctl, command: list[str]
+) -> None:
+    httpserver.expect_request(PUSHERS).respond_with_data(
+        "[" * 100_000 + "]" * 100_000, content_type="application/json"
+    )
+    result = pushctl(*command, env=env_for(httpserver))
+    assert_clean_failure(result, 1)
+    assert "not JSON" in result.stderr
+    if "--json" in command:
+        assert json.loads(result.stderr)["error"]["code"] == 1
+
+
+def test_a_server_pusher_without_a_pushkey_does_not_break_delete(
+    httpserver: HTTPServer, pushctl
+) -> None:
+    broken = {k: v for k, v in make_pusher().items() if k != "pushkey"}
+    httpserver.expect_request(PUSHERS).respond_with_json({"pushers": [broken]})
+    httpserver.expect_request(PUSHERS + "/set", method="POST").respond_with_json({})
+    for command in (["list"], ["delete", "--all", "--yes"], ["export"]):
+        result = pushctl(*command, env=env_for(httpserver))
+        assert "Traceback" not in result.stderr, command
+        assert result.returncode in (0, 5), (command, result.stderr)
+
+
+@pytest.mark.parametrize("port", ["99999", "abc", "0"])
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_a_homeserver_url_with_a_bad_port_is_a_usage_error(
+    pushctl, port: str, json_flag: list[str]
+) -> None:
+    env = {"PUSHCTL_HOMESERVER": f"http://127.0.0.1:{port}", "PUSHCTL_ACCESS_TOKEN": TOKEN}
+    result = pushctl("list", *json_flag, env=env)
+    assert_clean_failure(result, 2)
+    assert "invalid port" in result.stderr
+    if json_flag:
+        assert json.loads(result.stderr)["error"]["code"] == 2

@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 import yaml
-from conftest import GATEWAY
 
 from pushctl import importfile
 from pushctl.errors import InvalidInput
+from tests.support.accounts import GATEWAY
 
 DEFAULTS_FILE = textwrap.dedent(
     f"""\

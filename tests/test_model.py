@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_pusher
 
 from pushctl import model
+from tests.support.accounts import make_pusher
 
 
 def problems_of(**fields: Any) -> list[str]:
@@ -112,6 +112,13 @@ def test_good_gateway_urls(url: str) -> None:
         ("https://push.example.org/", "must have the path /_matrix/push/v1/notify"),
         ("https://push.example.org/_matrix/push/v1/notify/", "must have the path"),
         ("https://push.example.org", "must have the path"),
+        # urlsplit drops or strips these, so they once passed as a clean URL
+        ("https://push.exa\nmple.org/_matrix/push/v1/notify", "control characters"),
+        ("https://push.example.org/_matrix/push/v1/no\ttify", "control characters"),
+        (" https://push.example.org/_matrix/push/v1/notify", "spaces"),
+        ("https://push.example.org:99999/_matrix/push/v1/notify", "invalid port"),
+        ("https://push.example.org:abc/_matrix/push/v1/notify", "invalid port"),
+        ("https://push.example.org:0/_matrix/push/v1/notify", "invalid port"),
     ],
 )
 def test_bad_gateway_urls(url: str, fragment: str) -> None:
@@ -145,7 +152,9 @@ def test_language_tags(lang: str) -> None:
     assert problems_of(lang=lang) == []
 
 
-@pytest.mark.parametrize("lang", ["e n", "english language", "en--US", "-en", "123456789x"])
+@pytest.mark.parametrize(
+    "lang", ["e n", "english language", "en--US", "-en", "123456789x", "en\n", "en-US\n"]
+)
 def test_bad_language_tags(lang: str) -> None:
     assert fields_of(make_pusher(lang=lang)) == {"lang"}
 
@@ -155,6 +164,7 @@ def test_email_pusher_rules() -> None:
     assert model.validate_pusher(email) == []
     assert fields_of({**email, "app_id": "org.example"}) == {"app_id"}
     assert fields_of({**email, "pushkey": "not-an-address"}) == {"pushkey"}
+    assert fields_of({**email, "pushkey": "alice@example.org\n"}) == {"pushkey"}
 
 
 def test_unknown_fields_are_refused() -> None:

@@ -10,10 +10,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conftest import make_pusher
+import pytest
 
-from pushctl.errors import MatrixError
-from pushctl.plan import Action, apply, differences, make_plan
+from pushctl.cli.hints import outcome_error
+from pushctl.client import _matrix_error
+from pushctl.errors import ExitStatus, Hint, MatrixError
+from pushctl.executor import apply, delete_pushers
+from pushctl.plan import Action, differences, make_plan
+from tests.support.accounts import make_pusher
 
 
 @dataclass
@@ -108,3 +112,38 @@ def test_apply_with_nothing_to_write_starts_no_worker() -> None:
     current = [make_pusher(pushkey="k")]
     report = apply(make_plan([Wanted(current[0], 1)], current), writer)
     assert writer.clones == [] and report.applied == [] and not report.interrupted
+
+
+@dataclass
+class RejectedTokenWriter(MemoryWriter):
+    """Every write answered as a homeserver answers a token it no longer knows."""
+
+    def set_pusher(self, pusher: dict[str, Any], append: bool = False) -> None:
+        raise _matrix_error(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "Unknown token"})
+
+    def delete_pusher(self, app_id: str, pushkey: str) -> None:
+        self.set_pusher({})
+
+    def clone(self) -> RejectedTokenWriter:
+        return RejectedTokenWriter()
+
+
+def test_a_rejected_token_stops_the_run_and_keeps_the_error_with_its_hint() -> None:
+    plan = make_plan([Wanted(make_pusher(pushkey=f"k{i}"), i) for i in range(5)], [])
+    report = apply(plan, RejectedTokenWriter(), concurrency=1)
+    stopped = report.stopped_by
+    assert stopped is not None and stopped.exception is not None
+    assert stopped.error == stopped.exception.message
+    assert stopped.exception.hint is Hint.TOKEN_REJECTED
+    assert outcome_error(stopped) == (
+        "the homeserver rejected the access token (M_UNKNOWN_TOKEN: Unknown token); "
+        "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
+    )
+    assert len(report.not_started) == 4
+
+
+def test_delete_pushers_raises_the_refusal_itself() -> None:
+    with pytest.raises(MatrixError) as refused:
+        delete_pushers(RejectedTokenWriter(), [make_pusher(pushkey="k")])
+    assert refused.value.exit_status == ExitStatus.AUTH
+    assert refused.value.hint is Hint.TOKEN_REJECTED

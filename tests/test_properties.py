@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import yaml
-from conftest import make_pusher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pushctl import importfile, model
 from pushctl.errors import InvalidInput
+from tests.support.accounts import make_pusher
 
 # Any Unicode text without surrogates (which cannot be encoded as UTF-8).
 texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=600)

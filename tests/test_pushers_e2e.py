@@ -6,9 +6,10 @@ import json
 
 import pytest
 import yaml
-from conftest import GATEWAY, Account, assert_clean_failure, make_pusher
 
-pytestmark = pytest.mark.synapse
+from tests.support.accounts import GATEWAY, Account, assert_clean_failure, make_pusher
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 SET_ARGS = [
     "--app-id", "org.example.app.android",
@@ -129,6 +130,28 @@ def test_set_dry_run_prints_the_body_and_sends_nothing(account: Account, pushctl
     assert account.pushers() == []
 
 
+@pytest.mark.parametrize(
+    ("data", "code", "fragment"),
+    [
+        ("k:=NaN", 2, "not JSON"),
+        ("k:=-Infinity", 2, "not JSON"),
+        ("k:=" + "[" * 100_000 + "]" * 100_000, 2, "not JSON"),
+        ("k:=1e400", 3, "data.k: inf is not a JSON number"),
+        ("k:=" + "[" * 40 + "]" * 40, 3, "data.k: nested more than 32 levels deep"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_set_data_that_json_cannot_carry_is_refused(
+    account: Account, pushctl, data: str, code: int, fragment: str, dry_run: list[str]
+) -> None:
+    result = pushctl("set", "--pushkey", "k", *SET_ARGS, "--data", data, *dry_run,
+                     env=account.env())  # fmt: skip
+    assert_clean_failure(result, code)
+    assert fragment in result.stderr
+    assert result.stdout == ""
+    assert account.pushers() == []
+
+
 def test_set_email_pusher_needs_a_verified_address(account: Account, pushctl) -> None:
     # Synapse refuses an address the user has not verified: a server error, exit 1
     result = pushctl(
@@ -218,7 +241,7 @@ def test_rejected_token_exits_4_with_a_hint(account: Account, pushctl) -> None:
 
 
 def test_pushers_of_another_user_are_not_touched(synapse, pushctl) -> None:
-    from conftest import new_account
+    from tests.support.accounts import new_account
 
     alice, bob = new_account(synapse), new_account(synapse)
     bob.add_pusher(pushkey="bobs")
@@ -253,7 +276,7 @@ def test_delete_all_runs_in_parallel_and_names_what_failed(
 ) -> None:
     import time
 
-    from proxy import Reply
+    from tests.support.proxy import Reply
 
     for number in range(20):
         account.add_pusher(pushkey=f"bulk-{number:02d}")

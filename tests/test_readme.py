@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Account
 
 from pushctl.errors import ExitStatus
+from tests.support.accounts import Account
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

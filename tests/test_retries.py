@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import assert_clean_failure
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pushctl.retry import RetryPolicy, Throttle, parse_retry_after
+from tests.support.accounts import assert_clean_failure
+
+pytestmark = pytest.mark.inprocess
 
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "retry-test-token-0123456789"

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Account, new_account
-from localsynapse import LocalSynapse
-from pushgateway import PushGateway
 
-pytestmark = pytest.mark.synapse
+from tests.support.accounts import Account, new_account
+from tests.support.localsynapse import LocalSynapse
+from tests.support.pushgateway import PushGateway
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture

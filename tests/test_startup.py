@@ -4,17 +4,22 @@ Measured with ``python -X importtime``, which lists every module a run
 imports. requests, urllib3, keyring and yaml belong to commands that talk to
 a server or read files; rich tables and progress bars to output for people;
 pydantic is what Typer 0.2x converts option values with, and costs more than
-Typer itself (pushctl converts its simple options without it).
+Typer itself (pushctl converts its simple options without it:
+pushctl/cli/typer_internals.py).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import COMMANDS, clean_env
+
+from tests.support import COMMANDS, ROOT
+from tests.support.accounts import clean_env
 
 HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
 
@@ -102,10 +107,10 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import typer
-from pushctl.cli.completion import BashComplete
-from pushctl.cli.lazy import LazyGroup, Typer, build
+from pushctl.cli.completion import complete
+from pushctl.cli.typer_internals import click_command
 
-app = Typer(cls=LazyGroup, rich_markup_mode=None)
+app = typer.Typer(rich_markup_mode=None)
 
 class Format(str, enum.Enum):
     yaml = "yaml"
@@ -119,14 +124,13 @@ def load(file: Path, format: Format = Format.yaml, lines: typer.FileText = None)
     print(f"{type(file).__name__} {file} {format.value}")
 
 with redirect_stdout(io.StringIO()):
-    app(["load", "--help"], standalone_mode=False)
-complete = BashComplete(build(app), {}, "toy", "_TOY").get_completions
-offered = complete(["load", "x"], "--f")
+    click_command(app).main(["load", "--help"], standalone_mode=False)
+offered = complete(click_command(app), "toy load x --f")
 assert [item.value for item in offered] == ["--format"], offered
-offered = complete(["load"], "da")
+offered = complete(click_command(app), "toy load da")
 assert [(item.type, item.value) for item in offered] == [("file", "da")], offered
 assert "pydantic" not in sys.modules, "help and Tab loaded pydantic"
-app(["load", "data.yaml", "--format", "json"], standalone_mode=False)
+click_command(app).main(["load", "data.yaml", "--format", "json"], standalone_mode=False)
 """
 
 
@@ -137,3 +141,27 @@ def test_paths_choices_and_files_wait_for_a_value_before_loading_pydantic() -> N
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "PosixPath data.yaml json\n"
+
+
+def test_only_one_module_reaches_into_typer_internals() -> None:
+    # everything else uses what `import typer` exports (see pushctl/cli/typer_internals.py)
+    reaching = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "pushctl").rglob("*.py")
+        if any(PRIVATE_TYPER.match(name) for name in imported_names(path))
+    )
+    assert reaching == ["pushctl/cli/typer_internals.py"]
+
+
+PRIVATE_TYPER = re.compile(r"typer\.(_|main\b|models\b|core\b)")
+
+
+def imported_names(path: Path) -> list[str]:
+    """Every module and ``module.name`` an ``import`` in *path* names."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return names

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_pusher
 
 from pushctl import devices, gateway, prune
 from pushctl.errors import UsageError
+from tests.support.accounts import make_pusher
 
 DAY_MS = 86400 * 1000
 NOW_MS = 1_700_000_000_000
@@ -94,7 +94,7 @@ def test_notification_follows_the_push_gateway_api() -> None:
 @pytest.mark.parametrize(
     ("url", "allowed", "fragment"),
     [
-        ("http://gw.pushctl.invalid/_matrix/push/v1/notify", False, "--allow-insecure-http"),
+        ("http://gw.pushctl.invalid/_matrix/push/v1/notify", False, "unencrypted"),
         ("ftp://gw.pushctl.invalid/_matrix/push/v1/notify", False, "not an http(s) URL"),
         ("https://gw.pushctl.invalid/notify", False, "path"),
     ],
@@ -102,6 +102,18 @@ def test_notification_follows_the_push_gateway_api() -> None:
 def test_pushers_that_are_not_probed(url: str, allowed: bool, fragment: str) -> None:
     reason = gateway.refusal(make_pusher(data={"url": url}), allowed)
     assert reason is not None and fragment in reason
+
+
+def test_the_command_line_names_the_flag_that_allows_plain_http() -> None:
+    from pushctl.cli.hints import annotate
+
+    url = "http://gw.pushctl.invalid/_matrix/push/v1/notify"
+    reason = str(gateway.refusal(make_pusher(data={"url": url}), False))
+    assert "--" not in reason, "the core names no flag"
+    assert annotate(reason) == (
+        "plain http to gw.pushctl.invalid would send the pushkey unencrypted; "
+        "pass --allow-insecure-http to test it anyway"
+    )
 
 
 def test_plain_http_is_probed_on_loopback_or_when_allowed() -> None:
@@ -135,3 +147,54 @@ def test_prune_plan_deletes_only_what_is_known_dead() -> None:
     assert undecided.pusher["pushkey"] == "lost"
     assert "unreachable: connection refused" in undecided.reason
     assert "device unknown" in undecided.reason
+
+
+class FakeTarget:
+    """The reads of an acting.Target, from lists in memory."""
+
+    def __init__(self, pushers: list[dict[str, object]], devices: list[dict[str, object]]):
+        self._pushers, self._devices = pushers, devices
+        self.device_reads = 0
+
+    def pushers(self) -> list[dict[str, object]]:
+        return self._pushers
+
+    def devices(self) -> list[dict[str, object]]:
+        self.device_reads += 1
+        return self._devices
+
+
+def test_find_dead_judges_a_targets_pushers_without_the_command_line() -> None:
+    import time
+
+    now_ms = int(time.time() * 1000)
+    idle = make_pusher(pushkey="idle", device_id="OLD")
+    fresh = make_pusher(pushkey="fresh", device_id="NEW")
+    other_app = make_pusher(pushkey="other", app_id="org.example.other", device_id="OLD")
+    where = FakeTarget(
+        [idle, fresh, other_app],
+        [_device("OLD", now_ms - 100 * DAY_MS), _device("NEW", now_ms - DAY_MS)],
+    )
+    found = prune.find_dead(where, inactive_seconds=90 * 86400, app_id=idle["app_id"])
+    assert [v.pusher["pushkey"] for v in found.doomed] == ["idle"]
+    assert found.undecided == []
+    assert prune.find_dead(where).doomed == [], "no criterion: nothing is dead"
+
+
+def test_find_dead_reads_no_devices_when_no_pusher_names_one() -> None:
+    where = FakeTarget([make_pusher(pushkey="client")], [])
+    found = prune.find_dead(where, inactive_seconds=86400)
+    assert found.doomed == [] and where.device_reads == 0
+    [undecided] = found.undecided
+    assert "MSC3881" in undecided.reason
+
+
+def test_find_dead_sends_nothing_to_a_gateway_it_must_not_probe() -> None:
+    plain = make_pusher(
+        pushkey="plain", data={"url": "http://gw.pushctl.invalid/_matrix/push/v1/notify"}
+    )
+    mail = make_pusher(pushkey="a@example.org", kind="email", app_id="m.email")
+    found = prune.find_dead(FakeTarget([plain, mail], []), rejected=True)
+    assert found.doomed == []
+    [undecided] = found.undecided
+    assert undecided.pusher is plain and "gateway test skipped" in undecided.reason

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -12,7 +14,13 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import Account, clean_env
+
+from pushctl import render
+from pushctl.environment import Environment, escape
+from pushctl.errors import Interrupted
+from tests.support.accounts import Account, clean_env
+
+pytestmark = pytest.mark.inprocess
 
 
 def run_in_terminal(
@@ -68,6 +76,19 @@ def test_piped_table_has_no_escape_codes(account: Account, pushctl) -> None:
     assert "\x1b" not in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\u2028", "\ufeff", "\u2066"])
+def test_pushkeys_differing_by_an_invisible_character_look_different(
+    account: Account, pushctl, hidden: str
+) -> None:
+    account.add_pusher(pushkey="abcdef")
+    account.add_pusher(pushkey=f"abc{hidden}def")
+    result = pushctl("list", env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert hidden not in result.stdout
+    assert f"abc\\u{ord(hidden):04x}def" in result.stdout
+    assert " abcdef " in result.stdout
+
+
 def test_table_on_a_terminal_is_styled_but_not_under_no_color(account: Account, home: Path) -> None:
     account.add_pusher(pushkey="tty-key")
     status, styled = run_in_terminal(["list"], account.env(), home)
@@ -96,6 +117,22 @@ def test_server_values_cannot_drive_the_terminal(account: Account, pushctl, home
     on_server = account.pushers()
     assert [p["device_display_name"] for p in listed] == [name, "[/]"]
     assert [p["device_display_name"] for p in on_server] == [name, "[/]"]
+
+
+def test_server_text_in_messages_cannot_drive_the_terminal(httpserver, pushctl) -> None:
+    answer = {"errcode": "M_UNKNOWN", "error": "bad\x1b]0;pwned\x07\x1b[2J"}
+    httpserver.expect_request("/_matrix/client/v3/pushers").respond_with_json(answer, 400)
+    env = {
+        "PUSHCTL_HOMESERVER": httpserver.url_for("/").rstrip("/"),
+        "PUSHCTL_ACCESS_TOKEN": "token-of-a-fake-server",
+    }
+    result = pushctl("--retries", "0", "-v", "list", env=env)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "bad\\x1b]0;pwned\\x07\\x1b[2J" in result.stderr
+    # JSON escapes them in its own way, and keeps the text exact
+    result = pushctl("--retries", "0", "list", "--json", env=env)
+    assert json.loads(result.stderr)["error"]["message"].endswith(answer["error"])
 
 
 def test_table_is_one_aligned_line_per_pusher(account: Account, pushctl) -> None:
@@ -202,3 +239,120 @@ def test_closed_stdout_ends_quietly(account: Account, home: Path) -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141
     assert errors == ""
+
+
+# -- the rules, one by one -------------------------------------------------------
+
+
+def environment(
+    environ: dict[str, str] | None = None,
+    stdin: str = "",
+    terminals: str = "",
+) -> Environment:
+    """An Environment on fake streams; *terminals* names the ones that are terminals."""
+    return Environment(
+        stdin=io.StringIO(stdin),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ=environ or {},
+        stdin_isatty="stdin" in terminals,
+        stdout_isatty="stdout" in terminals,
+        stderr_isatty="stderr" in terminals,
+    )
+
+
+def text(stream: object) -> str:
+    assert isinstance(stream, io.StringIO)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("environ", "terminals", "styled"),
+    [
+        ({}, "stdout", True),
+        ({}, "", False),
+        ({"NO_COLOR": "1"}, "stdout", False),
+        ({"NO_COLOR": ""}, "stdout", True),
+        ({"FORCE_COLOR": "1"}, "", True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, "stdout", False),
+        ({"TERM": "dumb"}, "stdout", False),
+    ],
+)
+def test_colour_policy(environ: dict[str, str], terminals: str, styled: bool) -> None:
+    env = environment(environ, terminals=terminals)
+    assert env.stdout_colour is styled
+    render.table(env, ["Name"], [["x"]])
+    assert ("\x1b[1m" in text(env.stdout)) is styled
+
+
+@pytest.mark.parametrize(
+    ("terminals", "environ", "drawn"),
+    [
+        ("stdin stdout stderr", {}, True),
+        ("stdout stderr", {}, True),
+        ("stdin stderr", {}, False),  # pushctl import FILE > out.txt
+        ("stdin stdout", {}, False),  # pushctl import FILE 2> log.txt
+        ("stdout stderr", {"TERM": "dumb"}, False),
+    ],
+)
+def test_progress_only_when_a_person_watches(
+    terminals: str, environ: dict[str, str], drawn: bool
+) -> None:
+    env = environment({"COLUMNS": "60", **environ}, terminals=terminals)
+    with env.progress("applying", 2) as advance:
+        assert (advance is not None) is drawn
+        if advance is not None:
+            advance(True)
+            advance(False)
+    shown = text(env.stderr)
+    assert ("2/2" in shown and "1 failed" in shown) is drawn
+    assert text(env.stdout) == ""
+
+
+def test_questions_need_a_terminal_on_stdin_and_stderr() -> None:
+    assert environment(terminals="stdin stderr").can_prompt
+    assert not environment(terminals="stdin stdout").can_prompt
+    assert not environment(terminals="stdout stderr").can_prompt
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"), [("y\n", True), ("YES\n", True), ("\n", False), ("no\n", False)]
+)
+def test_confirm_asks_on_stderr(typed: str, answer: bool) -> None:
+    env = environment(stdin=typed, terminals="stdin stderr")
+    assert env.confirm("Delete 2 pushers?") is answer
+    assert text(env.stderr) == "Delete 2 pushers? [y/N]: "
+    assert text(env.stdout) == ""
+
+
+def test_confirm_asks_again_and_stops_at_end_of_input() -> None:
+    env = environment(stdin="maybe\n", terminals="stdin stderr")
+    with pytest.raises(Interrupted, match="aborted"):
+        env.confirm("Delete?")
+    assert "Error: invalid input" in text(env.stderr)
+
+
+def test_one_escape_for_tables_and_messages() -> None:
+    assert escape("a\x1b[31mb\x07\n\x9b") == "a\\x1b[31mb\\x07\\x0a\\x9b"
+    assert escape("one\ntwo\x1b", keep_newlines=True) == "one\ntwo\\x1b"
+    assert escape("pay\u202egnp.exe\u200b\u2028") == "pay\\u202egnp.exe\\u200b\\u2028"
+    assert escape("Zoë's 日本 phone 😀") == "Zoë's 日本 phone 😀"
+    env = environment()
+    env.warn("name\x1b]0;x\x07")
+    assert text(env.stderr) == "pushctl: warning: name\\x1b]0;x\\x07\n"
+
+
+def test_only_the_environment_writes_to_the_process_streams() -> None:
+    """One place decides the terminal rules: nothing else prints, prompts or asks isatty()."""
+    direct = re.compile(
+        r"sys\.std(out|err)|\bprint\(|\becho\(|getpass|\.isatty\(\)|(typer|click)\.(confirm|prompt)"
+    )
+    package = Path(render.__file__).parent
+    found = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "environment.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if direct.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []

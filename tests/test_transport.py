@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import assert_clean_failure
 from pytest_httpserver import HTTPServer
+
+from tests.support.accounts import assert_clean_failure
+
+pytestmark = pytest.mark.inprocess
 
 PUSHERS = "/_matrix/client/v3/pushers"
 TOKEN = "tls-test-token-0123456789"
@@ -65,3 +68,26 @@ def test_requests_ca_bundle_variable_is_honoured(
     env = env_for(tls_server, REQUESTS_CA_BUNDLE=str(bundle))
     result = pushctl("list", "--json", env=env)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_the_ca_bundle_flag_wins_over_the_environment(
+    tls_server: HTTPServer, ca: trustme.CA, pushctl, tmp_path: Path, variable: str
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    other = tmp_path / "other.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))  # a CA that did not sign the server
+    env = env_for(tls_server, **{variable: str(other)})
+    result = pushctl("--ca-bundle", str(bundle), "--retries", "0", "list", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_a_missing_ca_bundle_file_is_a_usage_error(
+    tls_server: HTTPServer, pushctl, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    result = pushctl("--ca-bundle", str(missing), "list", env=env_for(tls_server))
+    assert_clean_failure(result, 2)
+    assert str(missing) in result.stderr

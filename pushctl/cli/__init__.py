@@ -1,60 +1,47 @@
-"""The Typer application: global options, command registration and ``main``.
+"""The Typer application: global options, the commands of the registry, and ``main``.
 
-Commands live in one module per group; each parses its flags, calls the core
-and renders. Heavy modules (requests, keyring, yaml, rich tables) are imported
-inside the commands, so ``--version``, ``--help`` and Tab completion stay fast.
+Commands live in one module per group (see :mod:`pushctl.cli.registry`); each
+parses its flags, calls the core and renders. A run imports and builds only the
+commands its command line names (:func:`make_app`: importing and building all
+eleven takes about 22 ms, as long as a fifth of ``import typer``; the app with
+none built, 2 ms), and heavy modules (requests, keyring, yaml, rich tables) are
+imported inside the commands. So ``--version``, ``--help`` and Tab completion
+stay within a few milliseconds of ``python -c "import typer"``
+(benchmarks/startup_and_list.py).
+
+Only Typer's public API is used here; the one private trick, option values
+without pydantic, is :mod:`pushctl.cli.typer_internals`.
 """
 
 # No ``from __future__ import annotations`` here: Typer reads the root options'
-# annotations on every run, twice, and strings cost more to evaluate each time.
+# annotations on every run, and strings cost more to evaluate each time.
 
+import copy
+import functools
 import gc
-import os
+import inspect
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 import typer
 
 from pushctl import __version__
-from pushctl.cli import auth, bulk, completion, pushers, support
-from pushctl.cli.common import report_error, setup_verbose
-from pushctl.cli.lazy import LazyGroup
-from pushctl.cli.lazy import Typer as LazyTyper
+from pushctl.cli import completion, registry
+from pushctl.cli.common import environment, setup_verbose
+from pushctl.cli.completion import PROG_NAME
+from pushctl.cli.typer_internals import click_command
+from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
 
 
-# Commands are built only when run, and help is click's plain formatter rather
-# than rich panels: both keep --version, --help and Tab completion fast.
-def _late_global(ctx: typer.Context, name: str, value: object) -> None:
-    """A global option given after the command: ``pushctl list -v --timeout 5``."""
-    if name == "verbose":
-        if value:
-            setup_verbose()
-        return
-    setattr(ctx.find_root().obj, name, value)
-
-
-app = LazyTyper(
-    cls=LazyGroup,
-    late_global=_late_global,
-    rich_markup_mode=None,
-    name="pushctl",
-    help="Administer Matrix pushers: list, set, delete and bulk-manage them.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _show_version(value: bool) -> None:
+def _show_version(ctx: typer.Context, value: bool) -> None:
     if value:
-        sys.stdout.write(f"pushctl {__version__}\n")
+        environment(ctx).write(f"pushctl {__version__}\n")
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     homeserver: Annotated[
@@ -87,9 +74,12 @@ def root(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
+    """Administer Matrix pushers: list, set, delete and bulk-manage them."""
+    env = environment(ctx)  # main hands it down as ctx.obj; from here on it is in ctx.meta
     if verbose:
-        setup_verbose()
+        setup_verbose(env)
     ctx.obj = Settings(
+        environ=env.environ,
         homeserver=homeserver,
         profile=profile,
         allow_insecure_http=allow_insecure_http,
@@ -99,54 +89,176 @@ def root(
     )
 
 
-# The order of --help: logging in, one pusher at a time, files, support work.
-auth.register(app)
-pushers.register(app)
-bulk.register(app)
-support.register(app)
+def make_app(words: Iterable[str]) -> typer.Typer:
+    """The app, with the commands named among *words* built from their functions.
+
+    Every other command stands in as its name and summary from the registry:
+    enough for ``--help``, Tab on command names and "No such command"
+    suggestions, and its module is not imported. Click runs the command a
+    command line names, so a stand-in never runs.
+    """
+    # help is click's plain formatter rather than rich panels: faster, and no rich at start
+    app = typer.Typer(
+        name=PROG_NAME,
+        rich_markup_mode=None,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    named = set(words)
+    for command in registry.COMMANDS:
+        if command.name in named:
+            app.command(command.name)(accepting_global_options(command.load()))
+        else:
+            app.command(command.name, help=command.summary)(_listed_only)
+    return app
 
 
-def main(argv: list[str] | None = None) -> None:
+def _listed_only() -> None:  # pragma: no cover - see make_app
+    raise AssertionError("a command that is only listed was run")
+
+
+# -- global options after the command ------------------------------------------
+
+
+def accepting_global_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """*function*, also accepting the root's options after the command name.
+
+    ``pushctl list -v --timeout 5`` works as gh and kubectl accept theirs. The
+    copies are hidden from the command's help, and apply their value once the
+    root's own callback has run. An option the command has itself (``login
+    --homeserver``) keeps its own meaning.
+    """
+    signature = inspect.signature(function, eval_str=True)
+    late = [p for p in _late_global_options() if p.name not in signature.parameters]
+    own = set(signature.parameters)
+
+    @functools.wraps(function)
+    def command(**kwargs: Any) -> Any:
+        # Typer passes every parameter; the copies' values were applied by their callback
+        return function(**{name: value for name, value in kwargs.items() if name in own})
+
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *late]
+    )
+    return command
+
+
+@functools.cache
+def _late_global_options() -> list[inspect.Parameter]:
+    copies = []
+    for param in inspect.signature(root).parameters.values():
+        if param.name in ("ctx", "version"):
+            continue
+        kind = param.annotation.__origin__
+        option = copy.copy(param.annotation.__metadata__[0])
+        option.hidden = True
+        option.envvar = None
+        option.expose_value = False
+        option.callback = _apply_late_global
+        flag = kind is bool
+        copies.append(
+            inspect.Parameter(
+                param.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=False if flag else None,
+                annotation=Annotated[kind if flag else kind | None, option],
+            )
+        )
+    return copies
+
+
+def _apply_late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> None:
+    if ctx.resilient_parsing or value is None or value is False:
+        return  # not given after the command, or Tab completion
+    if param.name == "verbose":
+        setup_verbose(environment(ctx))
+    else:
+        setattr(ctx.find_root().obj, str(param.name), value)
+
+
+# -- running -------------------------------------------------------------------
+
+
+def _click_error() -> Any:
+    """click's base of the errors it reports as usage errors (bad option, bad value,
+    missing argument): Typer exports only its subclass BadParameter."""
+    bases = reversed(typer.BadParameter.__mro__)
+    return next(c for c in bases if c is not Exception and issubclass(c, Exception))
+
+
+CLICK_ERROR = _click_error()
+
+
+def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
+    """Run pushctl on *argv* (default: the process's arguments) and exit with its status.
+
+    *env* is the world the run talks to: by default the process's own streams
+    and environment variables; tests hand in their own.
+    """
     if argv is None:  # a process of its own, not a call from Python
         # The modules loaded so far live until exit: spare the garbage collector
         # from walking them again at each collection and at exit (a tenth of a
         # listing's CPU, and most of what importing pushctl costs over Typer).
         gc.freeze()
     args = sys.argv[1:] if argv is None else argv
+    env = Environment.create() if env is None else env
+    sys.exit(_run(args, env))
+
+
+def _run(args: list[str], env: Environment) -> int:
+    """The exit status of one run; every message goes to *env*."""
+    instruction = env.environ.get(completion.COMPLETE_VAR)
+    if instruction is not None:
+        return _complete(instruction, env)
     json_errors = "--json" in args
-    if completion.COMPLETE_VAR in os.environ:
-        completion.register()
     try:
-        result = app(args=args, prog_name="pushctl", standalone_mode=False)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _stdout_closed()
+        command = click_command(make_app(args))
+        result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False, obj=env)
+        env.flush()
+    except (BrokenPipeError, OutputClosed):
+        env.discard_stdout()  # the reader is gone (``| head``): stop quietly, as Unix tools do
+        return ExitStatus.BROKEN_PIPE
     except PushctlError as exc:
-        report_error(exc.message, exc.exit_status, json_errors)
-        sys.exit(exc.exit_status)
+        from pushctl.cli.hints import message
+
+        env.error(message(exc), exc.exit_status, json_errors)
+        return exc.exit_status
     except KeyboardInterrupt:
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
     except typer.Abort:
-        report_error("aborted", ExitStatus.INTERRUPTED, json_errors)
-        sys.exit(ExitStatus.INTERRUPTED)
-    except Exception as exc:
-        from typer._click.exceptions import ClickException
-
-        if not isinstance(exc, ClickException):
-            raise
+        env.error("aborted", ExitStatus.INTERRUPTED, json_errors)
+        return ExitStatus.INTERRUPTED
+    except CLICK_ERROR as exc:
         if json_errors:
-            report_error(exc.format_message(), ExitStatus.USAGE, True)
+            env.error(exc.format_message(), ExitStatus.USAGE, True)
         else:
-            exc.show()
-        sys.exit(exc.exit_code)
+            exc.show(file=env.stderr)
+        return int(exc.exit_code)
+    except Exception as exc:  # a bug, or a library failing in a way nobody foresaw
+        return _internal_error(exc, env, json_errors)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
-        report_error("interrupted", ExitStatus.INTERRUPTED, json_errors)
-    sys.exit(result if isinstance(result, int) else 0)
+        env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
+    return result if isinstance(result, int) else 0
 
 
-def _stdout_closed() -> None:
-    """The reader of our output is gone (``| head``): stop quietly, as Unix tools do."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())  # so that the final flush cannot fail again
-    sys.exit(ExitStatus.BROKEN_PIPE)
+def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:
+    """One line naming what failed, secrets hidden; with ``-v`` the traceback too."""
+    import logging
+
+    if logging.getLogger("pushctl").isEnabledFor(logging.INFO):  # -v
+        import traceback
+
+        env.info("".join(traceback.format_exception(exc)).rstrip())
+    env.error(f"internal error: {type(exc).__name__}: {exc}", ExitStatus.ERROR, json_errors)
+    return ExitStatus.ERROR
+
+
+def _complete(instruction: str, env: Environment) -> int:
+    """Answer the completion scripts in completions/ (see :mod:`pushctl.cli.completion`)."""
+    line = env.environ.get(completion.LINE_VAR, "")
+    command = click_command(make_app(completion.split_line(line)))
+    return completion.respond(command, instruction, line, env)

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import YesFlag, confirm, info, settings, warn
+from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.errors import UsageError
 from pushctl.settings import Settings
 
 if TYPE_CHECKING:
     from pushctl.config import Profile
+    from pushctl.environment import Environment
 
 ProfileOption = Annotated[
     str | None,
     typer.Option("--profile", help="Stored login to use (same as the global --profile)."),
 ]
-
-
-def register(app: typer.Typer) -> None:
-    app.command("login")(login_command)
-    app.command("logout")(logout_command)
-    app.command("status")(status_command)
 
 
 def _settings(ctx: typer.Context, profile: str | None, homeserver: str | None = None) -> Settings:
@@ -78,7 +72,8 @@ def login_command(
     if appservice and password_stdin:
         raise UsageError("--appservice takes the service's token (--token-stdin), not a password")
     with_token = token_stdin or appservice
-    if not (password_stdin or token_stdin or sys.stdin.isatty()):
+    env = environment(ctx)
+    if not (password_stdin or token_stdin or env.stdin_isatty):
         wanted = "token: pass --token-stdin" if with_token else "password: pass --password-stdin"
         raise UsageError(f"no terminal to ask for the {wanted}")
     current = _settings(ctx, profile, homeserver)
@@ -94,30 +89,30 @@ def login_command(
     def read_secret() -> str:
         if appservice:
             return _read_secret(
-                "Application service token: ", "the application service token"
+                env, "Application service token: ", "the application service token"
             ).strip()
         if token_stdin:
-            return _read_secret("Access token: ", "the access token").strip()
-        return _read_secret(f"Password for {user}: ", "the password")
+            return _read_secret(env, "Access token: ", "the access token").strip()
+        return _read_secret(env, f"Password for {user}: ", "the password")
 
     result = auth.login(current, request, read_secret)
     done = result.profile
     old = result.replaced
     if old and (old.device_id != done.device_id or old.kind != done.kind):
-        info(f"replaced the previous login of profile {done.name!r}: {_replaced(old)}")
+        env.info(f"replaced the previous login of profile {done.name!r}: {_replaced(old)}")
     if insecure_storage:
-        warn(
+        env.warn(
             f"the token is stored in plain text in {result.stored_in}: anyone who can "
             f"read that file can act as {_who(done)}; prefer the OS keyring"
         )
     if appservice:
-        info(
+        env.info(
             f"logged in as the application service whose sender is {done.user_id}, on "
             f"{done.homeserver} (profile {done.name!r}); token kept in the {result.stored_in}. "
             "--user @someone:server now acts for the users of its namespace"
         )
         return
-    info(
+    env.info(
         f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
         f"profile {done.name!r}); token kept in the {result.stored_in}"
     )
@@ -140,14 +135,9 @@ def _who(profile: Profile) -> str:
     return str(profile.user_id)
 
 
-def _read_secret(prompt: str, what: str) -> str:
+def _read_secret(env: Environment, prompt: str, what: str) -> str:
     """A secret from stdin, or from a hidden prompt when stdin is a terminal."""
-    if sys.stdin.isatty():
-        import getpass
-
-        secret = getpass.getpass(prompt)
-    else:
-        secret = sys.stdin.read().rstrip("\r\n")
+    secret = env.secret(prompt)
     if not secret:
         raise UsageError(f"{what} is empty: nothing was sent")
     return secret
@@ -168,24 +158,25 @@ def logout_command(
     """Forget the stored token; with --revoke also end the session on the server."""
     from pushctl import auth, credentials
 
+    env = environment(ctx)
     current = _settings(ctx, profile)
     stored = auth.stored_login(current)
     for variable in (credentials.ENV_TOKEN, credentials.ENV_APPSERVICE_TOKEN):
         if current.environ.get(variable):
-            info(f"note: {variable} is set; logout does not touch it")
+            env.info(f"note: {variable} is set; logout does not touch it")
     if stored is None:
-        info(f"not logged in (profile {current.profile!r}): nothing to forget")
+        env.info(f"not logged in (profile {current.profile!r}): nothing to forget")
         return
     if stored.kind == credentials.KIND_APPSERVICE:
-        _forget_appservice(current, stored, revoke)
+        _forget_appservice(env, current, stored, revoke)
         return
     if revoke:
-        warn(
+        env.warn(
             f"--revoke ends the session of {stored.user_id} (device {stored.device_id}) on "
             f"{stored.homeserver}; the server then deletes every pusher created through that "
             "session, and those devices stop receiving notifications"
         )
-        confirm("End the session and delete its pushers?", yes)
+        confirm(env, "End the session and delete its pushers?", yes)
     result = auth.logout(current, stored, revoke)
     if not revoke:
         ending = "the session stays open on the server (`pushctl logout --revoke` ends it)"
@@ -195,17 +186,17 @@ def logout_command(
         ending = "the session was ended on the server"
     else:
         ending = "no token was stored, so no session could be ended"
-    info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
+    env.info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
 
 
-def _forget_appservice(current: Settings, stored: Profile, revoke: bool) -> None:
+def _forget_appservice(env: Environment, current: Settings, stored: Profile, revoke: bool) -> None:
     """Forget an application service's token; it is never sent to /logout."""
     from pushctl import auth
 
     if revoke:
-        raise UsageError(auth.cannot_revoke_appservice())
+        raise auth.cannot_revoke_appservice()
     auth.logout(current, stored, revoke=False)
-    info(
+    env.info(
         f"logged out of profile {stored.name!r} (application service, sender {stored.user_id}): "
         "token forgotten; it stays valid on the homeserver until the service's registration "
         "changes"
@@ -223,10 +214,8 @@ def status_command(
     from pushctl import auth, render
 
     report = auth.status(_settings(ctx, profile))
-    if as_json:
-        render.write(render.dump_json(report))
-    else:
-        render.write(_status_text(report))
+    env = environment(ctx)
+    env.write(render.dump_json(report) if as_json else _status_text(report))
 
 
 def _status_text(report: dict[str, Any]) -> str:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import sys
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pushctl import model
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, info, warn
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
+from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
+    from pushctl.environment import Environment
+    from pushctl.executor import Outcome, Report
     from pushctl.importfile import Document, FileProblem
-    from pushctl.plan import Change, Outcome, Plan, Report
+    from pushctl.plan import Change, Plan
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
 SUMMARY_VERSION = 1
@@ -31,12 +31,6 @@ class Format(str, enum.Enum):
 FileArgument = Annotated[
     str, typer.Argument(metavar="FILE", help="YAML or JSON file of pushers; - reads stdin.")
 ]
-
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_command)
-    app.command("export")(export_command)
-    app.command("validate")(validate_command)
 
 
 # -- import ----------------------------------------------------------------------
@@ -59,50 +53,56 @@ def import_command(
     user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
+    from pushctl import executor
     from pushctl import plan as planning
 
-    document = _load_valid(file)
+    env = environment(ctx)
+    document = _load_valid(env, file)
     where = target(ctx, user)
     plan = planning.make_plan(document.entries, where.pushers(), prune=prune)
     if not as_json:
-        _show_plan(plan, dry_run)
+        _show_plan(env, plan, dry_run)
     if dry_run or not plan.writes:
         if as_json:
-            _write_json(_summary(document, plan, None, dry_run=dry_run, prune=prune))
+            _write_json(env, _summary(document, plan, None, dry_run=dry_run, prune=prune))
         return
-    confirm(f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
-    with _progress(len(plan.writes)) as on_outcome, where.writer(on_revoke_failure=warn) as client:
-        report = planning.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+    confirm(env, f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
+    with (
+        env.progress("applying", len(plan.writes)) as advance,
+        where.writer(on_revoke_failure=env.warn) as client,
+    ):
+        on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
+        report = executor.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
     if as_json:
-        _write_json(_summary(document, plan, report, dry_run=False, prune=prune))
+        _write_json(env, _summary(document, plan, report, dry_run=False, prune=prune))
     else:
-        _summary_table(plan, report)
-    _finish(document, report)
+        _summary_table(env, plan, report)
+    _finish(env, document, report)
 
 
-def _load_valid(file: str) -> Document:
+def _load_valid(env: Environment, file: str) -> Document:
     """The valid document (warnings shown), or exit 3 listing every error."""
     from pushctl import importfile
 
     try:
         document, found_warnings = importfile.load_valid(file)
     except InvalidInput as exc:
-        _warn_all(importfile.source_name(file), importfile.warnings(exc.problems))
+        _warn_all(env, importfile.source_name(file), importfile.warnings(exc.problems))
         raise
-    _warn_all(document.source, found_warnings)
+    _warn_all(env, document.source, found_warnings)
     return document
 
 
-def _warn_all(source: str, problems: list[FileProblem]) -> None:
+def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> None:
     for problem in problems:
-        warn(problem.format(source))
+        env.warn(problem.format(source))
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _show_plan(plan: Plan, dry_run: bool) -> None:
+def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
     """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
     from pushctl.plan import Action
 
@@ -111,18 +111,18 @@ def _show_plan(plan: Plan, dry_run: bool) -> None:
     parts.append(f"{counts['unchanged']} unchanged")
     if counts["delete"]:
         parts.append(f"{counts['delete']} to delete")
-    info(("Plan (dry run): " if dry_run else "Plan: ") + ", ".join(parts))
+    env.info(("Plan (dry run): " if dry_run else "Plan: ") + ", ".join(parts))
     if not plan.writes:
-        info("nothing to change")
+        env.info("nothing to change")
         return
-    _plan_table(plan.writes)
+    _plan_table(env, plan.writes)
 
 
 PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
 PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 
-def _plan_table(changes: list[Change]) -> None:
+def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
     from pushctl import render
 
@@ -137,39 +137,10 @@ def _plan_table(changes: list[Change]) -> None:
         ]
         for change in changes
     ]
-    render.table(None, PLAN_COLUMNS, rows)
+    render.table(env, PLAN_COLUMNS, rows)
 
 
-@contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[Outcome], None] | None]:
-    """A callback advancing a progress bar on a terminal; none when stderr is piped."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from pushctl import render
-
-    bar = Progress(
-        TextColumn("applying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]}"),
-        console=render.console(sys.stderr),
-    )
-    task = bar.add_task("applying", total=total, failed="")
-    failures = 0
-
-    def advance(outcome: Outcome) -> None:
-        nonlocal failures
-        failures += 0 if outcome.ok else 1
-        bar.update(task, advance=1, failed=f"{failures} failed" if failures else "")
-
-    with bar:
-        yield advance
-
-
-def _summary_table(plan: Plan, report: Report) -> None:
+def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
     from pushctl import render
     from pushctl.plan import Action
 
@@ -190,10 +161,10 @@ def _summary_table(plan: Plan, report: Report) -> None:
                 str(len(waiting)),
             ]
         )
-    render.table(None, ["Action", "Planned", "Applied", "Failed", "Not started"], rows)
+    render.table(env, ["Action", "Planned", "Applied", "Failed", "Not started"], rows)
 
 
-def _finish(document: Document, report: Report) -> None:
+def _finish(env: Environment, document: Document, report: Report) -> None:
     """The exit status: 130 interrupted, 4 token rejected, 5 some failed, else 0."""
     done = len(report.applied)
     total = done + len(report.failed) + len(report.not_started) + len(report.unknown)
@@ -205,7 +176,7 @@ def _finish(document: Document, report: Report) -> None:
         )
     if report.stopped_by is not None:
         raise AuthError(
-            f"stopped after {done} of {total} changes: {report.stopped_by.error}; "
+            f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
     if report.failed:
@@ -213,7 +184,7 @@ def _finish(document: Document, report: Report) -> None:
         raise PartialFailure(
             f"{len(report.failed)} of {total} changes failed (the others were applied):\n{lines}"
         )
-    info(f"applied {_count(done, 'change')}")
+    env.info(f"applied {_count(done, 'change')}")
 
 
 def _failure_line(document: Document, outcome: Outcome) -> str:
@@ -222,7 +193,8 @@ def _failure_line(document: Document, outcome: Outcome) -> str:
     change = outcome.change
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
-    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {outcome.error}"
+    error = outcome_error(outcome)
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {error}"
 
 
 def _summary(
@@ -232,7 +204,7 @@ def _summary(
     from pushctl.plan import WRITES
 
     statuses = _statuses(report)
-    failures = {id(o.change): o.error for o in report.failed} if report else {}
+    failures = {id(o.change): outcome_error(o) for o in report.failed} if report else {}
     return {
         "version": SUMMARY_VERSION,
         "source": document.source,
@@ -273,10 +245,10 @@ def _statuses(report: Report | None) -> dict[int, str]:
     return statuses
 
 
-def _write_json(value: Any) -> None:
+def _write_json(env: Environment, value: Any) -> None:
     from pushctl import render
 
-    render.write(render.dump_json(value))
+    env.write(render.dump_json(value))
 
 
 # -- export ----------------------------------------------------------------------
@@ -294,20 +266,21 @@ def export_command(
     user: UserOption = None,
 ) -> None:
     """Write the account's pushers in the import format."""
-    from pushctl import export, render
+    from pushctl import export
 
+    env = environment(ctx)
     fmt = output_format.value if output_format else _format_of(output)
     pushers = target(ctx, user).pushers()
-    _warn_unimportable(pushers)
+    _warn_unimportable(env, pushers)
     text = export.dump(pushers, fmt)
     if output is None or output == "-":
-        render.write(text)
+        env.write(text)
         return
     _write_file(output, text)
-    info(f"exported {_count(len(pushers), 'pusher')} to {output}")
+    env.info(f"exported {_count(len(pushers), 'pusher')} to {output}")
 
 
-def _warn_unimportable(pushers: list[model.Pusher]) -> None:
+def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
     """Say which server pushers break a rule: the exported file will not import as is."""
     from pushctl import export, render
 
@@ -316,7 +289,7 @@ def _warn_unimportable(pushers: list[model.Pusher]) -> None:
         if errors:
             name = f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
             problems = "; ".join(str(problem) for problem in errors)
-            warn(
+            env.warn(
                 f"the server's pusher {name} breaks a rule ({problems}); fix it in the file "
                 "before importing it again"
             )
@@ -327,19 +300,14 @@ def _format_of(path: str | None) -> str:
 
 
 def _write_file(path: str, text: str) -> None:
-    """Replace *path* whole, so that a failed export never leaves half a file."""
-    import os
-    import tempfile
+    """Write *path* as ``>`` would, except that a failed export never leaves half a file."""
     from pathlib import Path
 
     from pushctl.errors import PushctlError
+    from pushctl.files import write_output
 
-    target = Path(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        write_output(Path(path), text)
     except OSError as exc:
         raise PushctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -347,14 +315,15 @@ def _write_file(path: str, text: str) -> None:
 # -- validate --------------------------------------------------------------------
 
 
-def validate_command(file: FileArgument, as_json: JsonFlag = False) -> None:
+def validate_command(ctx: typer.Context, file: FileArgument, as_json: JsonFlag = False) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
     from pushctl import importfile
 
+    env = environment(ctx)
     if not as_json:
-        document = _load_valid(file)
+        document = _load_valid(env, file)
         count = _count(len(document.entries), "pusher")
-        sys.stdout.write(f"{document.source}: {count}, valid\n")
+        env.write(f"{document.source}: {count}, valid\n")
         return
     try:
         document, found_warnings = importfile.load_valid(file)
@@ -362,9 +331,9 @@ def validate_command(file: FileArgument, as_json: JsonFlag = False) -> None:
         problems = exc.problems or [importfile.FileProblem(0, "", exc.message)]
         found = importfile.errors(problems)
         source = importfile.source_name(file)
-        _write_json(_validation(source, None, found, importfile.warnings(problems)))
+        _write_json(env, _validation(source, None, found, importfile.warnings(problems)))
         raise
-    _write_json(_validation(document.source, len(document.entries), [], found_warnings))
+    _write_json(env, _validation(document.source, len(document.entries), [], found_warnings))
 
 
 def _validation(

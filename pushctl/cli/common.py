@@ -1,4 +1,4 @@
-"""What every command shares: settings from the context, prompts, messages.
+"""What every command shares: settings and the environment from the context, prompts.
 
 ``json`` and ``logging`` are imported where they are used: this module is
 loaded by every run, Tab completion included.
@@ -6,13 +6,13 @@ loaded by every run, Tab completion included.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.errors import ExitStatus, UsageError, redact_known
+from pushctl.environment import Environment, clean
+from pushctl.errors import ExitStatus, UsageError
 from pushctl.settings import Settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
@@ -25,60 +25,56 @@ DryRunDelete = Annotated[
 if TYPE_CHECKING:
     import logging
 
+#: where the run's Environment is kept in the context (click's ``meta`` is shared by
+#: the whole tree of contexts of one run)
+ENVIRONMENT_KEY = "pushctl.environment"
+
 
 def settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Settings) else Settings()
 
 
-def report_error(message: str, status: int, as_json: bool) -> None:
-    message = redact_known(message)
-    if as_json:
-        import json
-
-        sys.stderr.write(json.dumps({"error": {"code": int(status), "message": message}}) + "\n")
-    else:
-        sys.stderr.write(f"pushctl: error: {message}\n")
-
-
-def warn(message: str) -> None:
-    sys.stderr.write(f"pushctl: warning: {redact_known(message)}\n")
+def environment(ctx: typer.Context) -> Environment:
+    """The run's streams and terminal rules, as :func:`pushctl.cli.main` made them."""
+    env = ctx.meta.get(ENVIRONMENT_KEY)
+    if not isinstance(env, Environment):
+        env = ctx.obj if isinstance(ctx.obj, Environment) else Environment.create()
+        ctx.meta[ENVIRONMENT_KEY] = env
+    return env
 
 
-def info(message: str) -> None:
-    sys.stderr.write(f"{redact_known(message)}\n")
-
-
-def _redact_record(record: logging.LogRecord) -> bool:
-    record.msg = redact_known(record.getMessage())
+def _clean_record(record: logging.LogRecord) -> bool:
+    record.msg = clean(record.getMessage())
     record.args = None
     return True
 
 
-def setup_verbose() -> None:
+def setup_verbose(env: Environment) -> None:
+    """Trace HTTP requests on stderr, with secrets hidden and control characters escaped."""
     import logging
 
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(env.stderr)
     handler.setFormatter(logging.Formatter("pushctl: %(name)s: %(message)s"))
-    handler.addFilter(_redact_record)
+    handler.addFilter(_clean_record)
     logger = logging.getLogger("pushctl")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 
 
-def is_interactive() -> bool:
-    return sys.stdin.isatty() and sys.stderr.isatty()
-
-
-def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
+def confirm(env: Environment, question: str, yes: bool, flag: str = "--yes") -> None:
     """Go on only if the user agreed; never prompt without a terminal."""
     if yes:
         return
-    if not is_interactive():
+    if not env.can_prompt:
         raise UsageError(f"{question.rstrip('?')}: refusing without a terminal; pass {flag}")
-    if not typer.confirm(question, default=False, err=True):
-        info("cancelled: nothing was changed")
+    if not env.confirm(question):
+        env.info("cancelled: nothing was changed")
         raise typer.Exit(ExitStatus.ERROR)
+
+
+def _not_a_json_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity
 
 
 def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
@@ -90,8 +86,8 @@ def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
         if ":=" in item and item.index(":=") < item.index("=") + 1:
             key, raw = item.split(":=", 1)
             try:
-                result[key] = json.loads(raw)
-            except ValueError:
+                result[key] = json.loads(raw, parse_constant=_not_a_json_constant)
+            except (ValueError, RecursionError):
                 raise UsageError(f"{flag} {item!r}: the value after := is not JSON") from None
         elif "=" in item:
             key, value = item.split("=", 1)

@@ -8,7 +8,8 @@ and for ``--app-id`` and ``--pushkey`` from the private cache of the last
 ``pushctl list`` (:mod:`pushctl.listing_cache`). Tab never touches the network
 and never imports requests, keyring, yaml or rich.
 
-``scripts/gen-completions`` writes the scripts from :func:`source`.
+``scripts/gen-completions`` writes the scripts from :func:`source`;
+``_PUSHCTL_COMPLETE=source_bash pushctl`` prints one.
 
 Each answer line is ``TYPE,VALUE`` (bash), ``TYPE,VALUE<TAB>HELP`` (fish) or
 the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
@@ -18,24 +19,17 @@ the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
-from typer._click import Parameter
-from typer._click.shell_completion import (
-    CompletionItem,
-    ShellComplete,
-    _resolve_context,
-    _resolve_incomplete,
-    add_completion_class,
-    split_arg_string,
-)
 
 from pushctl import listing_cache
 from pushctl.cli.common import settings
 from pushctl.settings import DEFAULT_PROFILE
+
+if TYPE_CHECKING:
+    from pushctl.environment import Environment
 
 PROG_NAME = "pushctl"
 COMPLETE_VAR = "_PUSHCTL_COMPLETE"
@@ -139,79 +133,174 @@ complete -c %(prog)s -f -a '(%(func)s)'
 """
 
 
-class _Shell(ShellComplete):
-    """Reads the line from ``_PUSHCTL_COMPLETE_LINE``; answers for the whole word."""
+class Answer(NamedTuple):
+    """One completion: ``type`` is plain, file or dir; ``help`` is shown by zsh and fish."""
 
-    template: ClassVar[str]
-    shows_help: ClassVar[bool] = True
-    comment: ClassVar[str] = "#"
-    source_template = "%(script)s"
-
-    @property
-    def func_name(self) -> str:
-        return f"_{PROG_NAME}" if self.name == "zsh" else f"_{PROG_NAME}_completion"
-
-    def source_vars(self) -> dict[str, Any]:
-        header = HEADER.format(comment=self.comment, shell=self.name, var=self.complete_var)
-        script = self.template % {
-            "header": header,
-            "func": self.func_name,
-            "prog": self.prog_name,
-            "var": self.complete_var,
-            "line_var": LINE_VAR,
-        }
-        return {"script": script.rstrip("\n")}
-
-    def get_completion_args(self) -> tuple[list[str], str]:
-        line = os.environ.get(LINE_VAR, "")
-        args = split_arg_string(line)[1:]
-        incomplete = args.pop() if args and not line[-1:].isspace() else ""
-        return args, incomplete
-
-    def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
-        # ``--opt=val``: click completes ``val``; the shell wants the whole word back
-        prefix = ""
-        if incomplete.startswith("-") and "=" in incomplete:
-            prefix = incomplete.partition("=")[0] + "="
-        items = []
-        for item in self.candidates(args, incomplete):
-            value = str(item.value)
-            if not value.isprintable() or (item.type == "plain" and " " in value):
-                continue  # would break the line protocol or the shell's word
-            if item.type == "plain":
-                value = prefix + value
-            help_text = _one_line(item.help) if self.shows_help and item.help else None
-            items.append(CompletionItem(value, type=item.type, help=help_text or None))
-        return items
-
-    def candidates(self, args: list[str], incomplete: str) -> list[CompletionItem]:
-        """What click offers; file names where a file is wanted and nothing else is."""
-        ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
-        target, incomplete = _resolve_incomplete(ctx, args, incomplete)
-        items: list[CompletionItem] = target.shell_complete(ctx, incomplete)
-        if not items and isinstance(target, Parameter) and wants_a_path(target):
-            return [CompletionItem(incomplete, type="dir" if wants_a_directory(target) else "file")]
-        return items
+    type: str
+    value: str
+    help: str | None = None
 
 
-def wants_a_path(param: Parameter) -> bool:
-    """A path, a file, or a positional text argument; or an option shown as FILE/DIR/PATH."""
-    if getattr(param, "_custom_shell_complete", None) is not None:
+def respond(command: Any, instruction: str, line: str, env: Environment) -> int:
+    """Answer ``_PUSHCTL_COMPLETE=<instruction>`` for the click *command*; the exit status.
+
+    ``complete_<shell>`` answers for *line*; ``source_<shell>`` prints the script.
+    """
+    if "_" not in instruction:
+        env.stderr.write("Invalid completion instruction.\n")
+        return 1
+    action, _, shell = instruction.partition("_")
+    if shell not in SHELLS:
+        env.stderr.write(f"Shell {shell} not supported.\n")
+        return 1
+    if action == "source":
+        env.stdout.write(source(shell))
+        return 0
+    if action != "complete":
+        env.stderr.write(f'Completion instruction "{action}" not supported.\n')
+        return 1
+    answers = complete(command, line, with_help=shell != "bash")
+    env.stdout.write("\n".join(_FORMATS[shell](answer) for answer in answers) + "\n")
+    return 0
+
+
+def source(shell: str) -> str:
+    """The completion script for *shell*, as written to ``completions/``."""
+    template = {"bash": BASH_SCRIPT, "zsh": ZSH_SCRIPT, "fish": FISH_SCRIPT}[shell]
+    script = template % {
+        "header": HEADER.format(comment="#", shell=shell, var=COMPLETE_VAR),
+        "func": f"_{PROG_NAME}" if shell == "zsh" else f"_{PROG_NAME}_completion",
+        "prog": PROG_NAME,
+        "var": COMPLETE_VAR,
+        "line_var": LINE_VAR,
+    }
+    return script.rstrip("\n") + "\n"
+
+
+def split_line(line: str) -> list[str]:
+    """The words of a command line as a POSIX shell splits them; an open quote is kept."""
+    import shlex
+
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
+    try:
+        words.extend(lexer)
+    except ValueError:  # the line ends inside a quote or after a backslash
+        words.append(lexer.token)
+    return words
+
+
+def complete(command: Any, line: str, with_help: bool = True) -> list[Answer]:
+    """The answers for *line*, each a whole shell word (``--app-id=org.ex...``)."""
+    args = split_line(line)[1:]
+    incomplete = args.pop() if args and not line[-1:].isspace() else ""
+    # ``--opt=val`` completes ``val``; the shell wants the whole word back
+    prefix = ""
+    if incomplete.startswith("-") and "=" in incomplete:
+        prefix = incomplete.partition("=")[0] + "="
+    answers = []
+    for kind, value, help_text in candidates(command, args, incomplete):
+        if not value.isprintable() or (kind == "plain" and " " in value):
+            continue  # would break the line protocol or the shell's word
+        if kind == "plain":
+            value = prefix + value
+        shown = _one_line(help_text) if with_help and help_text else None
+        answers.append(Answer(kind, value, shown or None))
+    return answers
+
+
+def candidates(command: Any, args: list[str], incomplete: str) -> list[Answer]:
+    """What click offers after *args*; file names where a file is wanted and nothing else is."""
+    ctx = _resolve_context(command, args)
+    target, incomplete = _resolve_incomplete(ctx, list(args), incomplete)
+    offered = [
+        Answer(item.type, str(item.value), item.help)
+        for item in target.shell_complete(ctx, incomplete)
+    ]
+    if not offered and _is_parameter(target) and wants_a_path(target):
+        return [Answer("dir" if _shown_as(target) == "DIR" else "file", incomplete)]
+    return offered
+
+
+# The walk below is click's own (``click.shell_completion``), written against
+# the public methods of click's commands, contexts and parameters.
+
+
+def _resolve_context(command: Any, args: list[str]) -> Any:
+    """The context of the innermost command *args* name, parsed without running anything."""
+    with command.make_context(PROG_NAME, list(args), resilient_parsing=True) as ctx:
+        rest = _positional(ctx, args)
+        while rest and hasattr(ctx.command, "resolve_command"):  # a group: the next command
+            name, subcommand, rest = ctx.command.resolve_command(ctx, rest)
+            if subcommand is None:
+                return ctx
+            with subcommand.make_context(name, rest, parent=ctx, resilient_parsing=True) as ctx:
+                rest = _positional(ctx, rest)
+    return ctx
+
+
+def _positional(ctx: Any, args: list[str]) -> list[str]:
+    """What is left of *args* once the options of *ctx*'s command are taken out."""
+    _, rest, _ = ctx.command.make_parser(ctx).parse_args(list(args))
+    return list(rest)
+
+
+def _resolve_incomplete(ctx: Any, args: list[str], incomplete: str) -> tuple[Any, str]:
+    """The command or parameter that completes *incomplete*, and the text it completes."""
+    if incomplete == "=":
+        incomplete = ""
+    elif "=" in incomplete and incomplete.startswith("-"):
+        name, _, incomplete = incomplete.partition("=")
+        args.append(name)
+    if "--" not in args and incomplete.startswith("-"):
+        return ctx.command, incomplete  # an option's name
+    params = ctx.command.get_params(ctx)
+    for param in params:
+        if _wants_a_value(args, param):
+            return param, incomplete
+    for param in params:
+        if _argument_still_open(ctx, param):
+            return param, incomplete
+    return ctx.command, incomplete  # a command's name
+
+
+def _wants_a_value(args: list[str], param: Any) -> bool:
+    """An option whose name ends *args*, still waiting for its value."""
+    if param.param_type_name != "option" or param.is_flag or param.count:
         return False
-    descriptor = getattr(param, "type_descriptor", None)
-    if descriptor is not None and (descriptor.is_path or descriptor.is_file):
-        return True
-    if param.param_type_name == "argument":
-        return descriptor is None or descriptor.annotation is str
-    return str(getattr(param, "metavar", "") or "").upper() in ("FILE", "DIR", "PATH")
+    for index, arg in enumerate(reversed(args)):
+        if index + 1 > param.nargs:
+            return False
+        if arg.startswith("-"):
+            return arg in param.opts
+    return False
 
 
-def wants_a_directory(param: Parameter) -> bool:
-    descriptor = getattr(param, "type_descriptor", None)
-    info = getattr(descriptor, "parameter_info", None)
-    return bool(info and info.dir_okay and not info.file_okay) or (
-        str(getattr(param, "metavar", "") or "").upper() == "DIR"
+def _argument_still_open(ctx: Any, param: Any) -> bool:
+    if param.param_type_name != "argument":
+        return False
+    value = ctx.params.get(param.name)
+    source = getattr(ctx.get_parameter_source(param.name), "name", None)
+    return bool(
+        param.nargs == -1
+        or source != "COMMANDLINE"
+        or (param.nargs > 1 and isinstance(value, tuple | list) and len(value) < param.nargs)
     )
+
+
+def _is_parameter(target: Any) -> bool:
+    return hasattr(target, "param_type_name")
+
+
+def _shown_as(param: Any) -> str:
+    return str(param.metavar or "").upper()
+
+
+def wants_a_path(param: Any) -> bool:
+    """A positional argument, or an option shown as FILE, DIR or PATH."""
+    return param.param_type_name == "argument" or _shown_as(param) in ("FILE", "DIR", "PATH")
 
 
 def _one_line(text: str) -> str:
@@ -220,47 +309,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class BashComplete(_Shell):
-    name = "bash"
-    template = BASH_SCRIPT
-    shows_help = False
-
-    def format_completion(self, item: CompletionItem) -> str:
-        return f"{item.type},{item.value}"
+def _bash(answer: Answer) -> str:
+    return f"{answer.type},{answer.value}"
 
 
-class ZshComplete(_Shell):
-    name = "zsh"
-    template = ZSH_SCRIPT
-
-    def format_completion(self, item: CompletionItem) -> str:
-        if not item.help:
-            return f"{item.type}\n{item.value}\n_"
-        # _describe splits value and help at the first unescaped colon
-        return f"{item.type}\n{item.value.replace(':', chr(92) + ':')}\n{item.help}"
+def _zsh(answer: Answer) -> str:
+    if not answer.help:
+        return f"{answer.type}\n{answer.value}\n_"
+    # _describe splits value and help at the first unescaped colon
+    return f"{answer.type}\n{answer.value.replace(':', chr(92) + ':')}\n{answer.help}"
 
 
-class FishComplete(_Shell):
-    name = "fish"
-    template = FISH_SCRIPT
-
-    def format_completion(self, item: CompletionItem) -> str:
-        line = f"{item.type},{item.value}"
-        return f"{line}\t{item.help}" if item.help else line
+def _fish(answer: Answer) -> str:
+    line = f"{answer.type},{answer.value}"
+    return f"{line}\t{answer.help}" if answer.help else line
 
 
-def register() -> None:
-    """Make the ``_PUSHCTL_COMPLETE`` instructions known to the app."""
-    for shell_class in (BashComplete, ZshComplete, FishComplete):
-        add_completion_class(shell_class, shell_class.name)
-
-
-def source(shell: str, app: typer.Typer) -> str:
-    """The completion script for *shell*, as written to ``completions/``."""
-    from pushctl.cli.lazy import build
-
-    classes = {c.name: c for c in (BashComplete, ZshComplete, FishComplete)}
-    return classes[shell](build(app), {}, PROG_NAME, COMPLETE_VAR).source() + "\n"
+_FORMATS = {"bash": _bash, "zsh": _zsh, "fish": _fish}
 
 
 # -- values from the cache of the last listing ---------------------------------

@@ -12,16 +12,16 @@ from pushctl.cli.common import (
     JsonFlag,
     YesFlag,
     confirm,
-    info,
+    environment,
     parse_assignments,
-    warn,
 )
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import Interrupted, InvalidInput, PartialFailure, UsageError
 
 if TYPE_CHECKING:
-    from pushctl.plan import Deletion
+    from pushctl.environment import Environment
+    from pushctl.executor import Deletion
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -42,12 +42,6 @@ AppIdFilter = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    app.command("list")(list_command)
-    app.command("set")(set_command)
-    app.command("delete")(delete_command)
-
-
 def list_command(
     ctx: typer.Context,
     as_json: JsonFlag = False,
@@ -66,6 +60,7 @@ def list_command(
 
     if as_json and as_yaml:
         raise UsageError("--json and --yaml exclude each other")
+    env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
     remember_listing(ctx, everything)
@@ -73,15 +68,15 @@ def list_command(
     if devices:
         found = support.add_devices(where, found)
     if as_json:
-        render.write(render.dump_json(found))
+        env.write(render.dump_json(found))
     elif as_yaml:
-        render.write(render.dump_yaml(found))
+        env.write(render.dump_yaml(found))
     elif found and (where.admin_api or devices):
-        support.pushers_table(found, wide=wide)
+        support.pushers_table(env, found, wide=wide)
     elif found:
-        render.pushers_table(found, wide=wide)
+        render.pushers_table(env, found, wide=wide)
     else:
-        info("no pushers")
+        env.info("no pushers")
 
 
 def set_command(
@@ -133,21 +128,22 @@ def set_command(
         "data": pusher_data,
     }
     pusher = {k: v for k, v in pusher.items() if v is not None}
-    check_pusher(pusher)
+    env = environment(ctx)
+    check_pusher(env, pusher)
     if dry_run:
-        render.write(render.dump_json(model.set_body(pusher, append)))
+        env.write(render.dump_json(model.set_body(pusher, append)))
         return
-    with target(ctx, user).writer(on_revoke_failure=warn) as client:
+    with target(ctx, user).writer(on_revoke_failure=env.warn) as client:
         client.set_pusher(pusher, append=append)
-    info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
+    env.info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
 
 
-def check_pusher(pusher: dict[str, Any]) -> None:
+def check_pusher(env: Environment, pusher: dict[str, Any]) -> None:
     """Refuse a pusher that breaks a rule (exit 3); print warnings."""
     problems = model.validate_pusher(pusher)
     for problem in problems:
         if problem.warning:
-            warn(str(problem))
+            env.warn(str(problem))
     errors = model.errors_only(problems)
     if errors:
         lines = [
@@ -184,47 +180,50 @@ def delete_command(
             "say which pushers to delete: --app-id and --pushkey for one; "
             "--app-id, --device-name or --all for a selection"
         )
+    env = environment(ctx)
     where = target(ctx, user)
     doomed = model.select(where.pushers(), **filters)
     if not doomed:
-        info("no pusher matches: nothing to delete")
+        env.info("no pusher matches: nothing to delete")
         if as_json:
-            render.write(render.dump_json({"deleted": [], "failed": []}))
+            env.write(render.dump_json({"deleted": [], "failed": []}))
         return
     exact = app_id is not None and pushkey is not None
     if dry_run or not exact:
-        _show_selection(doomed, dry_run, as_json)
+        _show_selection(env, doomed, dry_run, as_json)
     if dry_run:
         return
     if not exact:
-        confirm(f"Delete {_count(doomed)}?", yes)
-    from pushctl.plan import delete_pushers
+        confirm(env, f"Delete {_count(doomed)}?", yes)
+    from pushctl.executor import delete_pushers
 
-    with where.writer(on_revoke_failure=warn) as client:
+    with where.writer(on_revoke_failure=env.warn) as client:
         deletion = delete_pushers(client, doomed)
-    _report_deletions(deletion, len(doomed), as_json)
+    _report_deletions(env, deletion, len(doomed), as_json)
 
 
 def _count(pushers: list[model.Pusher]) -> str:
     return f"{len(pushers)} pusher" + ("" if len(pushers) == 1 else "s")
 
 
-def _show_selection(pushers: list[model.Pusher], dry_run: bool, as_json: bool) -> None:
+def _show_selection(
+    env: Environment, pushers: list[model.Pusher], dry_run: bool, as_json: bool
+) -> None:
     from pushctl import render
 
     if as_json:
         if dry_run:
-            render.write(render.dump_json({"would_delete": pushers}))
+            env.write(render.dump_json({"would_delete": pushers}))
         return
-    info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
-    render.pushers_table(pushers)
+    env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
+    render.pushers_table(env, pushers)
 
 
-def _report_deletions(deletion: Deletion, selected: int, as_json: bool) -> None:
+def _report_deletions(env: Environment, deletion: Deletion, selected: int, as_json: bool) -> None:
     from pushctl import render
 
     if as_json:
-        render.write(
+        env.write(
             render.dump_json(
                 {
                     "deleted": deletion.deleted,
@@ -233,7 +232,7 @@ def _report_deletions(deletion: Deletion, selected: int, as_json: bool) -> None:
             )
         )
     elif deletion.deleted:
-        info(f"deleted {_count(deletion.deleted)}")
+        env.info(f"deleted {_count(deletion.deleted)}")
     if deletion.failed:
         names = "; ".join(
             f"{p['app_id']} {render.shorten(p['pushkey'])}: {m}" for p, m in deletion.failed

@@ -8,24 +8,26 @@ assertion with an application service's token (see :mod:`pushctl.acting`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pushctl import model
-from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, info, settings, warn
+from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, environment, settings
+from pushctl.cli.hints import annotate
 from pushctl.errors import PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
-    from pushctl.gateway import Probe, ProbeSettings
-    from pushctl.plan import Deletion
-    from pushctl.prune import Plan
-    from pushctl.settings import Settings
+    from pushctl.environment import Environment
+    from pushctl.executor import Deletion
+    from pushctl.gateway import Probe
+    from pushctl.prune import Plan, Verdict
 
 
 def _check_user(value: str | None) -> str | None:
-    from pushctl.admin import check_user_id
+    from pushctl.ids import check_user_id
 
     return check_user_id(value) if value else None
 
@@ -40,11 +42,6 @@ UserOption = Annotated[
         "or by identity assertion with an application service's token.",
     ),
 ]
-
-
-def register(app: typer.Typer) -> None:
-    app.command("test")(test_command)
-    app.command("prune")(prune_command)
 
 
 # -- helpers for the pusher commands -------------------------------------------
@@ -62,10 +59,14 @@ def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     from pushctl.devices import has_device_field, with_devices
 
     needed = any(has_device_field(p) for p in pushers)
-    return with_devices(pushers, where.devices() if needed else [])
+    linked = with_devices(pushers, where.devices() if needed else [])
+    for pusher in linked:
+        if pusher.get("device_unknown_reason"):
+            pusher["device_unknown_reason"] = annotate(pusher["device_unknown_reason"])
+    return linked
 
 
-def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
+def pushers_table(env: Environment, pushers: Sequence[model.Pusher], wide: bool) -> None:
     """The pusher table with device ID, enabled, and (after add_devices) name and last seen."""
     import time
 
@@ -88,11 +89,11 @@ def pushers_table(pushers: Sequence[model.Pusher], wide: bool) -> None:
         enabled = devices.enabled_of(pusher)
         row.append("" if enabled is None else ("yes" if enabled else "no"))
         rows.append(row)
-    _table(columns, rows, no_wrap=() if wide else ("Pushkey",))
+    render.table(env, columns, rows)
     unknown = [p for p in pushers if "device" in p and p["device"] is None]
     for reason in sorted({str(p.get("device_unknown_reason")) for p in unknown}):
         count = sum(1 for p in unknown if p.get("device_unknown_reason") == reason)
-        info(f"device unknown for {_count(count)}: {reason}")
+        env.info(f"device unknown for {_count(count)}: {reason}")
 
 
 def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str]:
@@ -122,20 +123,25 @@ def test_command(
     """Send a test notification straight to each pusher's push gateway."""
     from pushctl import gateway, render
 
+    env = environment(ctx)
     options = settings(ctx)
     found = model.select(target(ctx, user).pushers(), app_id=app_id, pushkey=pushkey)
     if not found:
-        info("no pusher matches: nothing to test")
+        env.info("no pusher matches: nothing to test")
         if as_json:
-            render.write(render.dump_json([]))
+            env.write(render.dump_json([]))
         return
     event_id = gateway.new_event_id()
-    info(f"sending test event {event_id} to {_count(len(found))}")
-    probes = gateway.probe_all(found, probe_settings(options), event_id=event_id)
+    env.info(f"sending test event {event_id} to {_count(len(found))}")
+    probing = gateway.ProbeSettings.from_settings(options)
+    probes = [
+        replace(p, reason=annotate(p.reason))
+        for p in gateway.probe_all(found, probing, event_id=event_id)
+    ]
     if as_json:
-        render.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
+        env.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
     else:
-        _probes_table(probes, wide)
+        _probes_table(env, probes, wide)
     missed = [p for p in probes if not p.delivered]
     if missed:
         raise PartialFailure(
@@ -144,17 +150,7 @@ def test_command(
         )
 
 
-def probe_settings(options: Settings) -> ProbeSettings:
-    from pushctl.gateway import ProbeSettings
-
-    return ProbeSettings(
-        timeout=(min(10.0, options.timeout), options.timeout),
-        verify=options.ca_bundle or True,
-        allow_insecure_http=options.allow_insecure_http,
-    )
-
-
-def _probes_table(probes: Sequence[Probe], wide: bool) -> None:
+def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None:
     from pushctl import render
 
     rows = [
@@ -169,7 +165,7 @@ def _probes_table(probes: Sequence[Probe], wide: bool) -> None:
         for p in probes
     ]
     columns = ["App ID", "Pushkey", "Device", "Gateway", "Result", "Reason"]
-    _table(columns, rows, no_wrap=() if wide else ("Pushkey",))
+    render.table(env, columns, rows)
 
 
 # -- prune ---------------------------------------------------------------------
@@ -196,67 +192,58 @@ def prune_command(
 ) -> None:
     """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
     from pushctl.devices import parse_duration
+    from pushctl.gateway import ProbeSettings
+    from pushctl.prune import find_dead
 
     if not rejected and inactive is None:
         raise UsageError("say what to prune: --rejected, --inactive DURATION, or both")
     idle = parse_duration(inactive) if inactive is not None else None
-    options = settings(ctx)
+    env = environment(ctx)
+    probing = ProbeSettings.from_settings(settings(ctx))
     where = target(ctx, user)
-    pushers = model.select(where.pushers(), app_id=app_id)
-    plan = _prune_plan(where, options, pushers, rejected, idle)
-    _show_plan(plan, dry_run, as_json)
+    plan = _worded(
+        find_dead(where, rejected=rejected, inactive_seconds=idle, app_id=app_id, probing=probing)
+    )
+    _show_plan(env, plan, dry_run, as_json)
     if dry_run or not plan.doomed:
         if as_json:
-            _write_prune_json(plan, dry_run, None)
+            _write_prune_json(env, plan, dry_run, None)
         return
     whose = f" of {user}" if user else ""
-    confirm(f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.plan import delete_pushers
+    confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
+    from pushctl.executor import delete_pushers
 
-    with where.writer(on_revoke_failure=warn) as client:
+    with where.writer(on_revoke_failure=env.warn) as client:
         outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
-    _report_prune(plan, outcome, as_json)
+    _report_prune(env, plan, outcome, as_json)
 
 
-def _prune_plan(
-    where: Target,
-    options: Settings,
-    pushers: list[model.Pusher],
-    rejected: bool,
-    idle: int | None,
-) -> Plan:
-    import time
+def _worded(plan: Plan) -> Plan:
+    """The plan with the flag that gets past a reason named in it."""
+    from pushctl.prune import Plan
 
-    from pushctl import prune
-    from pushctl.devices import has_device_field, judge_activity
+    def worded(verdicts: list[Verdict]) -> list[Verdict]:
+        return [replace(v, reason=annotate(v.reason)) for v in verdicts]
 
-    activity = []
-    if idle is not None:
-        needed = any(has_device_field(p) for p in pushers)
-        known = where.devices() if needed else []
-        activity = judge_activity(pushers, known, idle, int(time.time() * 1000))
-    probes = []
-    if rejected:
-        from pushctl.gateway import probe_all
-
-        probes = probe_all([p for p in pushers if p.get("kind") == "http"], probe_settings(options))
-    return prune.plan(pushers, probes, activity)
+    return Plan(worded(plan.doomed), worded(plan.undecided))
 
 
-def _show_plan(plan: Plan, dry_run: bool, as_json: bool) -> None:
+def _show_plan(env: Environment, plan: Plan, dry_run: bool, as_json: bool) -> None:
     if as_json:
         return
     if plan.undecided:
-        info(f"Keeping {_count(len(plan.undecided))} whose state cannot be told:")
-        _verdicts_table(plan.undecided)
+        env.info(f"Keeping {_count(len(plan.undecided))} whose state cannot be told:")
+        _verdicts_table(env, plan.undecided)
     if not plan.doomed:
-        info("no dead pushers found: nothing to delete")
+        env.info("no dead pushers found: nothing to delete")
         return
-    info(f"{'Would delete' if dry_run else 'Will delete'} {_count(len(plan.doomed))}:")
-    _verdicts_table(plan.doomed)
+    env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(len(plan.doomed))}:")
+    _verdicts_table(env, plan.doomed)
 
 
-def _verdicts_table(verdicts: Sequence[Any]) -> None:
+def _verdicts_table(env: Environment, verdicts: Sequence[Any]) -> None:
+    from pushctl import render
+
     rows = [
         [
             str(v.pusher.get("app_id", "")),
@@ -266,17 +253,17 @@ def _verdicts_table(verdicts: Sequence[Any]) -> None:
         ]
         for v in verdicts
     ]
-    _table(["App ID", "Pushkey", "Device", "Reason"], rows, no_wrap=("Pushkey",))
+    render.table(env, ["App ID", "Pushkey", "Device", "Reason"], rows)
 
 
-def _report_prune(plan: Plan, outcome: Deletion, as_json: bool) -> None:
+def _report_prune(env: Environment, plan: Plan, outcome: Deletion, as_json: bool) -> None:
     if as_json:
-        _write_prune_json(plan, False, outcome)
+        _write_prune_json(env, plan, False, outcome)
     elif outcome.deleted:
-        info(f"deleted {_count(len(outcome.deleted))}")
+        env.info(f"deleted {_count(len(outcome.deleted))}")
     if outcome.interrupted:
         left = len(plan.doomed) - len(outcome.deleted) - len(outcome.failed)
-        info(f"interrupted: deleted {len(outcome.deleted)}, {left} not attempted")
+        env.info(f"interrupted: deleted {len(outcome.deleted)}, {left} not attempted")
         raise KeyboardInterrupt
     if outcome.failed:
         names = "; ".join(f"{_name(p)}: {message}" for p, message in outcome.failed)
@@ -284,13 +271,15 @@ def _report_prune(plan: Plan, outcome: Deletion, as_json: bool) -> None:
         raise PartialFailure(f"{len(outcome.failed)} of {total} not deleted: {names}")
 
 
-def _write_prune_json(plan: Plan, dry_run: bool, outcome: Deletion | None) -> None:
+def _write_prune_json(
+    env: Environment, plan: Plan, dry_run: bool, outcome: Deletion | None
+) -> None:
     from pushctl import render
 
     def verdicts(items: Sequence[Any]) -> list[dict[str, Any]]:
         return [{"pusher": v.pusher, "reason": v.reason} for v in items]
 
-    render.write(
+    env.write(
         render.dump_json(
             {
                 "dry_run": dry_run,
@@ -306,12 +295,6 @@ def _write_prune_json(plan: Plan, dry_run: bool, outcome: Deletion | None) -> No
 
 
 # -- small things --------------------------------------------------------------
-
-
-def _table(columns: Sequence[str], rows: Sequence[Sequence[str]], no_wrap: Sequence[str]) -> None:
-    from pushctl import render
-
-    render.table(None, columns, rows, no_wrap=no_wrap)
 
 
 def _pushkey(pusher: model.Pusher, wide: bool) -> str:

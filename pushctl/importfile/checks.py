@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from pushctl import model
 from pushctl.errors import InvalidInput
-from pushctl.importfile.building import MAX_DEPTH
 from pushctl.importfile.document import Document, Entry, FileProblem
 from pushctl.importfile.reading import collector_paused, load
 
@@ -67,24 +65,10 @@ def _entry_problems(entry: Entry) -> list[FileProblem]:
     ]
     data = entry.pusher.get("data")
     if isinstance(data, dict):
+        # the rules name a data key that is not a string, but not what is wrong with its value
         for key, value in data.items():
-            reason = _not_json(value)
+            reason = None if isinstance(key, str) else model.not_json(value)
             if reason:
                 name = f"data.{key}"
                 problems.append(FileProblem(entry.line_of(name), name, reason))
     return problems
-
-
-def _not_json(value: object, depth: int = 0) -> str | None:
-    """Why *value* cannot travel as JSON to the push gateway, or None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{value} is not a JSON number"
-    if not isinstance(value, (list, dict)):
-        return None
-    if depth > MAX_DEPTH:
-        return f"nested more than {MAX_DEPTH} levels deep"
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            return "keys of nested mappings must be strings"
-        value = list(value.values())
-    return next((r for r in (_not_json(v, depth + 1) for v in value) if r), None)

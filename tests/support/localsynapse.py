@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CACHE = Path(os.environ.get("PUSHCTL_SYNAPSE_CACHE", ROOT / ".cache"))
 SYNAPSE_SPEC = os.environ.get("PUSHCTL_SYNAPSE_SPEC", "matrix-synapse==1.163.*")
 SERVER_NAME = "localhost"

@@ -1,7 +1,7 @@
 """Keyring backends for what no real keyring can be made to do on demand.
 
-``PYTHON_KEYRING_BACKEND=keyring_backends.ProbeOnlyKeyring`` (with this directory
-on ``PYTHONPATH``) gives a keyring that passes pushctl's check before login and
+``PYTHON_KEYRING_BACKEND=tests.support.keyring_backends.ProbeOnlyKeyring`` (with the
+repository on ``PYTHONPATH``) gives a keyring that passes pushctl's check before login and
 then refuses to store the token, as a keyring that locks or fills up at the
 wrong moment would.
 """
@@ -22,7 +22,7 @@ class ProbeOnlyKeyring(KeyringBackend):
         self.entries: dict[tuple[str, str], str] = {}
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        if username != PROBE:
+        if not username.startswith(PROBE):
             raise PasswordSetError("the keyring refused to store the secret")
         self.entries[service, username] = password
 

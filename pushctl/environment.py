@@ -1,0 +1,296 @@
+"""The world one run of pushctl talks to: its streams, its terminal and its environment.
+
+:func:`pushctl.cli.main` makes one :class:`Environment` and hands it down to
+every command; tests make one with fake streams. Every terminal rule lives
+here, so that no command decides one on its own:
+
+- colour only for a terminal, never under ``NO_COLOR`` or ``TERM=dumb``;
+  ``FORCE_COLOR`` forces it;
+- questions only when a person can answer (stdin and stderr are terminals);
+- progress only when a person watches (stdout and stderr are terminals);
+- text that came from a server, a gateway or a file is shown with its control
+  characters escaped (:func:`escape`), and messages never show a known secret.
+
+rich is imported only when a progress bar is drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TextIO, cast
+
+from pushctl.errors import Interrupted, redact_known
+
+# Besides C0 and C1 controls: characters that change how the text around them
+# looks without showing themselves: bidi overrides and isolates, zero-width
+# characters, the soft hyphen, line and paragraph separators, the BOM. Two
+# pushkeys that differ only by one of these would otherwise look the same.
+_INVISIBLE = (
+    "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb"
+)
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+
+#: what a progress bar is told after each item: did it succeed?
+Advance = Callable[[bool], None]
+
+
+def escape(text: str, *, keep_newlines: bool = False) -> str:
+    """*text* with control and invisible characters shown as ``\\xNN`` or ``\\uNNNN``.
+
+    A device name or a server's error text then cannot move the cursor, set the
+    window title or colour the terminal. Messages of several lines keep their
+    line breaks with *keep_newlines*.
+    """
+    pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
+    return pattern.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # closed or not a real file
+        return False
+
+
+class OutputClosed(Exception):
+    """Nobody reads stdout any more (``| head``, ``>&-``): the run should end quietly.
+
+    Not an OSError, so that nothing on the way (click turns a broken pipe into
+    exit 1) mistakes it for another failure.
+    """
+
+
+class _ClosedOutput:
+    """Stands for a stdout the process was started without."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(9, "stdout is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise ValueError("stdout is closed")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Streams, whether each is a terminal, and the environment variables of one run."""
+
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+    stdin_isatty: bool
+    stdout_isatty: bool
+    stderr_isatty: bool
+
+    @classmethod
+    def create(
+        cls,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Environment:
+        """The process's own streams and environment, or the ones given.
+
+        A stream the process was started without (``<&-``, ``>&-``) is None in
+        Python: closed stdin reads as empty, closed stdout as a reader gone away.
+        """
+        stdin = stdin or sys.stdin or open(os.devnull, encoding="utf-8")  # noqa: SIM115
+        stdout = stdout or sys.stdout or cast(TextIO, _ClosedOutput())
+        stderr = stderr or sys.stderr or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        return cls(
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            environ=os.environ if environ is None else environ,
+            stdin_isatty=is_terminal(stdin),
+            stdout_isatty=is_terminal(stdout),
+            stderr_isatty=is_terminal(stderr),
+        )
+
+    # -- terminal rules ----------------------------------------------------------
+
+    @property
+    def dumb_terminal(self) -> bool:
+        return self.environ.get("TERM") == "dumb"
+
+    def _colour(self, isatty: bool) -> bool:
+        if self.environ.get("NO_COLOR"):
+            return False
+        if self.environ.get("FORCE_COLOR"):
+            return True
+        return isatty and not self.dumb_terminal
+
+    @property
+    def stdout_colour(self) -> bool:
+        """Styles (bold headers) on stdout."""
+        return self._colour(self.stdout_isatty)
+
+    @property
+    def stderr_colour(self) -> bool:
+        return self._colour(self.stderr_isatty)
+
+    @property
+    def can_prompt(self) -> bool:
+        """A person can see a question and answer it."""
+        return self.stdin_isatty and self.stderr_isatty
+
+    @property
+    def progress_wanted(self) -> bool:
+        """Progress bars (drawn on stderr) only when a person watches both outputs."""
+        return self.stdout_isatty and self.stderr_isatty and not self.dumb_terminal
+
+    @property
+    def width(self) -> int | None:
+        """Columns of the terminal: ``COLUMNS``, else the size of stderr's terminal."""
+        columns = self.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if not self.stderr_isatty:
+            return None
+        try:
+            return os.get_terminal_size(self.stderr.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return None
+
+    # -- output ------------------------------------------------------------------
+
+    def write(self, text: str) -> None:
+        """Data (tables, JSON, YAML) on stdout, exactly as given.
+
+        Raises :class:`OutputClosed` when the reader has gone away.
+        """
+        try:
+            self.stdout.write(text)
+        except BrokenPipeError:
+            raise OutputClosed from None
+
+    def info(self, message: str) -> None:
+        """A message for the person (stderr): what happened, what was not done."""
+        self.stderr.write(f"{clean(message)}\n")
+
+    def warn(self, message: str) -> None:
+        self.stderr.write(f"pushctl: warning: {clean(message)}\n")
+
+    def error(self, message: str, status: int, as_json: bool = False) -> None:
+        """The error that ends the run: one line, or ``{"error": …}`` under ``--json``."""
+        if as_json:
+            import json
+
+            error = {"code": int(status), "message": redact_known(message)}
+            self.stderr.write(json.dumps({"error": error}) + "\n")
+        else:
+            self.stderr.write(f"pushctl: error: {clean(message)}\n")
+
+    def flush(self) -> None:
+        """Send the data on; a reader that went away shows here as BrokenPipeError."""
+        self.stdout.flush()
+
+    def discard_stdout(self) -> None:
+        """The reader of stdout is gone: send what is left nowhere, so no flush fails again."""
+        try:
+            descriptor = self.stdout.fileno()
+        except (AttributeError, ValueError, OSError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
+
+    # -- questions ---------------------------------------------------------------
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question, no by default; only call it when :attr:`can_prompt`.
+
+        The whole question goes to stderr, so that stdout holds only data. Ctrl-C
+        or Ctrl-D at the question stops the run as aborted (exit 130).
+        """
+        while True:
+            self.stderr.write(f"{question} [y/N]: ")
+            self.stderr.flush()
+            try:
+                line = self.stdin.readline()
+            except KeyboardInterrupt:
+                line = ""
+            if not line:
+                self.stderr.write("\n")
+                raise Interrupted("aborted")
+            answer = line.strip().lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("", "n", "no"):
+                return False
+            self.stderr.write("Error: invalid input\n")
+
+    def secret(self, prompt: str) -> str:
+        """A secret typed at a hidden prompt, or read whole from stdin when it is no terminal."""
+        if not self.stdin_isatty:
+            return self.stdin.read().rstrip("\r\n")
+        import getpass
+
+        return getpass.getpass(prompt, stream=self.stderr)
+
+    # -- progress ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def progress(self, label: str, total: int) -> Iterator[Advance | None]:
+        """A callback advancing a bar on stderr, or None when nobody watches."""
+        if not self.progress_wanted:
+            yield None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        bar = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]}"),
+            console=self._console(),
+        )
+        task = bar.add_task(label, total=total, failed="")
+        failures = 0
+
+        def advance(ok: bool) -> None:
+            nonlocal failures
+            failures += 0 if ok else 1
+            bar.update(task, advance=1, failed=f"{failures} failed" if failures else "")
+
+        with bar:
+            yield advance
+
+    def _console(self) -> Any:
+        from rich.console import Console
+
+        styled = self.stderr_colour
+        return Console(
+            file=self.stderr,
+            width=self.width,
+            color_system="auto" if styled else None,
+            force_terminal=True,
+            no_color=not styled,
+            highlight=False,
+            emoji=False,
+            markup=False,
+        )
+
+
+def clean(message: str) -> str:
+    """A message fit for a terminal: known secrets hidden, control characters escaped."""
+    return escape(redact_known(message), keep_newlines=True)

@@ -1,0 +1,233 @@
+"""A plan's writes applied concurrently, and deleting a list of pushers the same way.
+
+:func:`apply` runs the writes on a few workers, each with its own HTTP session
+(``client.clone()``); the client decides whose pushers these are, so acting
+for another user is a matter of passing another client. Pure of output:
+progress is reported through a callback.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pushctl import model
+from pushctl.errors import AuthError, ExitStatus, PushctlError
+from pushctl.plan import Action, Change, Plan
+
+DEFAULT_CONCURRENCY = 4
+
+
+class PusherWriter(Protocol):
+    """What :func:`apply` needs of a client: pushctl's :class:`~pushctl.client.Client`."""
+
+    def clone(self) -> PusherWriter: ...
+
+    def set_pusher(self, pusher: model.Pusher, append: bool = False) -> None: ...
+
+    def delete_pusher(self, app_id: str, pushkey: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    #: the server's (or network's) error; None when the change was applied
+    error: str | None = None
+    exit_status: ExitStatus = ExitStatus.SUCCESS
+    #: the error itself, with its hint and details, when it was pushctl's
+    exception: PushctlError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Report:
+    """What :func:`apply` did; changes appear in plan order."""
+
+    applied: list[Change] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    #: not started: the run was interrupted, or stopped by an authentication failure
+    not_started: list[Change] = field(default_factory=list)
+    #: started but not known to have finished (a second Ctrl-C stopped the wait)
+    unknown: list[Change] = field(default_factory=list)
+    interrupted: bool = False
+    #: set when a failure makes every further write pointless (token rejected)
+    stopped_by: Outcome | None = None
+
+    def applied_count(self, action: Action) -> int:
+        return sum(1 for c in self.applied if c.action is action)
+
+
+def apply(
+    plan: Plan,
+    client: PusherWriter,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> Report:
+    """Apply the plan's writes with at most *concurrency* at a time.
+
+    Each worker writes through its own ``client.clone()``. A Ctrl-C (a
+    KeyboardInterrupt in the calling thread) stops new writes from starting and
+    waits for those in flight; a second one stops the wait. An authentication
+    failure stops new writes too. Other failures are collected per change.
+    """
+    writes = plan.writes
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    run = _Run(writes, client, on_outcome)
+    run.run(min(concurrency, len(writes)))
+    return run.report()
+
+
+class _Run:
+    """The shared state of one :func:`apply`: a queue of writes and the workers."""
+
+    def __init__(
+        self,
+        writes: Sequence[Change],
+        client: PusherWriter,
+        on_outcome: Callable[[Outcome], None] | None,
+    ) -> None:
+        self.writes = list(writes)
+        self.client = client
+        self.on_outcome = on_outcome
+        self.pending: queue.SimpleQueue[Change] = queue.SimpleQueue()
+        for change in self.writes:
+            self.pending.put(change)
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.started: set[int] = set()
+        self.finished: dict[int, Outcome] = {}
+        self.workers: list[threading.Thread] = []
+        self.interrupted = False
+        self.stopped_by: Outcome | None = None
+
+    def start(self, count: int) -> None:
+        for number in range(count):
+            worker = threading.Thread(target=self._work, name=f"pushctl-write-{number}")
+            worker.daemon = True  # a second Ctrl-C must be able to end the program
+            self.workers.append(worker)
+            worker.start()
+
+    def _work(self) -> None:
+        client = self.client.clone()
+        try:
+            while True:
+                with self.lock:  # checked under the lock, so a Ctrl-C sees who started
+                    if self.stop.is_set():
+                        return
+                    try:
+                        change = self.pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    self.started.add(id(change))
+                outcome = _write(client, change)
+                if outcome.exit_status == ExitStatus.AUTH:
+                    with self.lock:  # every further write would be refused too
+                        self.stopped_by = self.stopped_by or outcome
+                        self.stop.set()
+                self.outcomes.put(outcome)
+        finally:
+            client.close()
+
+    def run(self, workers: int) -> None:
+        """Start the workers and collect outcomes until they are done.
+
+        Ctrl-C: no new write starts; wait again for those in flight.
+        """
+        try:
+            self.start(workers)
+            self._collect()
+        except KeyboardInterrupt:
+            with self.lock:
+                self.interrupted = True
+                self.stop.set()
+            try:
+                self._collect()
+            except KeyboardInterrupt:
+                return  # a second Ctrl-C: stop waiting for the writes in flight
+
+    def _collect(self) -> None:
+        while True:
+            try:
+                outcome = self.outcomes.get(timeout=0.05)
+            except queue.Empty:
+                if any(worker.is_alive() for worker in self.workers):
+                    continue
+                while not self.outcomes.empty():  # put just before a worker ended
+                    self._record(self.outcomes.get())
+                return
+            self._record(outcome)
+
+    def _record(self, outcome: Outcome) -> None:
+        self.finished[id(outcome.change)] = outcome
+        if self.on_outcome:
+            self.on_outcome(outcome)
+
+    def report(self) -> Report:
+        with self.lock:
+            started = set(self.started)
+        report = Report(interrupted=self.interrupted, stopped_by=self.stopped_by)
+        for change in self.writes:
+            outcome = self.finished.get(id(change))
+            if outcome is None:
+                (report.unknown if id(change) in started else report.not_started).append(change)
+            elif outcome.ok:
+                report.applied.append(change)
+            else:
+                report.failed.append(outcome)
+        return report
+
+
+def _write(client: PusherWriter, change: Change) -> Outcome:
+    try:
+        if change.action is Action.DELETE:
+            client.delete_pusher(*change.key)
+        else:
+            client.set_pusher(change.pusher)
+    except PushctlError as exc:
+        return Outcome(change, exc.message, exc.exit_status, exc)
+    except Exception as exc:  # a bug or an unexpected library error: keep the others going
+        return Outcome(change, f"{type(exc).__name__}: {exc}", ExitStatus.ERROR)
+    return Outcome(change)
+
+
+@dataclass
+class Deletion:
+    """What :func:`delete_pushers` did."""
+
+    deleted: list[model.Pusher] = field(default_factory=list)
+    failed: list[tuple[model.Pusher, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def delete_pushers(
+    client: PusherWriter,
+    pushers: Iterable[model.Pusher],
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Deletion:
+    """Delete *pushers* as :func:`apply` writes: bounded concurrency, Ctrl-C stops new ones.
+
+    A refused token raises :class:`AuthError` (exit 4): every further request
+    would fail the same way.
+    """
+    changes = [Change(Action.DELETE, pusher) for pusher in pushers]
+    if not changes:
+        return Deletion()
+    report = apply(Plan(changes), client, concurrency=concurrency)
+    if report.stopped_by is not None:
+        raise report.stopped_by.exception or AuthError("the homeserver refused the token")
+    return Deletion(
+        deleted=[change.pusher for change in report.applied],
+        failed=[(o.change.pusher, o.error or "failed") for o in report.failed],
+        interrupted=report.interrupted,
+    )

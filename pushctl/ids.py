@@ -1,0 +1,36 @@
+"""Matrix user IDs: the one pattern pushctl accepts, and the server name in it.
+
+A user ID is ``@localpart:server_name``; the server name is a host, with an
+optional port (``@alice:example.org:8448``), so it never holds ``/``, ``?``,
+``#`` or ``@``. Pure code, cheap to import: ``--user`` is checked with it
+while the command line is parsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pushctl.errors import Hint, UsageError
+
+USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
+
+
+def check_user_id(user_id: str) -> str:
+    """A full Matrix user ID such as ``@bob:example.org``; exit 2 otherwise."""
+    user_id = user_id.strip()
+    if not USER_ID.fullmatch(user_id):
+        raise UsageError(
+            f"{user_id!r}: expected a full Matrix user ID such as @bob:example.org",
+            hint=Hint.USER_ID,
+        )
+    return user_id
+
+
+def server_name(user_id: str) -> str:
+    """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
+    match = USER_ID.fullmatch(user_id)
+    if not match:
+        raise UsageError(
+            f"{user_id!r} is not a Matrix user ID like @alice:example.org", hint=Hint.USER_ID
+        )
+    return match["server"]

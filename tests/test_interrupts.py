@@ -1,0 +1,82 @@
+"""Ctrl-C while pushctl waits on gateways that never answer: it stops at once.
+
+The gateway here accepts connections and never answers, as a hung reverse
+proxy would; pushctl's timeout is long, so only an immediate stop passes.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.accounts import Account, clean_env
+from tests.support.signals import default_sigint
+
+pytestmark = pytest.mark.synapse
+
+
+@pytest.fixture
+def silent_gateway() -> Iterator[str]:
+    """A notify URL on loopback that takes connections and never answers them."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)  # the kernel completes connections; nobody reads them
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/_matrix/push/v1/notify"
+
+
+def start(args: list[str], account: Account, home: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pushctl", "--timeout", "60", *args],
+        env=clean_env(home, account.env()),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
+    )
+
+
+@pytest.mark.parametrize("command", [["test"], ["prune", "--rejected", "--yes"]])
+@pytest.mark.parametrize("presses", [1, 3])
+def test_ctrl_c_while_gateways_hang_stops_at_once(
+    account: Account, silent_gateway: str, home: Path, command: list[str], presses: int
+) -> None:
+    for number in range(3):
+        account.add_pusher(pushkey=f"hung-{number}", data={"url": silent_gateway})
+    process = start(command, account, home)
+    time.sleep(3)  # listed the pushers and is now waiting on the gateway
+    assert process.poll() is None, process.communicate()
+    interrupted = time.monotonic()
+    for _ in range(presses):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 5, "Ctrl-C must not wait for the gateways"
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert len(account.pushers()) == 3, "nothing may be deleted after Ctrl-C"
+
+
+def test_concurrent_reads_keep_the_items_order_and_raise_what_a_call_raised() -> None:
+    from pushctl.concurrency import map_interruptibly
+
+    def slow_square(number: int) -> int:
+        time.sleep(0.01 * (5 - number % 5))
+        return number * number
+
+    assert map_interruptibly(slow_square, list(range(12)), workers=4) == [n * n for n in range(12)]
+    assert map_interruptibly(slow_square, [], workers=4) == []
+
+    def broken(number: int) -> int:
+        raise LookupError(number)
+
+    with pytest.raises(LookupError):
+        map_interruptibly(broken, [1, 2, 3])
