@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO, cast
 
 from pushctl.errors import Interrupted, redact_known
@@ -152,6 +152,14 @@ class Environment:
     def can_prompt(self) -> bool:
         """A person can see a question and answer it."""
         return self.stdin_isatty and self.stderr_isatty
+
+    def on_stderr(self) -> Environment:
+        """This environment with stderr standing in for stdout.
+
+        For what a person must see while stdout is kept for data, such as the
+        plan shown before a question under ``--json``.
+        """
+        return replace(self, stdout=self.stderr, stdout_isatty=self.stderr_isatty)
 
     @property
     def progress_wanted(self) -> bool:

@@ -356,3 +356,59 @@ def test_only_the_environment_writes_to_the_process_streams() -> None:
         if direct.search(line) and not line.lstrip().startswith("#")
     ]
     assert found == []
+
+
+def run_with_stdout_piped(
+    args: list[str], env: dict[str, str], home: Path, answer: str
+) -> tuple[int, str, str]:
+    """Run pushctl with stdin and stderr on a pseudo-terminal and stdout in a pipe."""
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pushctl", *args],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=clean_env(home, {"TERM": "xterm-256color", **env}),
+        close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and b"[y/N]" not in seen:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                seen += os.read(master, 65536)
+            elif process.poll() is not None:
+                break
+        os.write(master, answer.encode() + b"\n")
+        stdout = process.communicate(timeout=60)[0].decode()
+    finally:
+        os.close(master)
+    return process.returncode, seen.decode("utf-8", "replace"), stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["delete", "--all", "--json"], ["prune", "--rejected", "--json"]]
+)
+def test_a_question_under_json_shows_what_it_is_about_first(
+    account: Account, home: Path, command: list[str]
+) -> None:
+    from tests.support.pushgateway import PushGateway
+
+    with PushGateway() as gateway:
+        gateway.reject("first-doomed-key", "second-doomed-key")
+        for key in ("first-doomed-key", "second-doomed-key"):
+            account.add_pusher(pushkey=key, data={"url": gateway.url})
+        status, terminal, stdout = run_with_stdout_piped(command, account.env(), home, "y")
+    assert status == 0, terminal
+    question = terminal.index("[y/N]")
+    assert "first-doomed-key" in terminal[:question]
+    assert "second-doomed-key" in terminal[:question]
+    assert {p["pushkey"] for p in json.loads(stdout)["deleted"]} == {
+        "first-doomed-key",
+        "second-doomed-key",
+    }
+    assert account.pushers() == []

@@ -194,6 +194,8 @@ def delete_command(
     if dry_run:
         return
     if not exact:
+        if as_json and not yes:  # the question must not come without what it is about
+            _show_selection(env.on_stderr(), doomed, dry_run=False, as_json=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
     from pushctl.executor import delete_pushers
 

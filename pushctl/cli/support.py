@@ -210,6 +210,8 @@ def prune_command(
             _write_prune_json(env, plan, dry_run, None)
         return
     whose = f" of {user}" if user else ""
+    if as_json and not yes:  # the question must not come without what it is about
+        _show_plan(env.on_stderr(), plan, dry_run=False, as_json=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
     from pushctl.executor import delete_pushers
 
