@@ -74,7 +74,7 @@ def is_loopback_host(host: str | None) -> bool:
 def validate_pusher(pusher: object) -> list[Problem]:
     """All problems of one pusher to be set (errors and warnings), in field order."""
     if not isinstance(pusher, Mapping):
-        return [Problem("pusher", f"must be a mapping of fields, not {_type_name(pusher)}")]
+        return [Problem("pusher", f"must be a mapping of fields, not {type_name(pusher)}")]
     problems = [
         Problem(str(name) or repr(name), f"unknown field (known: {', '.join(FIELDS)})")
         for name in pusher
@@ -97,10 +97,10 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
         return [Problem(name, "is required")] if name in REQUIRED else []
     if name == "data":
         if not isinstance(value, Mapping):
-            return [Problem("data", f"must be a mapping, not {_type_name(value)}")]
+            return [Problem("data", f"must be a mapping, not {type_name(value)}")]
         return _data_problems(value)
     if not isinstance(value, str):
-        return [Problem(name, f"must be a string, not {_type_name(value)}")]
+        return [Problem(name, f"must be a string, not {type_name(value)}")]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
@@ -188,7 +188,7 @@ def _check_gateway_url(url: object) -> list[Problem]:
     if url is None:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
-        return [Problem("data.url", f"must be a string, not {_type_name(url)}")]
+        return [Problem("data.url", f"must be a string, not {type_name(url)}")]
     if _URL_UNSAFE.search(url):
         return [Problem("data.url", f"must not contain spaces or control characters: {url!r}")]
     parts = urlsplit(url)
@@ -219,7 +219,8 @@ def has_valid_port(parts: SplitResult) -> bool:
     return port is None or port > 0
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
+    """What a JSON-like value is, as messages say it: "a string", "a list", "null", ..."""
     names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}
     for cls, name in names.items():
         if isinstance(value, cls):

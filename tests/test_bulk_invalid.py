@@ -32,6 +32,11 @@ INVALID = {
     ),
     "bad-indent": ("p.yaml", GOOD_FILE + "   lang: en\n  bad\n", "{f}:8: malformed YAML"),
     "malformed-json": ("p.json", '{"pushers": [\n  {"a": 1},\n]}', "{f}:3: malformed JSON"),
+    "json-key-twice": (
+        "p.json",
+        '{"pushers": [],\n "pushers": []}',
+        "{f}:2: pushers: given twice (first at line 1)",
+    ),
     "missing-fields": (
         "p.yaml",
         GOOD_FILE + "  - pushkey: other\n    app_id: org.example.app\n",

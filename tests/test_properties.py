@@ -6,7 +6,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pushctl import documents, model
+from pushctl import importfile, model
 from pushctl.errors import InvalidInput
 from tests.support.accounts import make_pusher
 
@@ -92,8 +92,8 @@ documents_like = (
 def validate_text(text: str, fmt: str) -> None:
     """What `pushctl validate` does with a file's text: exit 3 or a clean result."""
     try:
-        document = documents.parse(text, "junk.yaml", fmt)
-        for problem in documents.check(document):
+        document = importfile.parse(text, "junk.yaml", fmt)
+        for problem in importfile.check(document):
             assert problem.line >= 1 and problem.field and problem.message
     except InvalidInput as exc:
         assert exc.message.startswith("junk.yaml")

@@ -14,9 +14,9 @@ from pushctl.cli.support import UserOption, target
 from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
-    from pushctl.documents import Document, FileProblem
     from pushctl.environment import Environment
     from pushctl.executor import Outcome, Report
+    from pushctl.importfile import Document, FileProblem
     from pushctl.plan import Change, Plan
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
@@ -82,12 +82,12 @@ def import_command(
 
 def _load_valid(env: Environment, file: str) -> Document:
     """The valid document (warnings shown), or exit 3 listing every error."""
-    from pushctl import documents
+    from pushctl import importfile
 
     try:
-        document, found_warnings = documents.load_valid(file)
+        document, found_warnings = importfile.load_valid(file)
     except InvalidInput as exc:
-        _warn_all(env, documents.source_name(file), documents.warnings(exc.problems))
+        _warn_all(env, importfile.source_name(file), importfile.warnings(exc.problems))
         raise
     _warn_all(env, document.source, found_warnings)
     return document
@@ -266,13 +266,13 @@ def export_command(
     user: UserOption = None,
 ) -> None:
     """Write the account's pushers in the import format."""
-    from pushctl import documents
+    from pushctl import export
 
     env = environment(ctx)
     fmt = output_format.value if output_format else _format_of(output)
     pushers = target(ctx, user).pushers()
     _warn_unimportable(env, pushers)
-    text = documents.dump(pushers, fmt)
+    text = export.dump(pushers, fmt)
     if output is None or output == "-":
         env.write(text)
         return
@@ -282,10 +282,10 @@ def export_command(
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
     """Say which server pushers break a rule: the exported file will not import as is."""
-    from pushctl import documents, render
+    from pushctl import export, render
 
     for pusher in pushers:
-        errors = model.errors_only(model.validate_pusher(documents.exportable(pusher)))
+        errors = model.errors_only(model.validate_pusher(export.exportable(pusher)))
         if errors:
             name = f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
             problems = "; ".join(str(problem) for problem in errors)
@@ -317,7 +317,7 @@ def _write_file(path: str, text: str) -> None:
 
 def validate_command(ctx: typer.Context, file: FileArgument, as_json: JsonFlag = False) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
-    from pushctl import documents
+    from pushctl import importfile
 
     env = environment(ctx)
     if not as_json:
@@ -326,12 +326,12 @@ def validate_command(ctx: typer.Context, file: FileArgument, as_json: JsonFlag =
         env.write(f"{document.source}: {count}, valid\n")
         return
     try:
-        document, found_warnings = documents.load_valid(file)
+        document, found_warnings = importfile.load_valid(file)
     except InvalidInput as exc:
-        problems = exc.problems or [documents.FileProblem(0, "", exc.message)]
-        found = documents.errors(problems)
-        source = documents.source_name(file)
-        _write_json(env, _validation(source, None, found, documents.warnings(problems)))
+        problems = exc.problems or [importfile.FileProblem(0, "", exc.message)]
+        found = importfile.errors(problems)
+        source = importfile.source_name(file)
+        _write_json(env, _validation(source, None, found, importfile.warnings(problems)))
         raise
     _write_json(env, _validation(document.source, len(document.entries), [], found_warnings))
 

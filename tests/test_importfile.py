@@ -1,14 +1,15 @@
-"""Import files read in-process: shapes, defaults, line numbers, safety, export."""
+"""Import files read in-process: shapes, defaults, line numbers, safety."""
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 
 import pytest
 import yaml
 
-from pushctl import documents
+from pushctl import importfile
 from pushctl.errors import InvalidInput
 from tests.support.accounts import GATEWAY
 
@@ -32,13 +33,13 @@ DEFAULTS_FILE = textwrap.dedent(
 )
 
 
-def parse(text: str, name: str = "p.yaml") -> documents.Document:
-    return documents.parse(text, name, documents.guess_format(name, text))
+def parse(text: str, name: str = "p.yaml") -> importfile.Document:
+    return importfile.parse(text, name, importfile.guess_format(name, text))
 
 
 def messages(text: str, name: str = "p.yaml") -> list[str]:
     document = parse(text, name)
-    return [p.format(name) for p in documents.check(document)]
+    return [p.format(name) for p in importfile.check(document)]
 
 
 def test_defaults_are_merged_under_each_entry_and_data_key_by_key() -> None:
@@ -192,6 +193,8 @@ def test_an_alias_bomb_is_refused() -> None:
         ("p.yaml", "[" * 100_000 + "]" * 100_000, "exceeded maximum nesting depth"),
         ("p.yaml", "- " * 100_000 + "x", "exceeded maximum nesting depth"),
         ("p.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("p.json", '[{"data": ' + "[" * 40 + "]" * 40 + "}]", "nested more than 32 levels"),
+        ("p.json", '[{"lang": ' + "[" * 40 + "]" * 40 + "}]", "nested more than 32 levels"),
     ],
 )
 def test_deep_nesting_is_refused(name: str, text: str, fragment: str) -> None:
@@ -202,7 +205,7 @@ def test_deep_nesting_is_refused(name: str, text: str, fragment: str) -> None:
 def test_the_pure_python_loader_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = parse(DEFAULTS_FILE).entries
     monkeypatch.delattr(yaml, "CSafeLoader")
-    assert documents.yaml_loader() is yaml.SafeLoader
+    assert importfile.yaml_loader() is yaml.SafeLoader
     slow = parse(DEFAULTS_FILE).entries
     assert [(e.pusher, e.line, e.lines) for e in slow] == [
         (e.pusher, e.line, e.lines) for e in fast
@@ -211,34 +214,57 @@ def test_the_pure_python_loader_gives_the_same_result(monkeypatch: pytest.Monkey
         parse("- a\n- b: c: d\n")
 
 
-def test_export_dump_reads_back_as_the_same_pushers() -> None:
-    server = [
-        {
-            "app_id": "org.example.app",
-            "pushkey": "é" * 256,
-            "kind": "http",
-            "app_display_name": "Ex: ample #1",
-            "device_display_name": "yes",
-            "profile_tag": "",
-            "lang": "en",
-            "data": {"url": GATEWAY, "n": 1, "nested": {"list": [1, "2", None]}},
-            "org.matrix.msc3881.enabled": True,
-        },
-        {
-            "app_id": "org.example.app",
-            "pushkey": "🔑 key\nwith newline",
-            "kind": "http",
-            "app_display_name": "A",
-            "device_display_name": "123",
-            "profile_tag": "tag",
-            "lang": "zh-Hant-TW",
-            "data": {"url": GATEWAY},
-        },
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"pushers": [],\n "pushers": []}', "p.json:2: pushers: given twice (first at line 1)"),
+        (
+            '{"defaults": {},\n "defaults": {}, "pushers": []}',
+            "p.json:2: defaults: given twice (first at line 1)",
+        ),
+        (
+            '{"defaults": {"lang": "en",\n "lang": "de"}, "pushers": []}',
+            "p.json:2: lang: given twice (first at line 1)",
+        ),
+        (
+            '[{"pushkey": "a",\n "pushkey": "b"}]',
+            "p.json:2: pushkey: given twice (first at line 1)",
+        ),
+        (
+            '[{"data": {"url": "a",\n "url": "b"}}]',
+            "p.json:2: data.url: given twice (first at line 1)",
+        ),
+        (
+            '[{"data": {"x": {"a": 1,\n "a": 2}}}]',
+            "p.json:2: data.x.a: given twice (first at line 1)",
+        ),
+    ],
+)
+def test_json_keys_given_twice_are_refused_as_in_yaml(text: str, expected: str) -> None:
+    found = messages(text, "p.json")
+    assert expected in found
+    # JSON is flow-style YAML: read as YAML, the same text gives the same problems
+    assert found == [m.replace("p.yaml:", "p.json:") for m in messages(text, "p.yaml")]
+
+
+def test_the_json_front_end_builds_the_same_document_as_yaml() -> None:
+    as_json = json.dumps(yaml.safe_load(DEFAULTS_FILE), indent=2)
+    from_json, from_yaml = parse(as_json, "p.json"), parse(as_json, "p.yaml")
+    assert (from_json.format, from_yaml.format) == ("json", "yaml")
+    assert [(e.pusher, e.line, e.lines) for e in from_json.entries] == [
+        (e.pusher, e.line, e.lines) for e in from_yaml.entries
     ]
-    for fmt in documents.FORMATS:
-        text = documents.dump(server, fmt)
-        document = documents.parse(text, f"export.{fmt}", fmt)
-        assert [e.pusher for e in document.entries] == [documents.exportable(p) for p in server]
-        assert documents.check(document) == []
-    assert "profile_tag" not in documents.exportable(server[0])
-    assert "org.matrix.msc3881.enabled" not in documents.exportable(server[0])
+
+
+def test_reading_leaves_the_cycle_collector_as_it_was() -> None:
+    assert gc.isenabled()
+    importfile.check(parse(DEFAULTS_FILE))
+    with pytest.raises(InvalidInput):
+        parse("- a\n- b: c: d\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        importfile.check(parse(DEFAULTS_FILE))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
