@@ -131,7 +131,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
     return discover(
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
-        timeout=min(10.0, settings.timeout),
+        timeout=settings.timeouts[0],
         verify=settings.verify,
     )
 

@@ -69,7 +69,7 @@ class ProbeSettings:
     def from_settings(cls, settings: Settings) -> ProbeSettings:
         """The timeouts, CA bundle and plain-http permission of the connection settings."""
         return cls(
-            timeout=(min(10.0, settings.timeout), settings.timeout),
+            timeout=settings.timeouts,
             verify=settings.verify,
             allow_insecure_http=settings.allow_insecure_http,
         )

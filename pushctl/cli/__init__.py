@@ -33,7 +33,7 @@ from pushctl.cli.completion import PROG_NAME
 from pushctl.cli.typer_internals import click_command
 from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
-from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
+from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, MAX_TIMEOUT, MIN_TIMEOUT, Settings
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:
@@ -64,7 +64,10 @@ def root(
         typer.Option("--ca-bundle", metavar="FILE", help="CA certificates file for a private CA."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+        float,
+        typer.Option(
+            "--timeout", min=MIN_TIMEOUT, max=MAX_TIMEOUT, help="Seconds to wait for each answer."
+        ),
     ] = 30.0,
     retries: Annotated[
         int, typer.Option("--retries", min=0, help="Retries of a failed or rate-limited request.")
