@@ -22,6 +22,7 @@ from pushctl.errors import (
     NetworkError,
     ServerError,
     UsageError,
+    redact_known,
     register_secret,
 )
 from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
@@ -34,6 +35,12 @@ DEFAULT_TIMEOUT = (10.0, 30.0)
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+# What a redirect to a URL without a usable scheme or host ends in.
+_UNFOLLOWABLE = (
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+)
 
 
 def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
@@ -139,6 +146,9 @@ class Client:
                 time.sleep(pause)
                 attempt += 1
                 continue
+            except requests.RequestException as exc:  # a redirect to nowhere, a garbled body
+                raise _unusable_answer(self.homeserver, exc) from None
+            _check_not_turned_into_get(method, response)
             wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
                 return _decode(response)
@@ -211,8 +221,14 @@ class Client:
         return result if isinstance(result, dict) else {}
 
     def whoami(self) -> dict[str, Any]:
-        result = self.client_request("GET", "/account/whoami")
-        return _expect_object(result, "whoami")
+        """``user_id`` (a non-empty string) and ``device_id`` (a string or None), and the rest."""
+        result = _expect_object(self.client_request("GET", "/account/whoami"), "whoami")
+        user_id, device_id = result.get("user_id"), result.get("device_id")
+        if not isinstance(user_id, str) or not user_id:
+            raise ServerError("homeserver answered whoami without a user ID")
+        if device_id is not None and not isinstance(device_id, str):
+            raise ServerError("homeserver answered whoami with a device ID that is not a string")
+        return result
 
     def get_pushers(self) -> list[Pusher]:
         return parse_pushers(self.client_request("GET", "/pushers"))
@@ -229,6 +245,8 @@ class Client:
     def devices(self) -> list[dict[str, Any]]:
         result = _expect_object(self.client_request("GET", "/devices"), "devices")
         devices = result.get("devices", [])
+        if not isinstance(devices, list):
+            raise ServerError("homeserver answered GET /devices without a list of devices")
         return [d for d in devices if isinstance(d, dict)]
 
 
@@ -250,26 +268,55 @@ def parse_pushers(body: Any) -> list[Pusher]:
 
 
 def _decode(response: requests.Response) -> Any:
-    data = _json_or_none(response)
-    if response.ok:
-        if data is None and response.content.strip():
+    """The JSON of a 2xx answer (``{}`` for none); any other answer raises.
+
+    A redirect that was not followed (one without a ``Location``, or one answering
+    a write) is no success either: nothing says the request was carried out.
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        if not response.content.strip():
+            return {}
+        try:
+            return json_body(response)
+        except ValueError as exc:
             raise ServerError(
-                f"homeserver answered HTTP {response.status_code} with a body that is not JSON "
-                f"({_content_type(response)})"
-            )
-        return data if data is not None else {}
+                f"homeserver answered HTTP {status} with a body that is not JSON "
+                f"({_content_type(response)}: {exc})"
+            ) from None
+    data = _json_or_none(response)
     if isinstance(data, dict) and isinstance(data.get("errcode"), str):
-        raise _matrix_error(response.status_code, data)
+        raise _matrix_error(status, data)
+    if 300 <= status < 400:
+        where = _server_text(response.headers.get("Location"))
+        raise ServerError(
+            f"homeserver answered HTTP {status}, a redirect"
+            + (f" to {where!r}" if where else " without a Location")
+            + ", which was not followed",
+            status=status,
+        )
     raise ServerError(
-        f"homeserver answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+        f"homeserver answered HTTP {status} {_server_text(response.reason)}".rstrip()
         + f" without a Matrix error ({_content_type(response)})",
-        status=response.status_code,
+        status=status,
+    )
+
+
+def _check_not_turned_into_get(method: str, response: requests.Response) -> None:
+    """A write answered with 301, 302 or 303 was followed as a GET: it was not carried out."""
+    if response.request.method == method or not response.history:
+        return
+    status = response.history[0].status_code
+    raise ServerError(
+        f"homeserver answered the {method} with HTTP {status}, a redirect that turns it into "
+        "a GET: nothing was written",
+        status=status,
     )
 
 
 def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
-    errcode = data["errcode"]
-    text = str(data.get("error", ""))
+    errcode = _server_text(data["errcode"])
+    text = _server_text(data.get("error", ""))
     if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
         soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
         message = f"the homeserver rejected the access token ({errcode}: {text}){soft}"
@@ -277,6 +324,11 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
     if status == 403:
         return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
     return MatrixError(status, errcode, text)
+
+
+def _server_text(value: object) -> str:
+    """Text the server chose, fit for a message: a hostile server may echo the token."""
+    return redact_known(str(value)) if value is not None else ""
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -314,6 +366,15 @@ def _network_error(homeserver: str, exc: Exception) -> NetworkError:
         f"cannot reach the homeserver at {urlsplit(homeserver).netloc}: {reason}",
         hint=Hint.PRIVATE_CA if reason == TLS_FAILED else None,
     )
+
+
+def _unusable_answer(homeserver: str, exc: Exception) -> ServerError:
+    where = f"the homeserver at {urlsplit(homeserver).netloc}"
+    if isinstance(exc, requests.TooManyRedirects):
+        return ServerError(f"{where} redirected too many times")
+    if isinstance(exc, _UNFOLLOWABLE):
+        return ServerError(f"{where} redirected to a URL that cannot be followed")
+    return ServerError(f"{where} sent an answer that cannot be read ({type(exc).__name__})")
 
 
 def _ms(started: float) -> float:
