@@ -30,12 +30,12 @@ from pushctl.errors import Interrupted, redact_known
 # looks without showing themselves: bidi overrides and isolates, zero-width
 # characters, the soft hyphen, line and paragraph separators, the BOM. Two
 # pushkeys that differ only by one of these would otherwise look the same.
-_INVISIBLE = (
+INVISIBLE = (
     "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
     "\u3164\ufeff\uffa0\ufff9-\ufffb"
 )
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
 
 #: what a progress bar is told after each item: did it succeed?
 Advance = Callable[[bool], None]

@@ -220,6 +220,7 @@ def status_command(
 
 def _status_text(report: dict[str, Any]) -> str:
     from pushctl.credentials import KIND_APPSERVICE
+    from pushctl.environment import escape  # the server's words: user, device, versions
 
     versions = report["server_versions"]
     service = report["kind"] == KIND_APPSERVICE
@@ -240,7 +241,7 @@ def _status_text(report: dict[str, Any]) -> str:
         ("token from", report["token_location"]),
         ("server versions", _version_ranges(versions) or "(none announced)"),
     ]
-    return "".join(f"{label + ':':<17}{value}\n" for label, value in rows)
+    return "".join(f"{label + ':':<17}{escape(str(value))}\n" for label, value in rows)
 
 
 def _version_ranges(versions: list[str]) -> str:
