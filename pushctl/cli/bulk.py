@@ -66,7 +66,9 @@ def import_command(
         if as_json:
             _write_json(env, _summary(document, plan, None, dry_run=dry_run, prune=prune))
         return
-    confirm(env, f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
+    if as_json and not yes:  # the question must not come without what it is about
+        _show_plan(env.on_stderr(), plan, dry_run)
+    confirm(env, _question(env, plan, where.client.homeserver), yes)
     with (
         env.progress("applying", len(plan.writes)) as advance,
         where.writer(on_revoke_failure=env.warn) as client,
@@ -96,6 +98,20 @@ def _load_valid(env: Environment, file: str) -> Document:
 def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> None:
     for problem in problems:
         env.warn(problem.format(source))
+
+
+def _question(env: Environment, plan: Plan, homeserver: str) -> str:
+    """What to ask before applying; a warning first when the plan would empty the account."""
+    from pushctl.plan import Action
+
+    deletes = plan.count(Action.DELETE)
+    if deletes and deletes == len(plan.changes):  # said even with --yes: it may be a mistake
+        env.warn(
+            f"this plan deletes every pusher of the account on {homeserver} ({deletes}) and "
+            "sets none: the file lists none of them"
+        )
+        return f"Delete all {_count(deletes, 'pusher')} of the account?"
+    return f"Apply {_count(len(plan.writes), 'change')} to {homeserver}?"
 
 
 def _count(number: int, noun: str) -> str:
