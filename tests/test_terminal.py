@@ -441,3 +441,13 @@ def test_an_import_that_empties_the_account_warns_even_with_yes(
     assert result.returncode == 0, result.stderr
     assert "pushctl: warning: this plan deletes every pusher of the account" in result.stderr
     assert account.pushers() == []
+
+
+def test_json_output_escapes_what_would_act_on_a_terminal(account: Account, pushctl) -> None:
+    sneaky = "key\u202e\u200b\x9b2J-end"
+    account.add_pusher(pushkey=sneaky)
+    result = pushctl("list", "--json", env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert "\u202e" not in result.stdout and "\x9b" not in result.stdout
+    assert "\\u202e\\u200b\\u009b2J-end" in result.stdout
+    assert [p["pushkey"] for p in json.loads(result.stdout)] == [sneaky]
