@@ -11,7 +11,7 @@ from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
+from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -66,7 +66,7 @@ def import_command(
         if as_json:
             _write_json(env, _summary(document, plan, None, dry_run=dry_run, prune=prune))
         return
-    if as_json and not yes:  # the question must not come without what it is about
+    if as_json and not yes and env.can_prompt:  # a question comes with what it is about
         _show_plan(env.on_stderr(), plan, dry_run)
     confirm(env, _question(env, plan, where.client.homeserver), yes)
     with (
@@ -280,20 +280,29 @@ def export_command(
         str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     user: UserOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write the account's pushers in the import format."""
     from pushctl import export
 
+    to_stdout = output is None or output == "-"
+    if as_json and to_stdout:
+        raise UsageError(
+            "--json summarises an export to a file (-o FILE); "
+            "for the pushers themselves as JSON, use --format json"
+        )
     env = environment(ctx)
     fmt = output_format.value if output_format else _format_of(output)
     pushers = target(ctx, user).pushers()
     _warn_unimportable(env, pushers)
     text = export.dump(pushers, fmt)
-    if output is None or output == "-":
+    if output is None or to_stdout:
         env.write(text)
         return
     _write_file(output, text)
     env.info(f"exported {_count(len(pushers), 'pusher')} to {output}")
+    if as_json:
+        _write_json(env, {"file": output, "format": fmt, "pushers": len(pushers)})
 
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
