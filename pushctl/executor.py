@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pushctl import model
+from pushctl.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PartialFailure, PushctlError
 from pushctl.plan import Action, Change, Plan
 
-DEFAULT_CONCURRENCY = 4
 #: writes in a row, across workers, that got no answer at all (refused, dropped,
 #: timed out, each after its retries) before a run stops starting new ones
 UNANSWERED_IN_A_ROW = 6
@@ -75,21 +75,25 @@ def apply(
     plan: Plan,
     client: PusherWriter,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Report:
-    """Apply the plan's writes with at most *concurrency* at a time.
+    """Apply the plan's writes, a few at a time.
 
-    Each worker writes through its own ``client.clone()``. A Ctrl-C (a
+    How many are in flight adapts to the server (:mod:`pushctl.adaptive`), up to
+    *concurrency* (default :data:`~pushctl.adaptive.DEFAULT_MAXIMUM`). Each
+    worker writes through its own ``client.clone()``. A Ctrl-C (a
     KeyboardInterrupt in the calling thread) stops new writes from starting and
     waits for those in flight; a second one stops the wait. An authentication
-    failure stops new writes too. Other failures are collected per change.
+    failure, or a homeserver that stopped answering, stops new writes too.
+    Other failures are collected per change.
     """
     writes = plan.writes
-    if concurrency < 1:
+    if concurrency is not None and concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    run = _Run(writes, client, on_outcome)
-    run.run(min(concurrency, len(writes)))
+    limit = AdaptiveLimit(maximum=concurrency or DEFAULT_MAXIMUM)
+    run = _Run(writes, client, on_outcome, limit)
+    run.run(min(limit.maximum, len(writes)))
     return run.report()
 
 
@@ -101,8 +105,10 @@ class _Run:
         writes: Sequence[Change],
         client: PusherWriter,
         on_outcome: Callable[[Outcome], None] | None,
+        limit: AdaptiveLimit,
     ) -> None:
         self.writes = list(writes)
+        self.limit = limit
         self.client = client
         self.on_outcome = on_outcome
         self.pending: queue.SimpleQueue[Change] = queue.SimpleQueue()
@@ -130,21 +136,32 @@ class _Run:
     def _work(self) -> None:
         client = self.client.clone()
         try:
-            while True:
-                with self.lock:  # checked under the lock, so a Ctrl-C sees who started
-                    if self.stop.is_set():
+            while self.limit.acquire(self.stop):
+                outcome = None
+                try:
+                    change = self._next()
+                    if change is None:
                         return
-                    try:
-                        change = self.pending.get_nowait()
-                    except queue.Empty:
-                        return
-                    self.started.add(id(change))
-                outcome = _write(client, change)
-                with self.lock:
-                    self._judge(outcome)
-                self.outcomes.put(outcome)
+                    outcome = _write(client, change)
+                    with self.lock:
+                        self._judge(outcome)
+                    self.outcomes.put(outcome)
+                finally:
+                    self.limit.release(congested=outcome is not None and _congested(outcome))
         finally:
             client.close()
+
+    def _next(self) -> Change | None:
+        """The next write to start; None once there is none or the run stops."""
+        with self.lock:  # checked under the lock, so a Ctrl-C sees who started
+            if self.stop.is_set():
+                return None
+            try:
+                change = self.pending.get_nowait()
+            except queue.Empty:
+                return None
+            self.started.add(id(change))
+            return change
 
     def _judge(self, outcome: Outcome) -> None:
         """Stop new writes when every further one would fail the same way (under the lock).
@@ -218,6 +235,15 @@ class _Run:
         return report
 
 
+def _congested(outcome: Outcome) -> bool:
+    """Did the server say it is overwhelmed (429, 5xx, no answer), even after retries?"""
+    error = outcome.exception
+    if isinstance(error, NetworkError):
+        return True
+    status = getattr(error, "status", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
 def _write(client: PusherWriter, change: Change) -> Outcome:
     try:
         if change.action is Action.DELETE:
@@ -243,7 +269,7 @@ class Deletion:
 def delete_pushers(
     client: PusherWriter,
     pushers: Iterable[model.Pusher],
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
 ) -> Deletion:
     """Delete *pushers* as :func:`apply` writes: bounded concurrency, Ctrl-C stops new ones.
 

@@ -47,8 +47,15 @@ def import_command(
     ] = False,
     yes: YesFlag = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
-    ] = 4,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=64,
+            metavar="N",
+            help="At most N writes in flight (default: as many as the server takes, up to 16).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
     user: UserOption = None,
 ) -> None:
