@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from pushctl import model
-from pushctl.errors import AuthError, ExitStatus, PushctlError
+from pushctl.errors import AuthError, ExitStatus, NetworkError, PartialFailure, PushctlError
 from pushctl.plan import Action, Change, Plan
 
 DEFAULT_CONCURRENCY = 4
+#: writes in a row, across workers, that got no answer at all (refused, dropped,
+#: timed out, each after its retries) before a run stops starting new ones
+UNANSWERED_IN_A_ROW = 6
 
 
 class PusherWriter(Protocol):
@@ -58,6 +62,8 @@ class Report:
     #: started but not known to have finished (a second Ctrl-C stopped the wait)
     unknown: list[Change] = field(default_factory=list)
     interrupted: bool = False
+    #: when the homeserver stopped answering (time.time()), if that stopped the run
+    unreachable_since: float | None = None
     #: set when a failure makes every further write pointless (token rejected)
     stopped_by: Outcome | None = None
 
@@ -110,6 +116,9 @@ class _Run:
         self.workers: list[threading.Thread] = []
         self.interrupted = False
         self.stopped_by: Outcome | None = None
+        self.unanswered = 0  # writes in a row that got no answer
+        self.unanswered_since: float | None = None
+        self.unreachable_since: float | None = None
 
     def start(self, count: int) -> None:
         for number in range(count):
@@ -131,13 +140,30 @@ class _Run:
                         return
                     self.started.add(id(change))
                 outcome = _write(client, change)
-                if outcome.exit_status == ExitStatus.AUTH:
-                    with self.lock:  # every further write would be refused too
-                        self.stopped_by = self.stopped_by or outcome
-                        self.stop.set()
+                with self.lock:
+                    self._judge(outcome)
                 self.outcomes.put(outcome)
         finally:
             client.close()
+
+    def _judge(self, outcome: Outcome) -> None:
+        """Stop new writes when every further one would fail the same way (under the lock).
+
+        A refused token is refused for every write; a homeserver that has not
+        answered several writes in a row is taken to be down, rather than
+        spending each remaining write's retries on it.
+        """
+        if outcome.exit_status == ExitStatus.AUTH:
+            self.stopped_by = self.stopped_by or outcome
+            self.stop.set()
+        if not isinstance(outcome.exception, NetworkError):
+            self.unanswered, self.unanswered_since = 0, None
+            return
+        self.unanswered += 1
+        self.unanswered_since = self.unanswered_since or time.time()
+        if self.unanswered >= UNANSWERED_IN_A_ROW and self.unreachable_since is None:
+            self.unreachable_since = self.unanswered_since
+            self.stop.set()
 
     def run(self, workers: int) -> None:
         """Start the workers and collect outcomes until they are done.
@@ -176,7 +202,11 @@ class _Run:
     def report(self) -> Report:
         with self.lock:
             started = set(self.started)
-        report = Report(interrupted=self.interrupted, stopped_by=self.stopped_by)
+        report = Report(
+            interrupted=self.interrupted,
+            stopped_by=self.stopped_by,
+            unreachable_since=self.unreachable_since,
+        )
         for change in self.writes:
             outcome = self.finished.get(id(change))
             if outcome is None:
@@ -226,8 +256,26 @@ def delete_pushers(
     report = apply(Plan(changes), client, concurrency=concurrency)
     if report.stopped_by is not None:
         raise report.stopped_by.exception or AuthError("the homeserver refused the token")
+    if report.unreachable_since is not None:
+        raise unreachable_error(report, "deleted")
     return Deletion(
         deleted=[change.pusher for change in report.applied],
         failed=[(o.change.pusher, o.error or "failed") for o in report.failed],
         interrupted=report.interrupted,
     )
+
+
+def unreachable_error(report: Report, applied: str = "applied") -> PushctlError:
+    """The one error of a run stopped by a homeserver that stopped answering.
+
+    Exit 1 when nothing was applied; 5 (partial) when some writes were.
+    """
+    assert report.unreachable_since is not None
+    since = time.strftime("%H:%M:%S", time.localtime(report.unreachable_since))
+    left = len(report.not_started) + len(report.unknown)
+    message = (
+        f"homeserver unreachable since {since}: {len(report.applied)} {applied}, "
+        f"{len(report.failed)} failed, {left} not started; run the same command again "
+        "once it answers"
+    )
+    return PartialFailure(message) if report.applied else NetworkError(message)

@@ -195,6 +195,10 @@ def _finish(env: Environment, document: Document, report: Report) -> None:
             f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
+    if report.unreachable_since is not None:
+        from pushctl.executor import unreachable_error
+
+        raise unreachable_error(report)
     if report.failed:
         lines = "\n".join(_failure_line(document, outcome) for outcome in report.failed)
         raise PartialFailure(
