@@ -73,9 +73,16 @@ def wheel_metadata(built: Built) -> str:
         return wheel.read(f"pushctl-{__version__}.dist-info/METADATA").decode()
 
 
-def test_the_build_prints_no_deprecation_warning(built: Built) -> None:
-    # setuptools stops building a deprecated licence table after 2027-02-18
-    warnings = [line for line in built.output.splitlines() if re.search("deprecat", line, re.I)]
+def test_the_build_prints_no_deprecation_warning_about_our_metadata(built: Built) -> None:
+    # setuptools stops building a deprecated licence table after 2027-02-18. Only
+    # warnings about what this project declares count: a deprecation inside a
+    # newer setuptools itself must not fail the suite.
+    ours = re.compile(r"licen[cs]e|classifier|pyproject|project\.", re.I)
+    warnings = [
+        line
+        for line in built.output.splitlines()
+        if re.search("deprecat", line, re.I) and ours.search(line)
+    ]
     assert warnings == [], built.output
 
 
