@@ -82,8 +82,9 @@ def acting_for(
     revoked when the block ends, however it ends; if revoking fails,
     *on_revoke_failure* hears why (the token then expires by itself after
     *lifetime_s*, default :data:`ACTING_TOKEN_LIFETIME_S`). A run that outlives
-    a token gets a new one (see :class:`_ActingTokens`). When *user_id* is the admin's own account, *client* itself
-    is used: Synapse refuses an admin login as oneself.
+    a token gets a new one (see :class:`_ActingTokens`). When *user_id* is the
+    admin's own account, *client* itself is used: Synapse refuses an admin login
+    as oneself.
     """
     if client.whoami().get("user_id") == user_id:
         yield client
