@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -27,7 +27,7 @@ from pushctl.errors import (
 )
 from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
-from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session
+from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session, unusable_answer
 
 log = logging.getLogger("pushctl.http")
 
@@ -35,12 +35,6 @@ DEFAULT_TIMEOUT = (10.0, 30.0)
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-# What a redirect to a URL without a usable scheme or host ends in.
-_UNFOLLOWABLE = (
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.InvalidURL,
-    requests.exceptions.MissingSchema,
-)
 
 
 def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
@@ -86,6 +80,9 @@ class Client:
     #: extra query parameters on every authenticated request (identity assertion)
     assert_params: Mapping[str, str] = field(default_factory=dict)
     prefix: str = "v3"
+    #: where each request takes its token from, when it can change during a run
+    #: (a short-lived acting token that is renewed); shared by clones
+    token_source: Callable[[], str] | None = None
     session: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +100,7 @@ class Client:
             self.verify,
             self.assert_params,
             self.prefix,
+            self.token_source,
         )
 
     def with_token(
@@ -110,6 +108,7 @@ class Client:
     ) -> Client:
         other = self.clone()
         other.token = token
+        other.token_source = None
         register_secret(token)
         other.assert_params = dict(assert_params or {})
         return other
@@ -130,10 +129,11 @@ class Client:
         idempotent: bool = True,
     ) -> Any:
         """Send one request, retrying as the policy says, and return the JSON body."""
-        if auth and not self.token:
+        if auth and not (self.token or self.token_source):
             raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
-        attempt = 0
+        attempt = 0  # failures retried so far; waiting out a 429 is not one
+        limited = 0
         while True:
             self.throttle.wait()
             try:
@@ -147,16 +147,22 @@ class Client:
                 attempt += 1
                 continue
             except requests.RequestException as exc:  # a redirect to nowhere, a garbled body
-                raise _unusable_answer(self.homeserver, exc) from None
+                where = urlsplit(self.homeserver).netloc
+                raise ServerError(f"the homeserver at {where} {unusable_answer(exc)}") from None
             _check_not_turned_into_get(method, response)
+            if response.status_code == RATE_LIMITED:
+                wait = self._rate_limit_wait(response, limited)
+                if wait is None:
+                    return _decode(response)
+                log.info("rate limited: retrying in %.2fs", wait)
+                self.throttle.defer(wait)
+                limited += 1
+                continue
             wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
                 return _decode(response)
             log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
-            if response.status_code == RATE_LIMITED:
-                self.throttle.defer(wait)
-            else:
-                time.sleep(wait)
+            time.sleep(wait)
             attempt += 1
 
     def _send(
@@ -171,7 +177,7 @@ class Client:
                 url,
                 json=body,
                 params=query or None,
-                auth=_BearerAuth(self.token) if auth and self.token else None,
+                auth=self._auth() if auth else None,
                 timeout=self.timeout,
             )
         except _TRANSIENT as exc:
@@ -182,15 +188,23 @@ class Client:
         log.info("%s %s -> %s in %.0f ms", method, shown, response.status_code, _ms(started))
         return response
 
+    def _auth(self) -> _BearerAuth | None:
+        token = self.token_source() if self.token_source is not None else self.token
+        return _BearerAuth(token) if token else None
+
+    def _rate_limit_wait(self, response: requests.Response, limited: int) -> float | None:
+        """How long the server asks us to wait; None once the run's budget is spent."""
+        if self.throttle.held >= self.retry.rate_limit_budget:
+            return None
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), _json_or_none(response)
+        )
+        return self.retry.rate_limit_wait(retry_after, min(limited, 8))
+
     def _retry_wait(
         self, response: requests.Response, attempt: int, idempotent: bool
     ) -> float | None:
         """Seconds to wait before trying again, or None when the answer is final."""
-        if response.status_code == RATE_LIMITED:
-            retry_after = parse_retry_after(
-                response.headers.get("Retry-After"), _json_or_none(response)
-            )
-            return self.retry.rate_limit_wait(retry_after, attempt)
         if response.status_code in RETRYABLE_STATUSES and idempotent:
             return self.retry.backoff(attempt)
         return None
@@ -366,15 +380,6 @@ def _network_error(homeserver: str, exc: Exception) -> NetworkError:
         f"cannot reach the homeserver at {urlsplit(homeserver).netloc}: {reason}",
         hint=Hint.PRIVATE_CA if reason == TLS_FAILED else None,
     )
-
-
-def _unusable_answer(homeserver: str, exc: Exception) -> ServerError:
-    where = f"the homeserver at {urlsplit(homeserver).netloc}"
-    if isinstance(exc, requests.TooManyRedirects):
-        return ServerError(f"{where} redirected too many times")
-    if isinstance(exc, _UNFOLLOWABLE):
-        return ServerError(f"{where} redirected to a URL that cannot be followed")
-    return ServerError(f"{where} sent an answer that cannot be read ({type(exc).__name__})")
 
 
 def _ms(started: float) -> float:

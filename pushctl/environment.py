@@ -30,12 +30,14 @@ from pushctl.errors import Interrupted, redact_known
 # looks without showing themselves: bidi overrides and isolates, zero-width
 # characters, the soft hyphen, line and paragraph separators, the BOM. Two
 # pushkeys that differ only by one of these would otherwise look the same.
-INVISIBLE = (
+_INVISIBLE = (
     "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
     "\u3164\ufeff\uffa0\ufff9-\ufffb"
 )
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
-_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# What JSON leaves raw (it escapes only \x00-\x1f): these occur only inside strings
+_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
 
 #: what a progress bar is told after each item: did it succeed?
 Advance = Callable[[bool], None]
@@ -50,6 +52,15 @@ def escape(text: str, *, keep_newlines: bool = False) -> str:
     """
     pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
     return pattern.sub(_escaped, text)
+
+
+def escape_json(text: str) -> str:
+    """JSON text with C1 controls and invisible characters written as ``\\uNNNN``.
+
+    The same JSON to a program; to a terminal, nothing that moves the cursor or
+    hides a difference between two strings.
+    """
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _escaped(match: re.Match[str]) -> str:

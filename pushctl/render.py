@@ -9,11 +9,10 @@ module stays cheap.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pushctl.environment import INVISIBLE, escape
+from pushctl.environment import escape, escape_json
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
@@ -30,13 +29,7 @@ def shorten(value: str, width: int = 24) -> str:
 
 
 def dump_json(value: Any) -> str:
-    """JSON that keeps non-ASCII text, with C1 controls and invisible characters as
-    ``\\uXXXX`` escapes: the same data, nothing that acts on a terminal (json escapes C0)."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    return _ACTIVE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-
-
-_ACTIVE_IN_JSON = re.compile(f"[\x7f-\x9f{INVISIBLE}]")
+    return escape_json(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
 
 
 def dump_yaml(value: Any) -> str:

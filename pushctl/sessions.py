@@ -121,3 +121,19 @@ def failure_reason(exc: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text:
         return "host name not found"
     return "connection failed or dropped"
+
+
+def unusable_answer(exc: Exception) -> str:
+    """What went wrong with an answer that came but could not be used, in a few words."""
+    import requests
+
+    if isinstance(exc, requests.TooManyRedirects):
+        return "redirected too many times"
+    unfollowable = (
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+    )
+    if isinstance(exc, unfollowable):
+        return "redirected to a URL that cannot be followed"
+    return f"sent an answer that cannot be read ({type(exc).__name__})"

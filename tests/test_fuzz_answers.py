@@ -45,6 +45,8 @@ from tests.support.fuzzserver import (
 
 pytestmark = pytest.mark.inprocess
 
+#: a bad answer is final: no retry, no waiting out a rate limit
+NO_WAITING = ["--retries", "0", "--rate-limit-wait", "0", "--timeout", "5"]
 FAIL_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 PASSWORD = "correct-horse-battery-staple"
 BRIDGE = "@bridge:localhost"
@@ -170,7 +172,7 @@ class World:
         self.gateway.serve(answers)
         with self._home(command) as home:
             result = inprocess.run(
-                ["--retries", "0", "--timeout", "5", *self._args(command)],
+                [*NO_WAITING, *self._args(command)],
                 clean_env(home, self._environ(command)),
                 command.stdin,
             )
