@@ -543,3 +543,15 @@ def test_a_token_login_names_its_user_by_id_or_localpart(
     else:
         assert run.result.returncode == 4, run
         assert f"the token belongs to {ALICE}, not {given}; nothing was stored" in run.result.stderr
+
+
+@pytest.mark.parametrize("user", [f"{BOB}/x", f"{BOB}?x=1", f"{BOB}#x", "@bob:local host"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_user_id_with_a_path_or_query_is_a_usage_error(
+    world: World, user: str, as_json: bool
+) -> None:
+    run = world.run(command(["list", "--user", user, *(["--json"] * as_json)], "pushers"), {})
+    assert run.result.returncode == 2, run
+    assert run.served == [], "nothing may be sent for a malformed --user"
+    if as_json:
+        assert json.loads(run.result.stderr)["error"]["code"] == 2
