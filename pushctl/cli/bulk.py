@@ -126,9 +126,11 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
     from pushctl import render
 
-    rows = [
+    rows: list[list[str | render.Cell]] = [
         [
-            f"{PLAN_SIGNS[change.action.value]} {change.action.value}",
+            render.Cell(
+                f"{PLAN_SIGNS[change.action.value]} {change.action.value}", change.action.value
+            ),
             "(server)" if change.line is None else f"line {change.line}",
             str(change.pusher["app_id"]),
             render.shorten(str(change.pusher["pushkey"])),
@@ -157,7 +159,7 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
                 action.value,
                 str(len(changes)),
                 str(report.applied_count(action)),
-                str(failed),
+                render.Cell(str(failed), "failed") if failed else str(failed),
                 str(len(waiting)),
             ]
         )
