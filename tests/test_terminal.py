@@ -518,6 +518,34 @@ def test_tables_fit_60_columns_one_row_per_pusher(account: Account, home: Path) 
         assert len(lines) == 2 + len(keys), lines  # header, rule, one line each
 
 
+def test_status_on_a_terminal_is_framed_and_plain_in_a_pipe(
+    account: Account, home: Path, pushctl
+) -> None:
+    status, shown, errors = run_with_stdout_on_a_terminal(["status"], account.env(), home)
+    assert status == 0, errors
+    assert "╭" in shown and f"│ {account.user_id}" in ANSI.sub("", shown)
+    plain = pushctl("status", env=account.env()).stdout
+    assert plain.startswith(f"user:            {account.user_id}\ncredential:      user")
+
+
+def test_status_escapes_what_the_server_says(httpserver, pushctl) -> None:
+    httpserver.expect_request("/_matrix/client/v3/account/whoami").respond_with_json(
+        {"user_id": "@evil\x1b]0;pwned\x07:example.org", "device_id": "DEV\x1b[2J"}
+    )
+    httpserver.expect_request("/_matrix/client/versions").respond_with_json(
+        {"versions": ["v1.1\x1b[31m"]}
+    )
+    env = {
+        "PUSHCTL_HOMESERVER": httpserver.url_for("/").rstrip("/"),
+        "PUSHCTL_ACCESS_TOKEN": "token-of-a-fake-server",
+    }
+    result = pushctl("status", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "user:            @evil\\x1b]0;pwned\\x07:example.org\n" in result.stdout
+    assert "device:          DEV\\x1b[2J\n" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("environ", "terminals", "drawn", "coloured"),
     [

@@ -215,10 +215,13 @@ def status_command(
 
     report = auth.status(_settings(ctx, profile))
     env = environment(ctx)
-    env.write(render.dump_json(report) if as_json else _status_text(report))
+    if as_json:
+        env.write(render.dump_json(report))
+    else:
+        render.fields(env, _status_fields(report))
 
 
-def _status_text(report: dict[str, Any]) -> str:
+def _status_fields(report: dict[str, Any]) -> list[tuple[str, str]]:
     from pushctl.credentials import KIND_APPSERVICE
 
     versions = report["server_versions"]
@@ -240,7 +243,7 @@ def _status_text(report: dict[str, Any]) -> str:
         ("token from", report["token_location"]),
         ("server versions", _version_ranges(versions) or "(none announced)"),
     ]
-    return "".join(f"{label + ':':<17}{value}\n" for label, value in rows)
+    return [(label, str(value)) for label, value in rows]
 
 
 def _version_ranges(versions: list[str]) -> str:
