@@ -47,7 +47,8 @@ def import_command(
     ] = False,
     yes: YesFlag = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
+        int,
+        typer.Option("--concurrency", metavar="N", min=1, max=64, help="Writes in flight at once."),
     ] = 4,
     as_json: JsonFlag = False,
     user: UserOption = None,
@@ -263,7 +264,8 @@ def export_command(
         typer.Option("--format", help="yaml or json (default: from -o's suffix, else yaml)."),
     ] = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
     ] = None,
     user: UserOption = None,
 ) -> None:

@@ -120,8 +120,12 @@ def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str | Cell]:
 
 def test_command(
     ctx: typer.Context,
-    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
-    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Only this pushkey.")] = None,
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", metavar="ID", help="Only this app ID.")
+    ] = None,
+    pushkey: Annotated[
+        str | None, typer.Option("--pushkey", metavar="KEY", help="Only this pushkey.")
+    ] = None,
     user: UserOption = None,
     as_json: JsonFlag = False,
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys and URLs.")] = False,
@@ -190,7 +194,9 @@ def prune_command(
             help="Pushers whose device has not been seen for this long (90d, 12h, 2w).",
         ),
     ] = None,
-    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", metavar="ID", help="Only this app ID.")
+    ] = None,
     user: UserOption = None,
     dry_run: DryRunDelete = False,
     yes: YesFlag = False,
