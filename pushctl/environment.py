@@ -230,6 +230,7 @@ class Environment:
             highlight=False,
             emoji=False,
             markup=False,
+            legacy_windows=False,
             _environ=self.environ,
         )
         console.print(renderable, crop=False)  # it is no wider than the console
