@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -79,6 +79,9 @@ class Client:
     #: extra query parameters on every authenticated request (identity assertion)
     assert_params: Mapping[str, str] = field(default_factory=dict)
     prefix: str = "v3"
+    #: where each request takes its token from, when it can change during a run
+    #: (a short-lived acting token that is renewed); shared by clones
+    token_source: Callable[[], str] | None = None
     session: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +99,7 @@ class Client:
             self.verify,
             self.assert_params,
             self.prefix,
+            self.token_source,
         )
 
     def with_token(
@@ -103,6 +107,7 @@ class Client:
     ) -> Client:
         other = self.clone()
         other.token = token
+        other.token_source = None
         register_secret(token)
         other.assert_params = dict(assert_params or {})
         return other
@@ -123,7 +128,7 @@ class Client:
         idempotent: bool = True,
     ) -> Any:
         """Send one request, retrying as the policy says, and return the JSON body."""
-        if auth and not self.token:
+        if auth and not (self.token or self.token_source):
             raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
         attempt = 0
@@ -161,7 +166,7 @@ class Client:
                 url,
                 json=body,
                 params=query or None,
-                auth=_BearerAuth(self.token) if auth and self.token else None,
+                auth=self._auth() if auth else None,
                 timeout=self.timeout,
             )
         except _TRANSIENT as exc:
@@ -171,6 +176,10 @@ class Client:
             raise
         log.info("%s %s -> %s in %.0f ms", method, shown, response.status_code, _ms(started))
         return response
+
+    def _auth(self) -> _BearerAuth | None:
+        token = self.token_source() if self.token_source is not None else self.token
+        return _BearerAuth(token) if token else None
 
     def _retry_wait(
         self, response: requests.Response, attempt: int, idempotent: bool

@@ -224,6 +224,10 @@ def _run(args: list[str], env: Environment) -> int:
     if instruction is not None:
         return _complete(instruction, env)
     json_errors = "--json" in args
+    undecodable = _first_undecodable(args)
+    if undecodable is not None:
+        env.error(f"argument {undecodable} is not valid UTF-8 text", ExitStatus.USAGE, json_errors)
+        return ExitStatus.USAGE
     try:
         command = click_command(make_app(args))
         result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False, obj=env)
@@ -253,6 +257,20 @@ def _run(args: list[str], env: Environment) -> int:
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
         env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
     return result if isinstance(result, int) else 0
+
+
+def _first_undecodable(args: list[str]) -> int | None:
+    """The position (from 1) of an argument that was not UTF-8, if any.
+
+    Python decodes such bytes to lone surrogates, which no request or terminal
+    can carry further on.
+    """
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return number
+    return None
 
 
 def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:

@@ -8,8 +8,9 @@ and for ``--app-id`` and ``--pushkey`` from the private cache of the last
 ``pushctl list`` (:mod:`pushctl.listing_cache`). Tab never touches the network
 and never imports requests, keyring, yaml or rich.
 
-``scripts/gen-completions`` writes the scripts from :func:`source`;
-``_PUSHCTL_COMPLETE=source_bash pushctl`` prints one.
+:func:`source` makes each script: ``pushctl completion bash`` prints it
+(:mod:`pushctl.cli.shell`), ``scripts/gen-completions`` writes it to
+``completions/``, and ``_PUSHCTL_COMPLETE=source_bash pushctl`` prints it too.
 
 Each answer line is ``TYPE,VALUE`` (bash), ``TYPE,VALUE<TAB>HELP`` (fish) or
 the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,

@@ -40,8 +40,9 @@ _AUTH = "pushctl.cli.auth"
 _PUSHERS = "pushctl.cli.pushers"
 _BULK = "pushctl.cli.bulk"
 _SUPPORT = "pushctl.cli.support"
+_SHELL = "pushctl.cli.shell"
 
-#: logging in, one pusher at a time, files, support work
+#: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
     Command("login", _AUTH, "login_command", "Log in and keep the access token in the OS keyring."),
     Command(
@@ -83,6 +84,12 @@ COMMANDS = (
         _SUPPORT,
         "prune_command",
         "Delete dead pushers: rejected by their gateway, or of a device long unseen.",
+    ),
+    Command(
+        "completion",
+        _SHELL,
+        "completion_command",
+        "Print the Tab completion script for bash, zsh or fish.",
     ),
 )
 
