@@ -249,7 +249,8 @@ def _write(client: PusherWriter, change: Change) -> Outcome:
         if change.action is Action.DELETE:
             client.delete_pusher(*change.key)
         else:
-            client.set_pusher(change.pusher)
+            # append: an update must not delete other users' pushers with the same key
+            client.set_pusher(change.pusher, append=change.action is Action.UPDATE)
     except PushctlError as exc:
         return Outcome(change, exc.message, exc.exit_status, exc)
     except Exception as exc:  # a bug or an unexpected library error: keep the others going
