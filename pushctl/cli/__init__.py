@@ -122,7 +122,9 @@ def make_app(words: Iterable[str]) -> typer.Typer:
     app.callback()(root)
     named = set(words)
     for command in registry.COMMANDS:
-        if command.name in named:
+        if command.name in named and command.group:
+            app.add_typer(command.load()(), name=command.name, help=command.summary)
+        elif command.name in named:
             app.command(command.name)(accepting_global_options(command.load()))
         else:
             app.command(command.name, help=command.summary)(_listed_only)
