@@ -41,6 +41,7 @@ _PUSHERS = "pushctl.cli.pushers"
 _BULK = "pushctl.cli.bulk"
 _SUPPORT = "pushctl.cli.support"
 _SHELL = "pushctl.cli.shell"
+_DOCTOR = "pushctl.cli.doctor"
 
 #: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
@@ -85,6 +86,7 @@ COMMANDS = (
         "prune_command",
         "Delete dead pushers: rejected by their gateway, or of a device long unseen.",
     ),
+    Command("doctor", _DOCTOR, "doctor_command", "Find out why an account gets no notifications."),
     Command(
         "completion",
         _SHELL,
