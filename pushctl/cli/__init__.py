@@ -67,8 +67,20 @@ def root(
         float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
     ] = 30.0,
     retries: Annotated[
-        int, typer.Option("--retries", min=0, help="Retries of a failed or rate-limited request.")
+        int,
+        typer.Option(
+            "--retries", min=0, metavar="N", help="Retries of a failed request (5xx, no answer)."
+        ),
     ] = 4,
+    rate_limit_wait: Annotated[
+        float,
+        typer.Option(
+            "--rate-limit-wait",
+            min=0,
+            metavar="SECONDS",
+            help="How long in all to wait out the server's rate limits before giving up.",
+        ),
+    ] = 600.0,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
@@ -86,6 +98,7 @@ def root(
         ca_bundle=ca_bundle,
         timeout=timeout,
         retries=retries,
+        rate_limit_wait=rate_limit_wait,
     )
 
 
