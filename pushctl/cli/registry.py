@@ -47,6 +47,7 @@ _BULK = "pushctl.cli.bulk"
 _SUPPORT = "pushctl.cli.support"
 _SHELL = "pushctl.cli.shell"
 _FLEET = "pushctl.cli.fleet"
+_DOCTOR = "pushctl.cli.doctor"
 
 #: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
@@ -91,6 +92,7 @@ COMMANDS = (
         "prune_command",
         "Delete dead pushers: rejected by their gateway, or of a device long unseen.",
     ),
+    Command("doctor", _DOCTOR, "doctor_command", "Find out why an account gets no notifications."),
     Command(
         "fleet",
         _FLEET,
