@@ -131,7 +131,8 @@ class Client:
         if auth and not (self.token or self.token_source):
             raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
-        attempt = 0
+        attempt = 0  # failures retried so far; waiting out a 429 is not one
+        limited = 0
         while True:
             self.throttle.wait()
             try:
@@ -144,14 +145,19 @@ class Client:
                 time.sleep(pause)
                 attempt += 1
                 continue
+            if response.status_code == RATE_LIMITED:
+                wait = self._rate_limit_wait(response, limited)
+                if wait is None:
+                    return _decode(response)
+                log.info("rate limited: retrying in %.2fs", wait)
+                self.throttle.defer(wait)
+                limited += 1
+                continue
             wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
                 return _decode(response)
             log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
-            if response.status_code == RATE_LIMITED:
-                self.throttle.defer(wait)
-            else:
-                time.sleep(wait)
+            time.sleep(wait)
             attempt += 1
 
     def _send(
@@ -181,15 +187,19 @@ class Client:
         token = self.token_source() if self.token_source is not None else self.token
         return _BearerAuth(token) if token else None
 
+    def _rate_limit_wait(self, response: requests.Response, limited: int) -> float | None:
+        """How long the server asks us to wait; None once the run's budget is spent."""
+        if self.throttle.held >= self.retry.rate_limit_budget:
+            return None
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), _json_or_none(response)
+        )
+        return self.retry.rate_limit_wait(retry_after, min(limited, 8))
+
     def _retry_wait(
         self, response: requests.Response, attempt: int, idempotent: bool
     ) -> float | None:
         """Seconds to wait before trying again, or None when the answer is final."""
-        if response.status_code == RATE_LIMITED:
-            retry_after = parse_retry_after(
-                response.headers.get("Retry-After"), _json_or_none(response)
-            )
-            return self.retry.rate_limit_wait(retry_after, attempt)
         if response.status_code in RETRYABLE_STATUSES and idempotent:
             return self.retry.backoff(attempt)
         return None

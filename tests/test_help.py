@@ -12,12 +12,22 @@ from tests.support import COMMANDS
 TYPE_NAMES = re.compile(r"<str>|<float|<int|\bTEXT\b|\bFLOAT\b|\bINTEGER\b")
 
 
+def subcommands(help_text: str) -> list[str]:
+    listed = help_text.split("Commands:", 1)[1] if "Commands:" in help_text else ""
+    return [line.split()[0] for line in listed.splitlines() if re.match(r"  \S", line)]
+
+
 @pytest.mark.inprocess
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=" ".join)
 def test_help_names_what_goes_after_each_option(command: list[str], pushctl) -> None:
     result = pushctl(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert TYPE_NAMES.findall(result.stdout) == [], result.stdout
+    if command:  # and the help of a group's commands (fleet list, ...)
+        for name in subcommands(result.stdout):
+            inner = pushctl(*command, name, "--help")
+            assert inner.returncode == 0, inner.stderr
+            assert TYPE_NAMES.findall(inner.stdout) == [], inner.stdout
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=" ".join)

@@ -76,9 +76,18 @@ def root(
     retries: Annotated[
         int,
         typer.Option(
-            "--retries", metavar="N", min=0, help="Retries of a failed or rate-limited request."
+            "--retries", min=0, metavar="N", help="Retries of a failed request (5xx, no answer)."
         ),
     ] = 4,
+    rate_limit_wait: Annotated[
+        float,
+        typer.Option(
+            "--rate-limit-wait",
+            min=0,
+            metavar="SECONDS",
+            help="How long in all to wait out the server's rate limits before giving up.",
+        ),
+    ] = 600.0,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
@@ -96,6 +105,7 @@ def root(
         ca_bundle=ca_bundle,
         timeout=timeout,
         retries=retries,
+        rate_limit_wait=rate_limit_wait,
     )
 
 
@@ -119,7 +129,9 @@ def make_app(words: Iterable[str]) -> typer.Typer:
     app.callback()(root)
     named = set(words)
     for command in registry.COMMANDS:
-        if command.name in named:
+        if command.name in named and command.group:
+            app.add_typer(command.load()(), name=command.name, help=command.summary)
+        elif command.name in named:
             app.command(command.name)(accepting_global_options(command.load()))
         else:
             app.command(command.name, help=command.summary)(_listed_only)

@@ -69,7 +69,7 @@ def list_command(
     env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
-    remember_listing(ctx, everything)
+    remember_listing(ctx, everything, user)
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
