@@ -94,14 +94,14 @@ def acting_for(
     try:
         # An interrupt while the token is being issued waits until we hold it,
         # so that the `finally` below can revoke it.
-        with _interrupts_deferred():
+        with interrupts_deferred():
             acting = client.with_token(tokens.current())
         acting.token_source = tokens.current
         yield acting
     finally:
         if acting is not None:
             acting.close()
-        with _interrupts_deferred():
+        with interrupts_deferred():
             tokens.revoke_all(on_revoke_failure)
 
 
@@ -144,6 +144,36 @@ class _ActingTokens:
                 )
 
 
+def issue_acting_token(client: Client, user_id: str, valid_until_ms: int) -> str:
+    """A token acting as *user_id* until *valid_until_ms*; the caller revokes it."""
+    return _issue_token(client, user_id, valid_until_ms)
+
+
+def revoke_acting_token(client: Client, token: str) -> str | None:
+    """Log *token* out through a copy of *client*; None on success, else what went wrong."""
+    acting = client.with_token(token)
+    try:
+        return _revoke(acting)
+    finally:
+        acting.close()
+
+
+def local_users(client: Client, page_size: int = 500) -> list[str]:
+    """Every local user that is not deactivated, in the server's order (paginated)."""
+    users: list[str] = []
+    start: str | None = "0"
+    while start is not None:
+        query = f"/v2/users?from={start}&limit={page_size}&deactivated=false"
+        body = _admin(client, "GET", query, "")
+        page = body.get("users") if isinstance(body, dict) else None
+        if not isinstance(page, list):
+            raise ServerError("homeserver answered the admin users request without a user list")
+        users += [u["name"] for u in page if isinstance(u, dict) and isinstance(u.get("name"), str)]
+        token = body.get("next_token")
+        start = str(token) if token is not None and page else None
+    return users
+
+
 def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:
     body = _admin(
         client,
@@ -180,7 +210,7 @@ def _revoke(acting: Client) -> str | None:
 
 
 @contextmanager
-def _interrupts_deferred() -> Iterator[None]:
+def interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back during the block and deliver it afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield

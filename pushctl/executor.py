@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from pushctl import model
 from pushctl.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
@@ -25,8 +25,16 @@ from pushctl.plan import Action, Change, Plan
 UNANSWERED_IN_A_ROW = 6
 
 
+class Worker(Protocol):
+    """What :func:`apply` needs of a client: a copy for each worker thread, closed after."""
+
+    def clone(self) -> Worker: ...
+
+    def close(self) -> None: ...
+
+
 class PusherWriter(Protocol):
-    """What :func:`apply` needs of a client: pushctl's :class:`~pushctl.client.Client`."""
+    """What the default write needs of a client: pushctl's :class:`~pushctl.client.Client`."""
 
     def clone(self) -> PusherWriter: ...
 
@@ -35,6 +43,9 @@ class PusherWriter(Protocol):
     def delete_pusher(self, app_id: str, pushkey: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+Perform = Callable[[Any, Change], None]
 
 
 @dataclass(frozen=True)
@@ -73,10 +84,11 @@ class Report:
 
 def apply(
     plan: Plan,
-    client: PusherWriter,
+    client: Worker,
     *,
     concurrency: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    perform: Perform | None = None,
 ) -> Report:
     """Apply the plan's writes, a few at a time.
 
@@ -86,13 +98,14 @@ def apply(
     KeyboardInterrupt in the calling thread) stops new writes from starting and
     waits for those in flight; a second one stops the wait. An authentication
     failure, or a homeserver that stopped answering, stops new writes too.
-    Other failures are collected per change.
+    Other failures are collected per change. *perform* makes one write with a
+    worker's client (default: set the pusher, or delete it).
     """
     writes = plan.writes
     if concurrency is not None and concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     limit = AdaptiveLimit(maximum=concurrency or DEFAULT_MAXIMUM)
-    run = _Run(writes, client, on_outcome, limit)
+    run = _Run(writes, client, on_outcome, limit, perform or perform_change)
     run.run(min(limit.maximum, len(writes)))
     return run.report()
 
@@ -103,11 +116,13 @@ class _Run:
     def __init__(
         self,
         writes: Sequence[Change],
-        client: PusherWriter,
+        client: Worker,
         on_outcome: Callable[[Outcome], None] | None,
         limit: AdaptiveLimit,
+        perform: Perform,
     ) -> None:
         self.writes = list(writes)
+        self.perform = perform
         self.limit = limit
         self.client = client
         self.on_outcome = on_outcome
@@ -142,7 +157,7 @@ class _Run:
                     change = self._next()
                     if change is None:
                         return
-                    outcome = _write(client, change)
+                    outcome = _write(client, change, self.perform)
                     with self.lock:
                         self._judge(outcome)
                     self.outcomes.put(outcome)
@@ -244,12 +259,18 @@ def _congested(outcome: Outcome) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
-def _write(client: PusherWriter, change: Change) -> Outcome:
+def perform_change(client: PusherWriter, change: Change) -> None:
+    """One write of a plan: set the pusher, or delete it."""
+    if change.action is Action.DELETE:
+        client.delete_pusher(*change.key)
+    else:
+        # append: an update must not delete other users' pushers with the same key
+        client.set_pusher(change.pusher, append=change.action is Action.UPDATE)
+
+
+def _write(client: Worker, change: Change, perform: Perform) -> Outcome:
     try:
-        if change.action is Action.DELETE:
-            client.delete_pusher(*change.key)
-        else:
-            client.set_pusher(change.pusher)
+        perform(client, change)
     except PushctlError as exc:
         return Outcome(change, exc.message, exc.exit_status, exc)
     except Exception as exc:  # a bug or an unexpected library error: keep the others going

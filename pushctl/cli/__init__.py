@@ -46,11 +46,15 @@ def root(
     ctx: typer.Context,
     homeserver: Annotated[
         str | None,
-        typer.Option("--homeserver", envvar=ENV_HOMESERVER, help="Homeserver base URL."),
+        typer.Option(
+            "--homeserver", metavar="URL", envvar=ENV_HOMESERVER, help="Homeserver base URL."
+        ),
     ] = None,
     profile: Annotated[
         str,
-        typer.Option("--profile", envvar="PUSHCTL_PROFILE", help="Stored login to use."),
+        typer.Option(
+            "--profile", metavar="NAME", envvar="PUSHCTL_PROFILE", help="Stored login to use."
+        ),
     ] = DEFAULT_PROFILE,
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Trace HTTP requests on stderr.")
@@ -66,7 +70,11 @@ def root(
     timeout: Annotated[
         float,
         typer.Option(
-            "--timeout", min=MIN_TIMEOUT, max=MAX_TIMEOUT, help="Seconds to wait for each answer."
+            "--timeout",
+            metavar="SECONDS",
+            min=MIN_TIMEOUT,
+            max=MAX_TIMEOUT,
+            help="Seconds to wait for each answer.",
         ),
     ] = 30.0,
     retries: Annotated[
@@ -125,7 +133,9 @@ def make_app(words: Iterable[str]) -> typer.Typer:
     app.callback()(root)
     named = set(words)
     for command in registry.COMMANDS:
-        if command.name in named:
+        if command.name in named and command.group:
+            app.add_typer(command.load()(), name=command.name, help=command.summary)
+        elif command.name in named:
             app.command(command.name)(accepting_global_options(command.load()))
         else:
             app.command(command.name, help=command.summary)(_listed_only)

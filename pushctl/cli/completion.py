@@ -365,11 +365,16 @@ def _describe_device(pusher: dict[str, str]) -> str:
     return f"{device} ({app_id})" if device else app_id
 
 
-def remember_listing(ctx: typer.Context, pushers: Iterable[dict[str, Any]]) -> None:
-    """Keep the listing for Tab; a cache that cannot be written is only traced."""
+def remember_listing(
+    ctx: typer.Context, pushers: Iterable[dict[str, Any]], user: str | None = None
+) -> None:
+    """Keep the listing (of *user*, for ``--user``) for Tab and for ``doctor``.
+
+    A cache that cannot be written is only traced.
+    """
     current = settings(ctx)
     try:
-        listing_cache.remember(current.profile, pushers, current.environ)
+        listing_cache.remember(current.profile, pushers, current.environ, account=user)
     except OSError as exc:
         import logging
 
