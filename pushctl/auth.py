@@ -131,7 +131,7 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
     return discover(
         _discoverable_server_name(user),
         allow_insecure_http=settings.allow_insecure_http,
-        timeout=min(10.0, settings.timeout),
+        timeout=settings.timeouts[0],
         verify=settings.verify,
     )
 
@@ -184,11 +184,11 @@ def _password_login(
 def _check_token(
     settings: Settings, homeserver: str, token: str, expected_user: str | None
 ) -> tuple[str, str, str | None]:
+    from pushctl.ids import same_user
+
     whoami = _client(settings, homeserver, token).whoami()
-    user_id = str(whoami.get("user_id", ""))
-    if not user_id:
-        raise PushctlError(f"{homeserver} answered whoami without a user_id")
-    if expected_user and expected_user.startswith("@") and expected_user != user_id:
+    user_id = str(whoami["user_id"])  # whoami() checked it is a non-empty string
+    if expected_user and not same_user(expected_user, user_id):
         raise AuthError(f"the token belongs to {user_id}, not {expected_user}; nothing was stored")
     return token, user_id, _optional(whoami.get("device_id"))
 

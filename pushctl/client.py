@@ -22,11 +22,12 @@ from pushctl.errors import (
     NetworkError,
     ServerError,
     UsageError,
+    redact_known,
     register_secret,
 )
 from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
-from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session
+from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session, unusable_answer
 
 log = logging.getLogger("pushctl.http")
 
@@ -145,6 +146,10 @@ class Client:
                 time.sleep(pause)
                 attempt += 1
                 continue
+            except requests.RequestException as exc:  # a redirect to nowhere, a garbled body
+                where = urlsplit(self.homeserver).netloc
+                raise ServerError(f"the homeserver at {where} {unusable_answer(exc)}") from None
+            _check_not_turned_into_get(method, response)
             if response.status_code == RATE_LIMITED:
                 wait = self._rate_limit_wait(response, limited)
                 if wait is None:
@@ -230,8 +235,14 @@ class Client:
         return result if isinstance(result, dict) else {}
 
     def whoami(self) -> dict[str, Any]:
-        result = self.client_request("GET", "/account/whoami")
-        return _expect_object(result, "whoami")
+        """``user_id`` (a non-empty string) and ``device_id`` (a string or None), and the rest."""
+        result = _expect_object(self.client_request("GET", "/account/whoami"), "whoami")
+        user_id, device_id = result.get("user_id"), result.get("device_id")
+        if not isinstance(user_id, str) or not user_id:
+            raise ServerError("homeserver answered whoami without a user ID")
+        if device_id is not None and not isinstance(device_id, str):
+            raise ServerError("homeserver answered whoami with a device ID that is not a string")
+        return result
 
     def get_pushers(self) -> list[Pusher]:
         return parse_pushers(self.client_request("GET", "/pushers"))
@@ -248,6 +259,8 @@ class Client:
     def devices(self) -> list[dict[str, Any]]:
         result = _expect_object(self.client_request("GET", "/devices"), "devices")
         devices = result.get("devices", [])
+        if not isinstance(devices, list):
+            raise ServerError("homeserver answered GET /devices without a list of devices")
         return [d for d in devices if isinstance(d, dict)]
 
 
@@ -269,26 +282,55 @@ def parse_pushers(body: Any) -> list[Pusher]:
 
 
 def _decode(response: requests.Response) -> Any:
-    data = _json_or_none(response)
-    if response.ok:
-        if data is None and response.content.strip():
+    """The JSON of a 2xx answer (``{}`` for none); any other answer raises.
+
+    A redirect that was not followed (one without a ``Location``, or one answering
+    a write) is no success either: nothing says the request was carried out.
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        if not response.content.strip():
+            return {}
+        try:
+            return json_body(response)
+        except ValueError as exc:
             raise ServerError(
-                f"homeserver answered HTTP {response.status_code} with a body that is not JSON "
-                f"({_content_type(response)})"
-            )
-        return data if data is not None else {}
+                f"homeserver answered HTTP {status} with a body that is not JSON "
+                f"({_content_type(response)}: {exc})"
+            ) from None
+    data = _json_or_none(response)
     if isinstance(data, dict) and isinstance(data.get("errcode"), str):
-        raise _matrix_error(response.status_code, data)
+        raise _matrix_error(status, data)
+    if 300 <= status < 400:
+        where = _server_text(response.headers.get("Location"))
+        raise ServerError(
+            f"homeserver answered HTTP {status}, a redirect"
+            + (f" to {where!r}" if where else " without a Location")
+            + ", which was not followed",
+            status=status,
+        )
     raise ServerError(
-        f"homeserver answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+        f"homeserver answered HTTP {status} {_server_text(response.reason)}".rstrip()
         + f" without a Matrix error ({_content_type(response)})",
-        status=response.status_code,
+        status=status,
+    )
+
+
+def _check_not_turned_into_get(method: str, response: requests.Response) -> None:
+    """A write answered with 301, 302 or 303 was followed as a GET: it was not carried out."""
+    if response.request.method == method or not response.history:
+        return
+    status = response.history[0].status_code
+    raise ServerError(
+        f"homeserver answered the {method} with HTTP {status}, a redirect that turns it into "
+        "a GET: nothing was written",
+        status=status,
     )
 
 
 def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
-    errcode = data["errcode"]
-    text = str(data.get("error", ""))
+    errcode = _server_text(data["errcode"])
+    text = _server_text(data.get("error", ""))
     if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
         soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
         message = f"the homeserver rejected the access token ({errcode}: {text}){soft}"
@@ -296,6 +338,11 @@ def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
     if status == 403:
         return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
     return MatrixError(status, errcode, text)
+
+
+def _server_text(value: object) -> str:
+    """Text the server chose, fit for a message: a hostile server may echo the token."""
+    return redact_known(str(value)) if value is not None else ""
 
 
 def _json_or_none(response: requests.Response) -> Any:

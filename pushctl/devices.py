@@ -22,6 +22,9 @@ MSC3881_ENABLED = "org.matrix.msc3881.enabled"
 #: (the Synapse admin API does; a front end may say how to reach it)
 NO_DEVICE_FIELD = "the homeserver does not say which device set this pusher (no MSC3881)"
 
+#: the ``last_seen_ts`` a clock can show, in ms: from 1970 to the end of the year 9999
+PLAUSIBLE_MS = range(0, 253_402_300_800_000)
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 
@@ -135,6 +138,8 @@ def judge_activity(
             result.append(
                 Activity(pusher, None, f"device {name} has no last-seen time (never used)")
             )
+        elif seen not in PLAUSIBLE_MS:
+            result.append(Activity(pusher, None, f"device {name} has an impossible last-seen time"))
         else:
             when = describe_time(seen, now_ms)
             result.append(Activity(pusher, seen <= cutoff, f"device {name} last seen {when}"))
@@ -152,6 +157,9 @@ def describe_device(device: Mapping[str, Any]) -> str:
 def describe_time(ms: int, now_ms: int) -> str:
     """``2024-05-01 12:00 UTC (3 d ago)``."""
     import time
+
+    if ms not in PLAUSIBLE_MS:
+        return "an impossible time"
 
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ms / 1000))
     return f"{stamp} ({describe_age((now_ms - ms) // 1000)})"

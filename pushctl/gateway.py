@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pushctl.errors import redact_known
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
 from pushctl.sessions import failure_reason, json_body, new_session
 
@@ -69,7 +70,7 @@ class ProbeSettings:
     def from_settings(cls, settings: Settings) -> ProbeSettings:
         """The timeouts, CA bundle and plain-http permission of the connection settings."""
         return cls(
-            timeout=(min(10.0, settings.timeout), settings.timeout),
+            timeout=settings.timeouts,
             verify=settings.verify,
             allow_insecure_http=settings.allow_insecure_http,
         )
@@ -165,7 +166,7 @@ def probe_all(
 def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     status = response.status_code
     if 300 <= status < 400:
-        where = response.headers.get("Location", "elsewhere")
+        where = redact_known(response.headers.get("Location", "elsewhere"))  # may echo a secret
         return Probe(pusher, UNREACHABLE, f"gateway redirects to {where}; not followed", status)
     if not 200 <= status < 300:
         return Probe(pusher, UNREACHABLE, f"gateway answered HTTP {status}", status)

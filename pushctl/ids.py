@@ -34,3 +34,17 @@ def server_name(user_id: str) -> str:
             f"{user_id!r} is not a Matrix user ID like @alice:example.org", hint=Hint.USER_ID
         )
     return match["server"]
+
+
+def same_user(given: str, user_id: str) -> bool:
+    """Whether *user_id* (a server's answer) is the user someone named as *given*.
+
+    A full ID must match exactly. A bare localpart (``alice``) names no server,
+    so it matches the localpart of *user_id* on any server; ``alice:example.org``
+    is read as ``@alice:example.org``.
+    """
+    given = given.strip()
+    if given.startswith("@") or ":" in given:
+        return given.removeprefix("@") == user_id.removeprefix("@") and user_id.startswith("@")
+    localpart, colon, _ = user_id.removeprefix("@").partition(":")
+    return user_id.startswith("@") and bool(colon) and localpart == given

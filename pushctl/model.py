@@ -246,7 +246,8 @@ def normalise(pusher: Mapping[str, Any]) -> Pusher:
     result: Pusher = {name: pusher.get(name) for name in FIELDS}
     if not result["profile_tag"]:
         result["profile_tag"] = ""
-    result["data"] = dict(result["data"] or {})
+    data = result["data"]  # a server's pusher may hold anything here
+    result["data"] = dict(data) if isinstance(data, Mapping) else {} if data is None else data
     return result
 
 

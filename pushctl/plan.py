@@ -94,9 +94,11 @@ def differences(current: model.Pusher, desired: model.Pusher) -> tuple[str, ...]
         return ()
     found = []
     for name in model.FIELDS:
-        if name == "data":
+        if old[name] == new[name]:
+            continue
+        if name == "data" and isinstance(old["data"], dict) and isinstance(new["data"], dict):
             keys = dict.fromkeys([*old["data"], *new["data"]])
             found += [f"data.{k}" for k in keys if old["data"].get(k) != new["data"].get(k)]
-        elif old[name] != new[name]:
+        else:  # a server's data that is no object differs as a whole
             found.append(name)
     return tuple(found)

@@ -6,6 +6,7 @@ workers of a bulk run, so that a 429 answered to one of them slows them all.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -70,14 +71,29 @@ class Throttle:
 
 
 def parse_retry_after(header: str | None, body: object) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header or a ``retry_after_ms`` field."""
+    """Seconds to wait from a ``Retry-After`` header or a ``retry_after_ms`` field.
+
+    None when neither holds a number; NaN counts as none, and a number too large
+    for a float as infinity (which :meth:`RetryPolicy.rate_limit_wait` caps).
+    """
     if header:
         try:
-            return float(header)
+            seconds = float(header)
         except ValueError:
             pass  # an HTTP date; rare from homeservers, fall back to the body
+        else:
+            if not math.isnan(seconds):
+                return seconds
     if isinstance(body, dict):
         millis = body.get("retry_after_ms")
         if isinstance(millis, (int, float)) and not isinstance(millis, bool):
-            return millis / 1000.0
+            return _seconds(millis)
     return None
+
+
+def _seconds(millis: float) -> float | None:
+    try:
+        seconds = millis / 1000.0
+    except OverflowError:  # an integer past the range of a float
+        return math.inf if millis > 0 else -math.inf
+    return None if math.isnan(seconds) else seconds

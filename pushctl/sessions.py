@@ -6,6 +6,8 @@ the same User-Agent. ``requests`` is imported only when a session is made.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from pushctl import __version__
@@ -46,11 +48,63 @@ def _pinned_session(bundle: str) -> requests.Session:
 
 
 def json_body(response: requests.Response) -> Any:
-    """The answer's JSON; ValueError when it is not JSON, or nested too deeply to read."""
+    """The answer's JSON, as RFC 8259 has it; ValueError saying why when it is not.
+
+    Read from the bytes as UTF-8 whatever the Content-Type claims (requests would
+    decode ``text/plain`` as Latin-1, and replace invalid bytes). Refused: invalid
+    UTF-8, ``NaN`` and ``Infinity`` (which no JSON reader downstream accepts), numbers
+    too large for a float, text with a lone surrogate (which no output can encode),
+    nesting too deep to read.
+    """
+    import json
+
+    content = response.content
     try:
-        return response.json()
+        # strict: json.loads(bytes) would let UTF-8-encoded surrogates through
+        text = content.decode(json.detect_encoding(content))
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:  # [[[[…]]]] a hundred thousand deep
-        raise ValueError("the JSON answer is nested too deeply") from None
+        raise ValueError("nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(value):
+        raise ValueError("text with a lone surrogate, which is not Unicode")
+    return value
+
+
+# A lone surrogate can only come from a \uD800-\uDFFF escape: strict UTF-8 has none.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name}, which is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("a number too large for a float")
+    return number
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a string (or key) anywhere in *value* holds a lone surrogate."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def failure_reason(exc: Exception) -> str:
@@ -67,3 +121,19 @@ def failure_reason(exc: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text:
         return "host name not found"
     return "connection failed or dropped"
+
+
+def unusable_answer(exc: Exception) -> str:
+    """What went wrong with an answer that came but could not be used, in a few words."""
+    import requests
+
+    if isinstance(exc, requests.TooManyRedirects):
+        return "redirected too many times"
+    unfollowable = (
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+    )
+    if isinstance(exc, unfollowable):
+        return "redirected to a URL that cannot be followed"
+    return f"sent an answer that cannot be read ({type(exc).__name__})"

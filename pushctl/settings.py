@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 ENV_HOMESERVER = "PUSHCTL_HOMESERVER"
 DEFAULT_PROFILE = "default"
+#: the seconds ``timeout`` may be: a clock cannot wait for ``inf`` (or ``1e400``), nor NaN
+MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 86_400.0
 
 
 @dataclass
@@ -44,6 +46,15 @@ class Settings:
                 f"the CA certificates file {self.ca_bundle!r} does not exist or is not a file"
             )
         return self.ca_bundle
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """Seconds to wait for a connection and for each answer; UsageError when out of range."""
+        if not MIN_TIMEOUT <= self.timeout <= MAX_TIMEOUT:  # NaN is in no range
+            raise UsageError(
+                f"timeout {self.timeout!r}: expected {MIN_TIMEOUT} to {MAX_TIMEOUT:.0f} seconds"
+            )
+        return min(10.0, self.timeout), self.timeout
 
     def credential(self) -> credentials.Credential:
         from pushctl import credentials  # keyring and config files: not at start-up
@@ -97,7 +108,7 @@ class Settings:
         return Client(
             homeserver,
             token,
-            timeout=(min(10.0, self.timeout), self.timeout),
+            timeout=self.timeouts,
             retry=RetryPolicy(retries=self.retries, rate_limit_budget=self.rate_limit_wait),
             verify=self.verify,
         )

@@ -219,6 +219,32 @@ def test_token_of_another_user_is_refused(
     assert profiles(home) == {}
 
 
+@pytest.mark.parametrize("named", ["localpart", "localpart:server"])
+def test_token_of_another_user_is_refused_when_the_user_is_named_by_localpart(
+    account: Account, pushctl, home: Path, named: str
+) -> None:
+    other = new_account(account.server)
+    localpart = account.user_id[1:].split(":")[0]
+    given = localpart if named == "localpart" else account.user_id[1:]
+    result = pushctl(
+        "login", "--token-stdin", "--insecure-storage", "--user", given,
+        "--homeserver", account.server.base_url,
+        input=other.token, env=FAIL_BACKEND,
+    )  # fmt: skip
+    assert_clean_failure(result, 4)
+    assert f"the token belongs to {other.user_id}, not {given}" in result.stderr
+    assert other.token not in result.stdout + result.stderr
+    assert profiles(home) == {}
+    assert_in_no_file(home, other.token)
+    mine = pushctl(
+        "login", "--token-stdin", "--insecure-storage", "--user", localpart,
+        "--homeserver", account.server.base_url,
+        input=account.token, env=FAIL_BACKEND,
+    )  # fmt: skip
+    assert mine.returncode == 0, mine.stderr
+    assert profiles(home)["default"]["user_id"] == account.user_id
+
+
 def test_wrong_password_is_exit_4_and_stores_nothing(
     account: Account, pushctl, home: Path, keyring_env: dict[str, str], secret_service: Any
 ) -> None:

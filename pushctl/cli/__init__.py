@@ -33,7 +33,7 @@ from pushctl.cli.completion import PROG_NAME
 from pushctl.cli.typer_internals import click_command
 from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
-from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, Settings
+from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, MAX_TIMEOUT, MIN_TIMEOUT, Settings
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:
@@ -70,7 +70,11 @@ def root(
     timeout: Annotated[
         float,
         typer.Option(
-            "--timeout", metavar="SECONDS", min=0.1, help="Seconds to wait for each answer."
+            "--timeout",
+            metavar="SECONDS",
+            min=MIN_TIMEOUT,
+            max=MAX_TIMEOUT,
+            help="Seconds to wait for each answer.",
         ),
     ] = 30.0,
     retries: Annotated[

@@ -155,8 +155,8 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
                 f"{PLAN_SIGNS[change.action.value]} {change.action.value}", change.action.value
             ),
             "(server)" if change.line is None else f"line {change.line}",
-            str(change.pusher["app_id"]),
-            render.shorten(str(change.pusher["pushkey"])),
+            change.key[0],  # a server's pusher to delete may lack either
+            render.shorten(change.key[1]),
             str(change.pusher.get("device_display_name") or ""),
             ", ".join(change.fields),
         ]
@@ -247,8 +247,8 @@ def _summary(
         "changes": [
             {
                 "action": change.action.value,
-                "app_id": change.pusher["app_id"],
-                "pushkey": change.pusher["pushkey"],
+                "app_id": change.pusher.get("app_id"),
+                "pushkey": change.pusher.get("pushkey"),
                 "line": change.line,
                 "fields": list(change.fields),
                 "status": statuses.get(id(change), "planned" if report is None else "not_started"),

@@ -267,7 +267,8 @@ def _report_deletions(
         env.info(f"deleted {_count(deletion.deleted)}")
     if deletion.failed:
         names = "; ".join(
-            f"{p['app_id']} {render.shorten(p['pushkey'])}: {m}" for p, m in deletion.failed
+            f"{p.get('app_id')} {render.shorten(str(p.get('pushkey')))}: {m}"
+            for p, m in deletion.failed
         )
         done = len(deletion.deleted) + len(deletion.failed)
         raise PartialFailure(f"{len(deletion.failed)} of {done} not deleted: {names}")
