@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
+import sys
 import textwrap
 
 import pytest
@@ -268,3 +270,28 @@ def test_reading_leaves_the_cycle_collector_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- hostile files: every outcome a problem with its line, never a crash --------
+
+
+def test_stdin_is_the_stream_given() -> None:
+    text = '[{"app_id": "a", "pushkey": 1}]'
+    for stream in (io.BytesIO(text.encode()), io.StringIO(text), text_stream(text)):
+        document = importfile.load("-", stream)
+        assert (document.source, document.format) == ("<stdin>", "json")
+        assert document.entries[0].pusher["pushkey"] == 1
+
+
+def test_a_closed_or_missing_stdin_reads_as_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = text_stream("- pushkey: k\n")
+    closed.close()
+    with pytest.raises(InvalidInput, match=r"^<stdin>: cannot read: I/O operation on closed file"):
+        importfile.load("-", closed)
+    monkeypatch.setattr(sys, "stdin", None)  # started with <&-
+    with pytest.raises(InvalidInput, match=r"^<stdin>:1: the file is empty"):
+        importfile.load_valid("-")
+
+
+def text_stream(text: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")

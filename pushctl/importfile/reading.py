@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from pushctl.errors import InvalidInput
 from pushctl.importfile.building import build
@@ -28,27 +28,47 @@ def source_name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
 
 
-def load(path: str) -> Document:
-    """Read and parse an import file; exit 3 (:class:`InvalidInput`) if it is unreadable."""
+def load(path: str, stdin: IO[Any] | None = None) -> Document:
+    """Read and parse an import file; exit 3 (:class:`InvalidInput`) if it is unreadable.
+
+    *stdin* is the stream ``-`` reads: the command line passes its
+    :class:`~pushctl.environment.Environment`'s; the process's own when not given.
+    """
     name = source_name(path)
-    text = decode(read_bytes(path), name)
+    text = decode(read_bytes(path, stdin), name)
     return parse(text, name, guess_format(path, text))
 
 
-def read_bytes(path: str) -> bytes:
-    """The file's bytes (stdin for ``-``), refusing more than :data:`MAX_BYTES`."""
+def read_bytes(path: str, stdin: IO[Any] | None = None) -> bytes:
+    """The file's bytes (*stdin* for ``-``), refusing more than :data:`MAX_BYTES`."""
     name = source_name(path)
     try:
         if path == STDIN:
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+            raw = _read_stream(stdin if stdin is not None else _process_stdin())
         else:
             with Path(path).open("rb") as stream:
                 raw = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InvalidInput(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a stream already closed
+        raise InvalidInput(f"{name}: cannot read: {exc}") from None
     if len(raw) > MAX_BYTES:
         raise InvalidInput(f"{name}: larger than {MAX_BYTES // 2**20} MiB; split it into parts")
     return raw
+
+
+def _read_stream(stream: IO[Any]) -> bytes:
+    """Up to :data:`MAX_BYTES` + 1 bytes of a binary stream, or of a text stream's bytes."""
+    data = getattr(stream, "buffer", stream).read(MAX_BYTES + 1)
+    if isinstance(data, str):  # a text stream with no bytes underneath (io.StringIO)
+        return data.encode("utf-8", "surrogatepass")
+    return bytes(data)
+
+
+def _process_stdin() -> IO[Any]:
+    from pushctl.environment import Environment
+
+    return Environment.create().stdin  # a closed stdin reads as empty there
 
 
 def decode(raw: bytes, name: str) -> str:
