@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure
 
@@ -20,6 +21,10 @@ GOOD_ENTRY = f"""\
     data: {{url: {GATEWAY}}}
 """
 GOOD_FILE = "pushers:\n" + GOOD_ENTRY
+#: GOOD_FILE as JSON: the entry starts at line 4, its pushkey is at line 5,
+#: device_display_name at 7, data at 9 and its url at 10
+GOOD_JSON = json.dumps(yaml.safe_load(GOOD_FILE), indent=2)
+SURROGATE = "contains \\ud800, a lone surrogate that UTF-8 cannot encode"
 
 # (file name, content, what stderr must say); {f} is the file's path
 INVALID = {
@@ -83,6 +88,21 @@ INVALID = {
     "two-documents": ("p.yaml", GOOD_FILE + "---\n" + GOOD_FILE, "{f}:8: malformed YAML"),
     "deeply-nested": ("p.yaml", "[" * 5000 + "]" * 5000, "{f}:1: malformed YAML: exceeded"),
     "deeply-nested-json": ("p.json", "[" * 100_000 + "]" * 100_000, "{f}:1: nested too deeply"),
+    "json-surrogate-pushkey": (
+        "p.json",
+        GOOD_JSON.replace('"good"', '"\\ud800"'),
+        f"{{f}}:5: pushkey: {SURROGATE}",
+    ),
+    "json-surrogate-device-name": (
+        "p.json",
+        GOOD_JSON.replace('"Phone"', '"Phone \\ud800"'),
+        f"{{f}}:7: device_display_name: {SURROGATE}",
+    ),
+    "json-surrogate-data-key": (
+        "p.json",
+        GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'),
+        f"{{f}}:10: data.\\ud800: the key {SURROGATE}",
+    ),
     "deep-data": (
         "p.yaml",
         GOOD_FILE.replace(f"{{url: {GATEWAY}}}", "{x: " + "[" * 40 + "]" * 40 + "}"),
@@ -195,8 +215,19 @@ def test_validate_reads_stdin(pushctl) -> None:
     assert pushctl("validate", "-", input=GOOD_FILE).returncode == 0
 
 
+def test_validate_json_shows_a_surrogate_escaped(pushctl, tmp_path: Path) -> None:
+    path = write(tmp_path, "p.json", GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'))
+    result = pushctl("validate", "--json", str(path))
+    assert result.returncode == 3, result.stderr
+    [error] = json.loads(result.stdout)["errors"]
+    assert error == {"line": 10, "field": "data.\\ud800", "message": f"the key {SURROGATE}"}
+
+
 @pytest.mark.synapse
-@pytest.mark.parametrize("case", ["malformed-yaml", "duplicates", "python-object-tag", "empty"])
+@pytest.mark.parametrize(
+    "case",
+    ["malformed-yaml", "duplicates", "python-object-tag", "empty", "json-surrogate-device-name"],
+)
 def test_import_of_an_invalid_file_sends_nothing(
     account: Account, pushctl, tmp_path: Path, case: str
 ) -> None:

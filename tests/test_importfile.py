@@ -274,6 +274,36 @@ def test_reading_leaves_the_cycle_collector_as_it_was() -> None:
 
 # -- hostile files: every outcome a problem with its line, never a crash --------
 
+SURROGATE = "contains \\ud800, a lone surrogate that UTF-8 cannot encode"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"pushkey": "\\ud800"', f"pushkey: {SURROGATE}"),
+        ('"device_display_name": "Phone \\ud800"', f"device_display_name: {SURROGATE}"),
+        ('"profile_tag": "\\udfff"', f"profile_tag: {SURROGATE.replace('d800', 'dfff')}"),
+        ('"data": {"url": "\\ud800"}', f"data.url: {SURROGATE}"),
+        ('"data": {"x": ["a", {"b": "\\ud800"}]}', f"data.x: {SURROGATE}"),
+        ('"data": {"x": {"\\ud800": 1}}', f"data.x: the key {SURROGATE}"),
+        ('"data": {"\\ud800": 1}', f"data.\\ud800: the key {SURROGATE}"),
+        ('"\\ud800": "x"', "\\ud800: unknown field"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_where_it_stands(value: str, expected: str) -> None:
+    text = f'[{{"app_id": "a", "pushkey": "k",\n {value}}}]'
+    found = messages(text, "p.json")
+    assert any(m.startswith(f"p.json:2: {expected}") for m in found), found
+    for message in found:
+        message.encode("utf-8")  # every message can be shown
+
+
+def test_a_lone_surrogate_from_yaml_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # libyaml refuses "\ud800" as malformed; the pure-Python loader reads it
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    found = messages('- app_id: a\n  pushkey: "\\ud800"\n')
+    assert f"p.yaml:2: pushkey: {SURROGATE}" in found
+
 
 def test_stdin_is_the_stream_given() -> None:
     text = '[{"app_id": "a", "pushkey": 1}]'
