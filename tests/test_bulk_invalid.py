@@ -103,6 +103,16 @@ INVALID = {
         GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'),
         f"{{f}}:10: data.\\ud800: the key {SURROGATE}",
     ),
+    "yaml-cr-line-endings": (
+        "p.yaml",
+        (GOOD_FILE + "    colour: blue\n").replace("\n", "\r"),
+        "{f}:8: colour: unknown field",
+    ),
+    "json-cr-line-endings": (
+        "p.json",
+        GOOD_JSON.replace('"good"', "42").replace("\n", "\r"),
+        "{f}:5: pushkey: must be a string, not a number",
+    ),
     "deep-data": (
         "p.yaml",
         GOOD_FILE.replace(f"{{url: {GATEWAY}}}", "{x: " + "[" * 40 + "]" * 40 + "}"),
@@ -118,6 +128,10 @@ BINARY = {
     ),
     "utf-16": (GOOD_FILE.encode("utf-16"), "{f}:1: the file is UTF-16"),
     "control-character": (GOOD_FILE.replace("Phone", "Ph\x07one").encode(), "{f}:5: malformed"),
+    "latin-1-cr-line-endings": (
+        GOOD_FILE.replace("Phone", "T\xe9l\xe9phone").replace("\n", "\r").encode("latin-1"),
+        "{f}:5: not UTF-8 text: byte 0xe9",
+    ),
 }
 
 
@@ -213,6 +227,21 @@ def test_validate_reads_stdin(pushctl) -> None:
     assert_clean_failure(result, 3)
     assert "<stdin>:3: pushkey: must be a string" in result.stderr
     assert pushctl("validate", "-", input=GOOD_FILE).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["validate", "import"])
+def test_json_on_stdin_that_does_not_parse_is_a_json_error(pushctl, command: str) -> None:
+    entries = json.dumps(yaml.safe_load(GOOD_FILE)["pushers"])
+    # a trailing comma: read again as YAML it was allowed, and 1e5 became the string "1e5"
+    text = entries.replace('"url":', '"n": 1e5, "url":').removesuffix("]") + ",]"
+    result = pushctl(command, "-", input=text)
+    assert_clean_failure(result, 3)
+    assert "<stdin>:1: malformed JSON: Expecting value" in result.stderr
+    assert (
+        "it starts with '[', so it was read as JSON (for YAML, begin it with ---)" in result.stderr
+    )
+    assert pushctl("validate", "-", input=text.replace(",]", "]")).returncode == 0
+    assert pushctl("validate", "-", input="---\n" + text).returncode == 0, "YAML, as it says"
 
 
 def test_validate_json_shows_a_surrogate_escaped(pushctl, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -86,7 +87,8 @@ def test_json_entries_have_lines_and_surrogate_pairs_decode() -> None:
 
 def test_a_top_level_list_is_accepted_in_both_formats() -> None:
     entry = {"pushkey": "k", "app_id": "a"}
-    for text in (yaml.safe_dump([entry]), json.dumps([entry]), "[{pushkey: k, app_id: a}]"):
+    # flow-style YAML on stdin says so with ---: text starting with [ or { is JSON
+    for text in (yaml.safe_dump([entry]), json.dumps([entry]), "---\n[{pushkey: k, app_id: a}]"):
         [found] = parse(text, "-").entries
         assert found.pusher == {"kind": "http", **entry}
 
@@ -303,6 +305,56 @@ def test_a_lone_surrogate_from_yaml_is_refused_too(monkeypatch: pytest.MonkeyPat
     monkeypatch.delattr(yaml, "CSafeLoader")
     found = messages('- app_id: a\n  pushkey: "\\ud800"\n')
     assert f"p.yaml:2: pushkey: {SURROGATE}" in found
+
+
+JSON_HINT = "so it was read as JSON (for YAML, begin it with ---)"
+
+
+@pytest.mark.parametrize("name", ["-", "pushers.txt", "pushers"])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('[{"pushkey": "k", "data": {"n": 1e5}},]', "<>:1: malformed JSON: Expecting value"),
+        ("[{pushkey: k, app_id: a}]", "<>:1: malformed JSON: Expecting property name"),
+        ('{"pushers": []\n,}', "<>:2: malformed JSON: Expecting property name"),
+    ],
+)
+def test_text_read_as_json_is_never_read_again_as_yaml(name: str, text: str, error: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse(text, name)
+    message = raised.value.message
+    assert message.startswith(error.replace("<>", name))
+    assert message.endswith(f"it starts with {text[0]!r}, {JSON_HINT}")
+
+
+def test_a_json_file_says_malformed_json_without_saying_why() -> None:
+    with pytest.raises(InvalidInput, match=r"^p.json:1: malformed JSON: Expecting value \(col"):
+        parse('[{"pushkey": "k"},]', "p.json")
+    with pytest.raises(InvalidInput, match=r"malformed JSON: [^;]*$"):
+        parse('[{"pushkey": "k"},]', "p.json")
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+@pytest.mark.parametrize("name", ["p.yaml", "p.json", "-"])
+def test_lines_count_every_line_ending_alike(name: str, ending: str) -> None:
+    if name == "p.yaml":
+        lines = ["- app_id: a", "  pushkey: k", "  lang: [en]", "  data: {url: u}"]
+    else:
+        lines = ['[{"app_id": "a",', '"pushkey": "k",', '"lang": ["en"],', '"data": {"url": "u"}}]']
+    found = messages(ending.join(lines) + ending, name)
+    assert f"{name}:3: lang: must be a string, not a list" in found
+    assert any(m.startswith(f"{name}:4: data.url:") for m in found)
+
+
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n", b"\n"])
+def test_undecodable_bytes_are_at_their_line_whatever_the_line_endings(
+    tmp_path: Path, ending: bytes
+) -> None:
+    path = tmp_path / "p.yaml"
+    for content, fragment in [(b"T\xe9l\xe9phone", "not UTF-8 text"), (b"\x00", "binary data")]:
+        path.write_bytes(ending.join([b"- app_id: a", b"  pushkey: k", b"  lang: " + content]))
+        with pytest.raises(InvalidInput, match=rf"^{path}:3: {fragment}"):
+            importfile.load(str(path))
 
 
 def test_stdin_is_the_stream_given() -> None:

@@ -12,7 +12,6 @@ from pushctl.errors import InvalidInput
 from pushctl.importfile.building import build
 from pushctl.importfile.document import SHAPE_HINT, Document, Fatal, FileProblem, Malformed
 from pushctl.importfile.json_format import parse_json
-from pushctl.importfile.tree import Tree
 from pushctl.importfile.yaml_format import parse_yaml
 
 STDIN = "-"
@@ -77,53 +76,75 @@ def decode(raw: bytes, name: str) -> str:
         raise _fatal(name, 1, "the file is UTF-16; save it as UTF-8")
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        raise _fatal(name, line, "binary data (a NUL byte), not YAML or JSON text")
+        raise _fatal(name, _line_at(raw, nul), "binary data (a NUL byte), not YAML or JSON text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        line = _line_at(raw, exc.start)
         message = f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded"
         raise _fatal(name, line, message) from None
 
 
 def guess_format(path: str, text: str) -> str:
-    """``json`` for a .json file, or text starting with { or [; ``yaml`` otherwise."""
+    """``json`` for a .json file, or text starting with { or [; ``yaml`` otherwise.
+
+    The format is decided once: text read as JSON that is not JSON is refused
+    as malformed JSON, not read again as (flow-style) YAML, which would take
+    ``[{"n": 1e5},]`` with its trailing comma and make ``1e5`` a string.
+    """
     suffix = Path(path).suffix.lower() if path != STDIN else ""
     if suffix == ".json":
         return "json"
     if suffix in (".yaml", ".yml"):
         return "yaml"
-    return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
+    return "json" if _json_start(text) else "yaml"
 
 
 def parse(text: str, name: str, fmt: str = "yaml") -> Document:
     """The entries of an import file's text, or :class:`InvalidInput` with the line."""
     if not text.strip():
         raise _fatal(name, 1, f"the file is empty; {SHAPE_HINT}")
+    text = _with_newlines(text)
     try:
         with collector_paused():
-            if fmt == "json":
-                tree, fmt = _json_or_flow_yaml(text, name)
-            else:
-                tree = parse_yaml(text)
+            tree = parse_json(text) if fmt == "json" else parse_yaml(text)
             return build(tree, name, fmt, budget=len(text) + _ALIAS_ALLOWANCE)
+    except Malformed as exc:
+        raise _fatal(name, exc.line, exc.message + _why_json(name, fmt, text)) from None
     except Fatal as exc:
         raise _fatal(name, exc.line, exc.message) from None
     except RecursionError:
         raise _fatal(name, 1, "nested too deeply to read") from None
 
 
-def _json_or_flow_yaml(text: str, name: str) -> tuple[Tree, str]:
-    try:
-        return parse_json(text), "json"
-    except Malformed as json_error:
-        if Path(name).suffix.lower() == ".json":
-            raise
-        try:  # flow-style YAML starts with { or [ too
-            return parse_yaml(text), "yaml"
-        except Malformed:
-            raise json_error from None
+def _json_start(text: str) -> str:
+    """``{`` or ``[`` if the text starts with one (after space), else empty."""
+    first = text.lstrip()[:1]
+    return first if first in ("{", "[") else ""
+
+
+def _why_json(name: str, fmt: str, text: str) -> str:
+    """Why text that is not JSON was read as JSON, when its name does not say so."""
+    first = _json_start(text)
+    if fmt != "json" or not first or Path(name).suffix.lower() == ".json":
+        return ""
+    return f"; it starts with {first!r}, so it was read as JSON (for YAML, begin it with ---)"
+
+
+def _with_newlines(text: str) -> str:
+    """The text with CR LF and CR line endings as LF, so that lines count alike in both formats.
+
+    YAML reads all three as one line break; JSON allows CR only between values.
+    """
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_at(raw: bytes, end: int) -> int:
+    """The line (from 1) of byte *end*, whichever line endings the file uses."""
+    head = raw[:end]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
 @contextmanager
