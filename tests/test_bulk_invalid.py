@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ GOOD_FILE = "pushers:\n" + GOOD_ENTRY
 #: device_display_name at 7, data at 9 and its url at 10
 GOOD_JSON = json.dumps(yaml.safe_load(GOOD_FILE), indent=2)
 SURROGATE = "contains \\ud800, a lone surrogate that UTF-8 cannot encode"
+BIG = "1" * 5000
+DIGITS = f"a number of 5000 digits; at most {sys.get_int_max_str_digits()} are read"
 
 # (file name, content, what stderr must say); {f} is the file's path
 INVALID = {
@@ -103,6 +106,31 @@ INVALID = {
         GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'),
         f"{{f}}:10: data.\\ud800: the key {SURROGATE}",
     ),
+    "json-huge-integer": (
+        "p.json",
+        GOOD_JSON.replace('"good"', BIG),
+        f"{{f}}:5: pushkey: {DIGITS}",
+    ),
+    "yaml-huge-integer": (
+        "p.yaml",
+        GOOD_FILE.replace("pushkey: good", f"pushkey: {BIG}"),
+        f"{{f}}:3: pushkey: {DIGITS}",
+    ),
+    "float-tag-not-a-float": (
+        "p.yaml",
+        GOOD_FILE.replace("lang: en", "lang: !!float abc"),
+        "{f}:6: lang: 'abc' is not a valid !!float",
+    ),
+    "bool-tag-not-a-bool": (
+        "p.yaml",
+        GOOD_FILE.replace("Phone", "!!bool maybe"),
+        "{f}:5: device_display_name: 'maybe' is not a valid !!bool",
+    ),
+    "null-tag-not-null": (
+        "p.yaml",
+        GOOD_FILE.replace("Phone", "!!null x"),
+        "{f}:5: device_display_name: 'x' is not a valid !!null",
+    ),
     "yaml-cr-line-endings": (
         "p.yaml",
         (GOOD_FILE + "    colour: blue\n").replace("\n", "\r"),
@@ -112,6 +140,14 @@ INVALID = {
         "p.json",
         GOOD_JSON.replace('"good"', "42").replace("\n", "\r"),
         "{f}:5: pushkey: must be a string, not a number",
+    ),
+    "alias-expansion": (
+        "p.yaml",
+        "x: &d {"
+        + ", ".join(f"k{i}: v" for i in range(2000))
+        + "}\npushers:\n"
+        + "".join(f"  - {{pushkey: k{n}, data: *d}}\n" for n in range(2000)),
+        "{f}:1: aliases expand to far more data than the file holds",
     ),
     "deep-data": (
         "p.yaml",

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -307,6 +308,123 @@ def test_a_lone_surrogate_from_yaml_is_refused_too(monkeypatch: pytest.MonkeyPat
     assert f"p.yaml:2: pushkey: {SURROGATE}" in found
 
 
+BIG = "1" * 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("p.yaml", f"- app_id: a\n  pushkey: {BIG}\n", "p.yaml:2: pushkey"),
+        ("p.yaml", f"- data: {{x: -{BIG}}}\n", "p.yaml:1: data.x"),
+        ("p.yaml", f"- data:\n    ? {BIG}\n    : x\n", "p.yaml:2: data"),
+        ("p.json", f'[{{"app_id": "a",\n "pushkey": {BIG}}}]', "p.json:2: pushkey"),
+        ("p.json", f'[{{"data": {{"x": [-{BIG}]}}}}]', "p.json:1: data.x"),
+    ],
+)
+def test_an_integer_longer_than_python_reads_is_one_problem(
+    name: str, text: str, where: str
+) -> None:
+    limit = sys.get_int_max_str_digits()
+    found = [m for m in messages(text, name) if "digits" in m]
+    assert found == [f"{where}: a number of 5000 digits; at most {limit} are read"]
+
+
+@pytest.mark.parametrize("name", ["p.yaml", "p.json"])
+def test_an_integer_of_as_many_digits_as_python_reads_is_read(name: str) -> None:
+    number = "-" + "7" * sys.get_int_max_str_digits()
+    [entry] = parse(f'[{{"data": {{"x": {number}}}}}]', name).entries
+    assert entry.pusher["data"]["x"] == int(number)
+
+
+@pytest.mark.parametrize(
+    ("tagged", "expected"),
+    [
+        ("!!float abc", "'abc' is not a valid !!float"),
+        ("!!float ''", "'' is not a valid !!float"),
+        ("!!int 0b", "'0b' is not a valid !!int"),
+        ("!!int 0x", "'0x' is not a valid !!int"),
+        ("!!int 09", "'09' is not a valid !!int"),
+        ("!!int 1.5", "'1.5' is not a valid !!int"),
+        ("!!int ''", "'' is not a valid !!int"),
+        ("!!int '-'", "'-' is not a valid !!int"),
+        ("!!int 1:x", "'1:x' is not a valid !!int"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool"),
+        ("!!bool ''", "'' is not a valid !!bool"),
+        ("!!null x", "'x' is not a valid !!null"),
+        ("!!timestamp junk", "'junk' is not a valid !!timestamp"),
+        ("!!map x", "'x' is not a valid !!map"),
+        ("!!seq x", "'x' is not a valid !!seq"),
+        ("!!str [a]", "a list cannot be !!str"),
+        ("!!int {a: 1}", "a mapping cannot be !!int"),
+    ],
+)
+def test_a_plain_tag_that_cannot_hold_its_value_is_a_problem(tagged: str, expected: str) -> None:
+    text = f"- app_id: a\n  pushkey: k\n  data: {{x: {tagged}}}\n"
+    assert f"p.yaml:3: data.x: {expected}" in messages(text)
+
+
+def test_plain_tags_that_fit_their_values_are_read() -> None:
+    text = textwrap.dedent(
+        """\
+        - data:
+            a: !!int 0x1F
+            b: !!float 1.5
+            c: !!bool yes
+            d: !!null ~
+            e: !!str 12
+            f: !!int 1_000
+            g: !!null ''
+        """
+    )
+    [entry] = parse(text).entries
+    expected = {"a": 31, "b": 1.5, "c": True, "d": None, "e": "12", "f": 1000, "g": None}
+    assert entry.pusher["data"] == expected
+    assert parse(text).problems == []
+
+
+def alias_bomb(shape: str, size: int) -> str:
+    """A small file whose aliases or defaults expand to size * size nodes."""
+    mapping = "{" + ", ".join(f"k{i}: v" for i in range(size)) + "}"
+    if shape == "data":
+        lines = [f"- {{pushkey: k, data: &d {mapping}}}"]
+        lines += [f"- {{pushkey: k{n}, data: *d}}" for n in range(size)]
+    elif shape == "entry":
+        lines = [f"- &e {mapping}", *["- *e"] * size]
+    elif shape == "merge":
+        lines = [f"- &e {mapping}", *[f"- {{<<: *e, pushkey: k{n}}}" for n in range(size)]]
+    else:
+        lines = [f"defaults: {{data: {mapping}}}", "pushers:"]
+        lines += [f"- {{pushkey: k{n}}}" for n in range(size)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("shape", ["data", "entry", "merge", "defaults"])
+def test_aliases_and_defaults_count_every_node_they_expand_to(shape: str) -> None:
+    text = alias_bomb(shape, 3000)  # about 100 KB, 9 million nodes
+    started = time.monotonic()
+    with pytest.raises(InvalidInput, match=r"^p.yaml:1: .*far more data than the file holds"):
+        parse(text)
+    assert time.monotonic() - started < 5
+
+
+def test_defaults_count_once_per_entry_in_json_too() -> None:
+    data = {f"k{i}": "v" for i in range(3000)}
+    entries = [{"pushkey": f"k{n}"} for n in range(3000)]
+    text = json.dumps({"defaults": {"data": data}, "pushers": entries})
+    with pytest.raises(InvalidInput, match=r"^p.json:1: defaults: merged under every entry"):
+        parse(text, "p.json")
+
+
+def test_aliases_and_defaults_of_an_ordinary_file_are_within_the_budget() -> None:
+    base = "{app_id: a, app_display_name: A, device_display_name: D, lang: en, data: &d {url: u}}"
+    lines = [f"- &e {base}"]
+    lines += [f"- {{<<: *e, pushkey: k{n}, data: *d}}" for n in range(5000)]
+    assert len(parse("\n".join(lines)).entries) == 5001
+    lines = ["defaults: " + base.replace("&d ", ""), "pushers:"]
+    lines += [f"- pushkey: k{n}" for n in range(5000)]
+    assert len(parse("\n".join(lines)).entries) == 5000
+
+
 JSON_HINT = "so it was read as JSON (for YAML, begin it with ---)"
 
 
@@ -377,3 +495,21 @@ def test_a_closed_or_missing_stdin_reads_as_empty(monkeypatch: pytest.MonkeyPatc
 
 def text_stream(text: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- !x {pushkey: k}\n", "p.yaml:1: pusher: the tag !x is not allowed (plain data only)"),
+        ("- {<<: 1, pushkey: k}\n", "p.yaml:1: pusher: << must merge a mapping or a list of them"),
+        ("defaults: !x {}\npushers: []\n", "p.yaml:1: defaults: the tag !x is not allowed"),
+        ("pushers: !x []\n", "p.yaml:1: pushers: the tag !x is not allowed (plain data only)"),
+        ("!x []\n", "p.yaml:1: pushers: the tag !x is not allowed (plain data only)"),
+        ("!x {pushers: []}\n", "p.yaml:1: top level: the tag !x is not allowed"),
+        ("- {'': 1, '': 2}\n", "p.yaml:1: '': given twice (first at line 1)"),
+    ],
+)
+def test_a_problem_of_a_mapping_or_list_itself_names_it(text: str, expected: str) -> None:
+    found = messages(text)
+    assert any(m.startswith(expected) for m in found), found
+    assert all(not m.startswith("p.yaml:1: the tag") for m in found)

@@ -19,7 +19,8 @@ STDIN_NAME = "<stdin>"
 #: The largest file read; 50,000 pushers take about 14 MB of YAML.
 MAX_BYTES = 64 * 1024 * 1024
 FORMATS = ("yaml", "json")
-#: How many more collections than the text has characters aliases may expand to.
+#: How many nodes aliases and ``defaults:`` may expand to: twice as many as the
+#: text has characters, and this many more.
 _ALIAS_ALLOWANCE = 10_000
 
 
@@ -108,7 +109,7 @@ def parse(text: str, name: str, fmt: str = "yaml") -> Document:
     try:
         with collector_paused():
             tree = parse_json(text) if fmt == "json" else parse_yaml(text)
-            return build(tree, name, fmt, budget=len(text) + _ALIAS_ALLOWANCE)
+            return build(tree, name, fmt, budget=2 * len(text) + _ALIAS_ALLOWANCE)
     except Malformed as exc:
         raise _fatal(name, exc.line, exc.message + _why_json(name, fmt, text)) from None
     except Fatal as exc:
