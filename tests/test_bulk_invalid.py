@@ -91,6 +91,21 @@ INVALID = {
     "two-documents": ("p.yaml", GOOD_FILE + "---\n" + GOOD_FILE, "{f}:8: malformed YAML"),
     "deeply-nested": ("p.yaml", "[" * 5000 + "]" * 5000, "{f}:1: malformed YAML: exceeded"),
     "deeply-nested-json": ("p.json", "[" * 100_000 + "]" * 100_000, "{f}:1: nested too deeply"),
+    "json-defaults-twice": (
+        "p.json",
+        '{"defaults": {},\n "defaults": {}, "pushers": []}',
+        "{f}:2: defaults: given twice (first at line 1)",
+    ),
+    "json-field-twice": (
+        "p.json",
+        GOOD_JSON.replace('"pushkey": "good",', '"pushkey": "good", "pushkey": "other",'),
+        "{f}:5: pushkey: given twice (first at line 5)",
+    ),
+    "json-data-key-twice": (
+        "p.json",
+        GOOD_JSON.replace('"url":', '"url": "x",\n"url":'),
+        "{f}:11: data.url: given twice (first at line 10)",
+    ),
     "json-surrogate-pushkey": (
         "p.json",
         GOOD_JSON.replace('"good"', '"\\ud800"'),

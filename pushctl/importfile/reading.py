@@ -106,6 +106,7 @@ def parse(text: str, name: str, fmt: str = "yaml") -> Document:
     if not text.strip():
         raise _fatal(name, 1, f"the file is empty; {SHAPE_HINT}")
     text = _with_newlines(text)
+    _refuse_surrogates(text, name)
     try:
         with collector_paused():
             tree = parse_json(text) if fmt == "json" else parse_yaml(text)
@@ -140,6 +141,18 @@ def _with_newlines(text: str) -> str:
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _refuse_surrogates(text: str, name: str) -> None:
+    """Refuse text with a lone surrogate: decoded from a file it has none, but a str may."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        message = f"not Unicode text: \\u{ord(text[exc.start]):04x} is a lone surrogate"
+        raise _fatal(name, line, message) from None
 
 
 def _line_at(raw: bytes, end: int) -> int:
