@@ -73,7 +73,7 @@ def acting_for(
     client: Client,
     user_id: str,
     *,
-    lifetime_s: float = ACTING_TOKEN_LIFETIME_S,
+    lifetime_s: float | None = None,
     on_revoke_failure: Callable[[str], None] | None = None,
 ) -> Iterator[Client]:
     """A client acting as *user_id* through a short-lived admin login token.
@@ -81,31 +81,97 @@ def acting_for(
     *client* must carry a Synapse server admin's token. The acting token is
     revoked when the block ends, however it ends; if revoking fails,
     *on_revoke_failure* hears why (the token then expires by itself after
-    *lifetime_s*). When *user_id* is the admin's own account, *client* itself
-    is used: Synapse refuses an admin login as oneself.
+    *lifetime_s*, default :data:`ACTING_TOKEN_LIFETIME_S`). A run that outlives
+    a token gets a new one (see :class:`_ActingTokens`). When *user_id* is the
+    admin's own account, *client* itself is used: Synapse refuses an admin login
+    as oneself.
     """
     if client.whoami().get("user_id") == user_id:
         yield client
         return
+    tokens = _ActingTokens(client, user_id, lifetime_s or ACTING_TOKEN_LIFETIME_S)
     acting: Client | None = None
-    expires_ms = int((time.time() + lifetime_s) * 1000)
     try:
         # An interrupt while the token is being issued waits until we hold it,
         # so that the `finally` below can revoke it.
-        with _interrupts_deferred():
-            acting = client.with_token(_issue_token(client, user_id, expires_ms))
+        with interrupts_deferred():
+            acting = client.with_token(tokens.current())
+        acting.token_source = tokens.current
         yield acting
     finally:
         if acting is not None:
-            with _interrupts_deferred():
-                problem = _revoke(acting)
-            if problem and on_revoke_failure:
-                expiry = time.strftime("%H:%M:%S UTC", time.gmtime(expires_ms / 1000))
-                on_revoke_failure(
-                    f"could not revoke the temporary token acting for {user_id} ({problem}); "
-                    f"it expires by itself at {expiry}"
-                )
             acting.close()
+        with interrupts_deferred():
+            tokens.revoke_all(on_revoke_failure)
+
+
+class _ActingTokens:
+    """The acting tokens of one command: a new one before the last expires; all revoked.
+
+    A long run (an admin import of thousands of pushers) outlives one token:
+    each request asks :meth:`current`, which issues a fresh token once less
+    than a third of the last one's life is left. Earlier tokens stay valid
+    for the requests still using them and are revoked with the last at the end.
+    """
+
+    def __init__(self, client: Client, user_id: str, lifetime_s: float) -> None:
+        self.client = client
+        self.user_id = user_id
+        self.lifetime_s = lifetime_s
+        self.issued: list[tuple[str, float]] = []  # (token, when it expires: time.time())
+        self.lock = threading.Lock()
+
+    def current(self) -> str:
+        with self.lock:
+            if not self.issued or time.time() > self.issued[-1][1] - self.lifetime_s / 3:
+                expires = time.time() + self.lifetime_s
+                token = _issue_token(self.client, self.user_id, int(expires * 1000))
+                self.issued.append((token, expires))
+            return self.issued[-1][0]
+
+    def revoke_all(self, on_revoke_failure: Callable[[str], None] | None) -> None:
+        with self.lock:
+            issued, self.issued = self.issued, []
+        for token, expires in issued:
+            acting = self.client.with_token(token)
+            problem = _revoke(acting)
+            acting.close()
+            if problem and on_revoke_failure:
+                expiry = time.strftime("%H:%M:%S UTC", time.gmtime(expires))
+                on_revoke_failure(
+                    f"could not revoke the temporary token acting for {self.user_id} "
+                    f"({problem}); it expires by itself at {expiry}"
+                )
+
+
+def issue_acting_token(client: Client, user_id: str, valid_until_ms: int) -> str:
+    """A token acting as *user_id* until *valid_until_ms*; the caller revokes it."""
+    return _issue_token(client, user_id, valid_until_ms)
+
+
+def revoke_acting_token(client: Client, token: str) -> str | None:
+    """Log *token* out through a copy of *client*; None on success, else what went wrong."""
+    acting = client.with_token(token)
+    try:
+        return _revoke(acting)
+    finally:
+        acting.close()
+
+
+def local_users(client: Client, page_size: int = 500) -> list[str]:
+    """Every local user that is not deactivated, in the server's order (paginated)."""
+    users: list[str] = []
+    start: str | None = "0"
+    while start is not None:
+        query = f"/v2/users?from={start}&limit={page_size}&deactivated=false"
+        body = _admin(client, "GET", query, "")
+        page = body.get("users") if isinstance(body, dict) else None
+        if not isinstance(page, list):
+            raise ServerError("homeserver answered the admin users request without a user list")
+        users += [u["name"] for u in page if isinstance(u, dict) and isinstance(u.get("name"), str)]
+        token = body.get("next_token")
+        start = str(token) if token is not None and page else None
+    return users
 
 
 def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:
@@ -144,7 +210,7 @@ def _revoke(acting: Client) -> str | None:
 
 
 @contextmanager
-def _interrupts_deferred() -> Iterator[None]:
+def interrupts_deferred() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back during the block and deliver it afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -79,6 +79,9 @@ class Client:
     #: extra query parameters on every authenticated request (identity assertion)
     assert_params: Mapping[str, str] = field(default_factory=dict)
     prefix: str = "v3"
+    #: where each request takes its token from, when it can change during a run
+    #: (a short-lived acting token that is renewed); shared by clones
+    token_source: Callable[[], str] | None = None
     session: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +99,7 @@ class Client:
             self.verify,
             self.assert_params,
             self.prefix,
+            self.token_source,
         )
 
     def with_token(
@@ -103,6 +107,7 @@ class Client:
     ) -> Client:
         other = self.clone()
         other.token = token
+        other.token_source = None
         register_secret(token)
         other.assert_params = dict(assert_params or {})
         return other
@@ -123,10 +128,11 @@ class Client:
         idempotent: bool = True,
     ) -> Any:
         """Send one request, retrying as the policy says, and return the JSON body."""
-        if auth and not self.token:
+        if auth and not (self.token or self.token_source):
             raise AuthError("no access token", hint=Hint.NO_TOKEN)
         query = {**(self.assert_params if auth else {}), **(params or {})}
-        attempt = 0
+        attempt = 0  # failures retried so far; waiting out a 429 is not one
+        limited = 0
         while True:
             self.throttle.wait()
             try:
@@ -139,14 +145,19 @@ class Client:
                 time.sleep(pause)
                 attempt += 1
                 continue
+            if response.status_code == RATE_LIMITED:
+                wait = self._rate_limit_wait(response, limited)
+                if wait is None:
+                    return _decode(response)
+                log.info("rate limited: retrying in %.2fs", wait)
+                self.throttle.defer(wait)
+                limited += 1
+                continue
             wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
                 return _decode(response)
             log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
-            if response.status_code == RATE_LIMITED:
-                self.throttle.defer(wait)
-            else:
-                time.sleep(wait)
+            time.sleep(wait)
             attempt += 1
 
     def _send(
@@ -161,7 +172,7 @@ class Client:
                 url,
                 json=body,
                 params=query or None,
-                auth=_BearerAuth(self.token) if auth and self.token else None,
+                auth=self._auth() if auth else None,
                 timeout=self.timeout,
             )
         except _TRANSIENT as exc:
@@ -172,15 +183,23 @@ class Client:
         log.info("%s %s -> %s in %.0f ms", method, shown, response.status_code, _ms(started))
         return response
 
+    def _auth(self) -> _BearerAuth | None:
+        token = self.token_source() if self.token_source is not None else self.token
+        return _BearerAuth(token) if token else None
+
+    def _rate_limit_wait(self, response: requests.Response, limited: int) -> float | None:
+        """How long the server asks us to wait; None once the run's budget is spent."""
+        if self.throttle.held >= self.retry.rate_limit_budget:
+            return None
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), _json_or_none(response)
+        )
+        return self.retry.rate_limit_wait(retry_after, min(limited, 8))
+
     def _retry_wait(
         self, response: requests.Response, attempt: int, idempotent: bool
     ) -> float | None:
         """Seconds to wait before trying again, or None when the answer is final."""
-        if response.status_code == RATE_LIMITED:
-            retry_after = parse_retry_after(
-                response.headers.get("Retry-After"), _json_or_none(response)
-            )
-            return self.retry.rate_limit_wait(retry_after, attempt)
         if response.status_code in RETRYABLE_STATUSES and idempotent:
             return self.retry.backoff(attempt)
         return None

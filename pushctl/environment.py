@@ -36,6 +36,8 @@ _INVISIBLE = (
 )
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# What JSON leaves raw (it escapes only \x00-\x1f): these occur only inside strings
+_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
 
 #: what a progress bar is told after each item: did it succeed?
 Advance = Callable[[bool], None]
@@ -50,6 +52,15 @@ def escape(text: str, *, keep_newlines: bool = False) -> str:
     """
     pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
     return pattern.sub(_escaped, text)
+
+
+def escape_json(text: str) -> str:
+    """JSON text with C1 controls and invisible characters written as ``\\uNNNN``.
+
+    The same JSON to a program; to a terminal, nothing that moves the cursor or
+    hides a difference between two strings.
+    """
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -24,6 +24,8 @@ class ExitStatus(enum.IntEnum):
     INVALID_INPUT = 3
     AUTH = 4
     PARTIAL = 5
+    #: ``doctor`` found at least one problem
+    DOCTOR_PROBLEMS = 6
     INTERRUPTED = 130
     #: stdout was closed early (``pushctl list | head``); 128 + SIGPIPE, as for other tools
     BROKEN_PIPE = 141

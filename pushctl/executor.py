@@ -10,19 +10,31 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from pushctl import model
-from pushctl.errors import AuthError, ExitStatus, PushctlError
+from pushctl.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
+from pushctl.errors import AuthError, ExitStatus, NetworkError, PartialFailure, PushctlError
 from pushctl.plan import Action, Change, Plan
 
-DEFAULT_CONCURRENCY = 4
+#: writes in a row, across workers, that got no answer at all (refused, dropped,
+#: timed out, each after its retries) before a run stops starting new ones
+UNANSWERED_IN_A_ROW = 6
+
+
+class Worker(Protocol):
+    """What :func:`apply` needs of a client: a copy for each worker thread, closed after."""
+
+    def clone(self) -> Worker: ...
+
+    def close(self) -> None: ...
 
 
 class PusherWriter(Protocol):
-    """What :func:`apply` needs of a client: pushctl's :class:`~pushctl.client.Client`."""
+    """What the default write needs of a client: pushctl's :class:`~pushctl.client.Client`."""
 
     def clone(self) -> PusherWriter: ...
 
@@ -31,6 +43,9 @@ class PusherWriter(Protocol):
     def delete_pusher(self, app_id: str, pushkey: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+Perform = Callable[[Any, Change], None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,8 @@ class Report:
     #: started but not known to have finished (a second Ctrl-C stopped the wait)
     unknown: list[Change] = field(default_factory=list)
     interrupted: bool = False
+    #: when the homeserver stopped answering (time.time()), if that stopped the run
+    unreachable_since: float | None = None
     #: set when a failure makes every further write pointless (token rejected)
     stopped_by: Outcome | None = None
 
@@ -67,23 +84,29 @@ class Report:
 
 def apply(
     plan: Plan,
-    client: PusherWriter,
+    client: Worker,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    perform: Perform | None = None,
 ) -> Report:
-    """Apply the plan's writes with at most *concurrency* at a time.
+    """Apply the plan's writes, a few at a time.
 
-    Each worker writes through its own ``client.clone()``. A Ctrl-C (a
+    How many are in flight adapts to the server (:mod:`pushctl.adaptive`), up to
+    *concurrency* (default :data:`~pushctl.adaptive.DEFAULT_MAXIMUM`). Each
+    worker writes through its own ``client.clone()``. A Ctrl-C (a
     KeyboardInterrupt in the calling thread) stops new writes from starting and
     waits for those in flight; a second one stops the wait. An authentication
-    failure stops new writes too. Other failures are collected per change.
+    failure, or a homeserver that stopped answering, stops new writes too.
+    Other failures are collected per change. *perform* makes one write with a
+    worker's client (default: set the pusher, or delete it).
     """
     writes = plan.writes
-    if concurrency < 1:
+    if concurrency is not None and concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    run = _Run(writes, client, on_outcome)
-    run.run(min(concurrency, len(writes)))
+    limit = AdaptiveLimit(maximum=concurrency or DEFAULT_MAXIMUM)
+    run = _Run(writes, client, on_outcome, limit, perform or perform_change)
+    run.run(min(limit.maximum, len(writes)))
     return run.report()
 
 
@@ -93,10 +116,14 @@ class _Run:
     def __init__(
         self,
         writes: Sequence[Change],
-        client: PusherWriter,
+        client: Worker,
         on_outcome: Callable[[Outcome], None] | None,
+        limit: AdaptiveLimit,
+        perform: Perform,
     ) -> None:
         self.writes = list(writes)
+        self.perform = perform
+        self.limit = limit
         self.client = client
         self.on_outcome = on_outcome
         self.pending: queue.SimpleQueue[Change] = queue.SimpleQueue()
@@ -110,6 +137,9 @@ class _Run:
         self.workers: list[threading.Thread] = []
         self.interrupted = False
         self.stopped_by: Outcome | None = None
+        self.unanswered = 0  # writes in a row that got no answer
+        self.unanswered_since: float | None = None
+        self.unreachable_since: float | None = None
 
     def start(self, count: int) -> None:
         for number in range(count):
@@ -121,23 +151,51 @@ class _Run:
     def _work(self) -> None:
         client = self.client.clone()
         try:
-            while True:
-                with self.lock:  # checked under the lock, so a Ctrl-C sees who started
-                    if self.stop.is_set():
+            while self.limit.acquire(self.stop):
+                outcome = None
+                try:
+                    change = self._next()
+                    if change is None:
                         return
-                    try:
-                        change = self.pending.get_nowait()
-                    except queue.Empty:
-                        return
-                    self.started.add(id(change))
-                outcome = _write(client, change)
-                if outcome.exit_status == ExitStatus.AUTH:
-                    with self.lock:  # every further write would be refused too
-                        self.stopped_by = self.stopped_by or outcome
-                        self.stop.set()
-                self.outcomes.put(outcome)
+                    outcome = _write(client, change, self.perform)
+                    with self.lock:
+                        self._judge(outcome)
+                    self.outcomes.put(outcome)
+                finally:
+                    self.limit.release(congested=outcome is not None and _congested(outcome))
         finally:
             client.close()
+
+    def _next(self) -> Change | None:
+        """The next write to start; None once there is none or the run stops."""
+        with self.lock:  # checked under the lock, so a Ctrl-C sees who started
+            if self.stop.is_set():
+                return None
+            try:
+                change = self.pending.get_nowait()
+            except queue.Empty:
+                return None
+            self.started.add(id(change))
+            return change
+
+    def _judge(self, outcome: Outcome) -> None:
+        """Stop new writes when every further one would fail the same way (under the lock).
+
+        A refused token is refused for every write; a homeserver that has not
+        answered several writes in a row is taken to be down, rather than
+        spending each remaining write's retries on it.
+        """
+        if outcome.exit_status == ExitStatus.AUTH:
+            self.stopped_by = self.stopped_by or outcome
+            self.stop.set()
+        if not isinstance(outcome.exception, NetworkError):
+            self.unanswered, self.unanswered_since = 0, None
+            return
+        self.unanswered += 1
+        self.unanswered_since = self.unanswered_since or time.time()
+        if self.unanswered >= UNANSWERED_IN_A_ROW and self.unreachable_since is None:
+            self.unreachable_since = self.unanswered_since
+            self.stop.set()
 
     def run(self, workers: int) -> None:
         """Start the workers and collect outcomes until they are done.
@@ -176,7 +234,11 @@ class _Run:
     def report(self) -> Report:
         with self.lock:
             started = set(self.started)
-        report = Report(interrupted=self.interrupted, stopped_by=self.stopped_by)
+        report = Report(
+            interrupted=self.interrupted,
+            stopped_by=self.stopped_by,
+            unreachable_since=self.unreachable_since,
+        )
         for change in self.writes:
             outcome = self.finished.get(id(change))
             if outcome is None:
@@ -188,12 +250,27 @@ class _Run:
         return report
 
 
-def _write(client: PusherWriter, change: Change) -> Outcome:
+def _congested(outcome: Outcome) -> bool:
+    """Did the server say it is overwhelmed (429, 5xx, no answer), even after retries?"""
+    error = outcome.exception
+    if isinstance(error, NetworkError):
+        return True
+    status = getattr(error, "status", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def perform_change(client: PusherWriter, change: Change) -> None:
+    """One write of a plan: set the pusher, or delete it."""
+    if change.action is Action.DELETE:
+        client.delete_pusher(*change.key)
+    else:
+        # append: an update must not delete other users' pushers with the same key
+        client.set_pusher(change.pusher, append=change.action is Action.UPDATE)
+
+
+def _write(client: Worker, change: Change, perform: Perform) -> Outcome:
     try:
-        if change.action is Action.DELETE:
-            client.delete_pusher(*change.key)
-        else:
-            client.set_pusher(change.pusher)
+        perform(client, change)
     except PushctlError as exc:
         return Outcome(change, exc.message, exc.exit_status, exc)
     except Exception as exc:  # a bug or an unexpected library error: keep the others going
@@ -213,7 +290,7 @@ class Deletion:
 def delete_pushers(
     client: PusherWriter,
     pushers: Iterable[model.Pusher],
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
 ) -> Deletion:
     """Delete *pushers* as :func:`apply` writes: bounded concurrency, Ctrl-C stops new ones.
 
@@ -226,8 +303,26 @@ def delete_pushers(
     report = apply(Plan(changes), client, concurrency=concurrency)
     if report.stopped_by is not None:
         raise report.stopped_by.exception or AuthError("the homeserver refused the token")
+    if report.unreachable_since is not None:
+        raise unreachable_error(report, "deleted")
     return Deletion(
         deleted=[change.pusher for change in report.applied],
         failed=[(o.change.pusher, o.error or "failed") for o in report.failed],
         interrupted=report.interrupted,
     )
+
+
+def unreachable_error(report: Report, applied: str = "applied") -> PushctlError:
+    """The one error of a run stopped by a homeserver that stopped answering.
+
+    Exit 1 when nothing was applied; 5 (partial) when some writes were.
+    """
+    assert report.unreachable_since is not None
+    since = time.strftime("%H:%M:%S", time.localtime(report.unreachable_since))
+    left = len(report.not_started) + len(report.unknown)
+    message = (
+        f"homeserver unreachable since {since}: {len(report.applied)} {applied}, "
+        f"{len(report.failed)} failed, {left} not started; run the same command again "
+        "once it answers"
+    )
+    return PartialFailure(message) if report.applied else NetworkError(message)

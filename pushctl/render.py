@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pushctl.environment import escape
+from pushctl.environment import escape, escape_json
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def shorten(value: str, width: int = 24) -> str:
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
 
 
 def dump_yaml(value: Any) -> str:

@@ -15,12 +15,19 @@ RETRYABLE_STATUSES = frozenset({502, 503, 504})
 RATE_LIMITED = 429
 
 
+#: how long one run waits out rate limits in all, by default, before giving up
+RATE_LIMIT_BUDGET = 600.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    #: retries of a failure (5xx, dropped or timed-out connection); a 429 is not one
     retries: int = 4
     backoff_base: float = 0.25
     backoff_cap: float = 8.0
     retry_after_cap: float = 60.0
+    #: seconds of waiting for rate limits, shared by the whole run, before giving up
+    rate_limit_budget: float = RATE_LIMIT_BUDGET
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff for the given (0-based) attempt."""
@@ -34,14 +41,24 @@ class RetryPolicy:
 
 @dataclass
 class Throttle:
-    """A moment before which no worker starts a request."""
+    """A moment before which no worker starts a request, and how long it has held them.
+
+    A 429 is the server saying when to come back: every worker waits, and the
+    wait counts against the run's rate-limit budget, not against any request's
+    retries. ``held`` counts wall-clock time once, however many workers wait.
+    """
 
     _not_before: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    held: float = 0.0
 
     def defer(self, seconds: float) -> None:
         with self._lock:
-            self._not_before = max(self._not_before, time.monotonic() + seconds)
+            now = time.monotonic()
+            until = now + seconds
+            if until > self._not_before:
+                self.held += until - max(self._not_before, now)
+                self._not_before = until
 
     def wait(self) -> None:
         while True:

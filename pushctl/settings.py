@@ -30,6 +30,8 @@ class Settings:
     ca_bundle: str | None = None
     timeout: float = 30.0
     retries: int = 4
+    #: seconds a run may spend waiting out rate limits before giving up
+    rate_limit_wait: float = 600.0
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @property
@@ -96,7 +98,7 @@ class Settings:
             homeserver,
             token,
             timeout=(min(10.0, self.timeout), self.timeout),
-            retry=RetryPolicy(retries=self.retries),
+            retry=RetryPolicy(retries=self.retries, rate_limit_budget=self.rate_limit_wait),
             verify=self.verify,
         )
 

@@ -1,4 +1,8 @@
-"""Write completions/ from pushctl's own completion scripts; see scripts/gen-completions."""
+"""Write completions/ from pushctl's own completion scripts; see scripts/gen-completions.
+
+The text is what `pushctl completion SHELL` prints (both come from
+pushctl.cli.completion.source), so a clone and a pip install get the same scripts.
+"""
 
 from __future__ import annotations
 

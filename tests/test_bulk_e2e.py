@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from pushctl import model
+from pushctl.adaptive import DEFAULT_MAXIMUM
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, clean_env
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen
@@ -239,9 +240,9 @@ def test_400_entries_import_then_reimport_with_zero_writes(
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["applied"]["create"] == 400
     assert len(proxy.writes()) == 400
-    # bounded concurrency, one HTTP connection per worker (plus the one that read the list)
-    assert 1 < proxy.max_in_flight <= 4
-    assert len({w.connection for w in proxy.writes()}) <= 4
+    # adaptive, bounded concurrency; one HTTP connection per worker
+    assert 2 < proxy.max_in_flight <= DEFAULT_MAXIMUM, "it must ramp up from 2, up to the cap"
+    assert len({w.connection for w in proxy.writes()}) <= DEFAULT_MAXIMUM
     assert normalised(account.pushers()) == expected(wanted)
     proxy.reset()
     again = pushctl("import", str(path), "--yes", "--json", env=via(proxy, account))
@@ -259,6 +260,11 @@ def test_concurrency_flag_bounds_the_writes_in_flight(
     result = pushctl("import", str(path), "--yes", "--concurrency", "1", env=via(proxy, account))
     assert result.returncode == 0, result.stderr
     assert proxy.max_in_flight == 1 and len(proxy.writes()) == 12
+    proxy.reset()
+    path = write_file(tmp_path / "q.yaml", entries(60, prefix="capped"), DEFAULTS)
+    result = pushctl("import", str(path), "--yes", "--concurrency", "3", env=via(proxy, account))
+    assert result.returncode == 0, result.stderr
+    assert proxy.max_in_flight == 3, "a cap of 3 is reached and never passed"
 
 
 def test_failures_are_named_with_their_line_and_the_servers_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,20 @@ def test_stock_typer_completes_the_same(shell: str, pushctl_process) -> None:
             plain.stdout,
             plain.stderr,
         ), line
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(home: Path, json_flag: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"pushctl", b"list", *[f.encode() for f in json_flag],
+         b"--app-id", b"org.example\xff"],
+        env=clean_env(home),
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    assert "not valid UTF-8" in stderr
+    if json_flag:
+        assert json.loads(stderr)["error"]["code"] == 2

@@ -1,9 +1,15 @@
-"""Shell completion: the committed scripts, bash/zsh/fish answers, values from the cache."""
+"""Shell completion: `pushctl completion SHELL`, the committed scripts, the README's
+install lines, bash/zsh/fish answers, values from the cache.
+
+The shells run the script as `pushctl completion SHELL` prints it; the committed
+files in completions/ are checked to be the same text.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -43,17 +49,25 @@ def protocol(home: Path, shell: str, line: str, **extra: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if line]
 
 
-def bash_complete(home: Path, line: str, words: list[str], **extra: str) -> list[str]:
-    """Run the real bash completion function as bash does for *line* (split into *words*)."""
-    driver = """
-        source "$1"; line=$2; shift 2
+#: press Tab in bash: the line is $1, the words of the line the rest
+BASH_TAB = """
+        line=$1; shift
         COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
         COMP_LINE=$line; COMP_POINT=${#line}
         _pushctl_completion pushctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
         printf '%s\\n' "${COMPREPLY[@]}"
+"""
+
+
+def bash_complete(home: Path, line: str, words: list[str], **extra: str) -> list[str]:
+    """Run the real bash completion function as bash does for *line* (split into *words*)."""
+    driver = f"""
+        script=$(pushctl completion bash) || exit 1
+        eval "$script"
+        {BASH_TAB}
     """
     result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", driver, "bash", str(SCRIPTS["bash"]), line, *words],
+        ["bash", "--norc", "--noprofile", "-c", driver, "bash", line, *words],
         env=shell_env(home, extra),
         capture_output=True,
         text=True,
@@ -63,7 +77,104 @@ def bash_complete(home: Path, line: str, words: list[str], **extra: str) -> list
     return [w for w in result.stdout.splitlines() if w]
 
 
-# -- the committed scripts -----------------------------------------------------
+#: zsh's completion system needs a terminal; stand-ins for the builtins the script calls
+ZSH_STUBS = """
+        compdef() { :; }
+        _describe() { print -rl -- "${(@P)3}"; }
+        compadd() { print -rl -- "${(@P)${@[-1]}}"; }
+        _path_files() { print -r -- "files"; }
+"""
+
+needs_zsh = pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed here")
+needs_fish = pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed here")
+
+
+def run_pushctl(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "pushctl"), *args],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# -- pushctl completion SHELL, and the committed scripts -------------------------
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_the_committed_script(shell: str, home: Path) -> None:
+    result = run_pushctl(home, "completion", shell)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == SCRIPTS[shell].read_text(encoding="utf-8")
+
+
+def test_completion_of_an_unknown_shell_is_a_usage_error(home: Path) -> None:
+    result = run_pushctl(home, "completion", "tcsh")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Invalid value for 'SHELL': 'tcsh' is not one of 'bash', 'zsh', 'fish'." in (
+        result.stderr
+    )
+    missing = run_pushctl(home, "completion")
+    assert missing.returncode == 2
+    assert "Missing argument 'SHELL'" in missing.stderr
+
+
+def test_tab_offers_the_shells_to_completion(home: Path) -> None:
+    assert protocol(home, "bash", "pushctl completion ") == [
+        "plain,bash",
+        "plain,zsh",
+        "plain,fish",
+    ]
+    assert protocol(home, "bash", "pushctl completion f") == ["plain,fish"]
+
+
+LOADED_COMMANDS = """
+import atexit, sys
+from pushctl.cli import main
+
+def report():
+    loaded = sorted(name for name in sys.modules if name.startswith("pushctl.cli."))
+    sys.__stderr__.write("loaded: " + " ".join(loaded) + "\\n")
+
+atexit.register(report)
+main(sys.argv[1:])
+"""
+
+
+def loaded_cli_modules(home: Path, args: list[str], **extra: str) -> list[str]:
+    """The modules of pushctl.cli a run of pushctl *args* has loaded when it exits."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_COMMANDS, *args],
+        env=shell_env(home, extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("loaded: "), result.stderr
+    return last.split()[1:]
+
+
+def test_the_completion_command_loads_only_when_named(home: Path) -> None:
+    # the registry imports a command's module only for a command line that names it
+    shell = "pushctl.cli.shell"
+    assert shell not in loaded_cli_modules(home, ["--help"])
+    assert shell not in loaded_cli_modules(home, ["--version"])
+    assert shell not in loaded_cli_modules(home, ["list", "--help"])
+    tab = {"_PUSHCTL_COMPLETE": "complete_bash", "_PUSHCTL_COMPLETE_LINE": "pushctl list --w"}
+    assert shell not in loaded_cli_modules(home, [], **tab)
+    assert shell in loaded_cli_modules(home, ["completion", "bash"])
+
+
+def test_the_completion_command_imports_nothing_heavy(home: Path) -> None:
+    from tests.test_startup import heavy, imported_modules
+
+    modules, result = imported_modules(["completion", "bash"], home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert heavy(modules) == []
 
 
 def test_committed_completion_scripts_are_current() -> None:
@@ -74,6 +185,105 @@ def test_committed_completion_scripts_are_current() -> None:
 def test_bash_script_is_valid_bash() -> None:
     result = subprocess.run(["bash", "-n", str(SCRIPTS["bash"])], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# -- the README's install lines ---------------------------------------------------
+
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+SHELL_COMMANDS = {
+    "bash": ["bash", "--norc", "--noprofile", "-c"],
+    "zsh": ["zsh", "-f", "-c"],
+    "fish": ["fish", "--no-config", "-c"],
+}
+
+
+def readme_install_lines() -> dict[str, str]:
+    """Each shell's install line in the README, from the block under "Shell completion"."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Shell completion\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, flags=re.S)
+    assert block is not None
+    lines: dict[str, str] = {}
+    shell = ""
+    for line in block.group(1).splitlines():
+        if line.startswith("# ") and line.split()[1].rstrip(":") in SHELL_COMMANDS:
+            shell = line.split()[1].rstrip(":")
+        elif line and not line.startswith("#"):
+            assert shell and shell not in lines, f"one line for each shell: {line}"
+            lines[shell] = line
+    assert set(lines) == set(SHELL_COMMANDS)
+    return lines
+
+
+def install_as_the_readme_says(home: Path, shell: str) -> None:
+    line = readme_install_lines()[shell]
+    result = subprocess.run(
+        [*SHELL_COMMANDS[shell], line],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(not BASH_COMPLETION.exists(), reason="bash-completion is not installed here")
+def test_bash_completion_loads_the_script_the_readme_installs(home: Path) -> None:
+    install_as_the_readme_says(home, "bash")
+    installed = home / ".local/share/bash-completion/completions/pushctl"
+    assert installed.read_text(encoding="utf-8") == SCRIPTS["bash"].read_text(encoding="utf-8")
+    # bash-completion's loader for commands without completion yet, as at the first Tab
+    driver = f"""
+        source {BASH_COMPLETION}
+        loader=$(complete -p -D | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p')
+        "$loader" pushctl
+        complete -p pushctl >&2 || exit 1
+        {BASH_TAB}
+    """
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", driver, "bash", "pushctl li", "pushctl", "li"],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "-F _pushctl_completion pushctl" in result.stderr
+    assert result.stdout.split() == ["list"]
+
+
+@needs_zsh
+def test_zsh_autoloads_the_script_the_readme_installs(home: Path) -> None:
+    install_as_the_readme_says(home, "zsh")
+    driver = f"""
+        {ZSH_STUBS}
+        fpath=(~/.zfunc $fpath); autoload -Uz _pushctl
+        words=(pushctl li); CURRENT=2; _pushctl
+    """
+    result = subprocess.run(
+        ["zsh", "-f", "-c", driver],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["list:Show the pushers of the account."]
+
+
+@needs_fish
+def test_fish_autoloads_the_script_the_readme_installs(home: Path) -> None:
+    install_as_the_readme_says(home, "fish")
+    # with its configuration (an empty home's): fish then looks in ~/.config/fish/completions
+    result = subprocess.run(
+        ["fish", "-c", "complete -C'pushctl li'"],
+        env=shell_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["list\tShow the pushers of the account."]
 
 
 # -- commands and options ------------------------------------------------------
@@ -112,12 +322,12 @@ def test_files_complete_where_a_file_is_wanted_and_only_there(home: Path) -> Non
     assert protocol(home, "bash", "pushctl --timeout ") == []
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed here")
+@needs_fish
 def test_fish_completes_file_names_for_a_file_option(home: Path, tmp_path: Path) -> None:
     (tmp_path / "bundle.pem").write_text("")
     line = f"pushctl --ca-bundle {tmp_path}/bun"
     result = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {SCRIPTS['fish']}; complete -C'{line}'"],
+        ["fish", "--no-config", "-c", f"pushctl completion fish | source; complete -C'{line}'"],
         env=shell_env(home),
         capture_output=True,
         text=True,
@@ -127,21 +337,18 @@ def test_fish_completes_file_names_for_a_file_option(home: Path, tmp_path: Path)
     assert result.stdout.splitlines() == [f"{tmp_path}/bundle.pem"]
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed here")
+@needs_zsh
 def test_zsh_script_describes_commands(home: Path) -> None:
-    # zsh's completion system needs a terminal; stand in for the builtins it would call
-    driver = """
-        compdef() { :; }
-        _describe() { print -rl -- "${(@P)3}"; }
-        compadd() { print -rl -- "${(@P)${@[-1]}}"; }
-        _path_files() { print -r -- "files"; }
-        source "$1"
+    driver = f"""
+        {ZSH_STUBS}
+        script=$(pushctl completion zsh) || exit 1
+        eval "$script"
         words=(pushctl li); CURRENT=2; _pushctl
         words=(pushctl list --w); CURRENT=3; _pushctl
         words=(pushctl --ca-bundle ''); CURRENT=3; _pushctl
     """
     result = subprocess.run(
-        ["zsh", "-f", "-c", driver, "zsh", str(SCRIPTS["zsh"])],
+        ["zsh", "-f", "-c", driver],
         env=shell_env(home),
         capture_output=True,
         text=True,
@@ -155,10 +362,10 @@ def test_zsh_script_describes_commands(home: Path) -> None:
     ]
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed here")
+@needs_fish
 def test_fish_script_completes_commands(home: Path) -> None:
     result = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {SCRIPTS['fish']}; complete -C'pushctl li'"],
+        ["fish", "--no-config", "-c", "pushctl completion fish | source; complete -C'pushctl li'"],
         env=shell_env(home),
         capture_output=True,
         text=True,

@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from pushctl.adaptive import DEFAULT_MAXIMUM
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, make_pusher
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
@@ -297,4 +298,4 @@ def test_delete_all_runs_in_parallel_and_names_what_failed(
     report = json.loads(result.stdout)
     assert len(report["deleted"]) == 19 and report["failed"][0]["pusher"]["pushkey"] == "bulk-07"
     assert [p["pushkey"] for p in account.pushers()] == ["bulk-07"]
-    assert 1 < proxy.max_in_flight <= 4, "bounded concurrency, as import"
+    assert 1 < proxy.max_in_flight <= DEFAULT_MAXIMUM, "bounded concurrency, as import"

@@ -59,12 +59,34 @@ def test_a_429_storm_is_waited_out(httpserver: HTTPServer, pushctl) -> None:
     assert result.stderr.count("retrying in") == 3
 
 
-def test_a_persistent_429_gives_up_after_the_retries(httpserver: HTTPServer, pushctl) -> None:
+def test_rate_limits_do_not_spend_the_retries(httpserver: HTTPServer, pushctl) -> None:
+    # a 429 is an instruction to wait, not a failure: --retries counts failures only
     seen = scripted(httpserver, [limited] * 10)
-    result = pushctl("--retries", "2", "list", env=env_for(httpserver.url_for("").rstrip("/")))
+    result = pushctl("--retries", "2", "list", "--json", env=env_for(httpserver.url_for("")))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert len(seen) == 11
+
+
+def test_a_persistent_429_gives_up_after_the_wait_budget(httpserver: HTTPServer, pushctl) -> None:
+    seen = scripted(httpserver, [lambda: limited(200)] * 1000)
+    started = time.monotonic()
+    result = pushctl(
+        "--rate-limit-wait", "1", "list", env=env_for(httpserver.url_for("").rstrip("/"))
+    )
     assert_clean_failure(result, 1)
     assert "M_LIMIT_EXCEEDED" in result.stderr
-    assert len(seen) == 3
+    assert 5 <= len(seen) <= 7, "about one second of 0.2-second waits"
+    assert time.monotonic() - started < 10
+
+
+def test_rate_limits_and_failures_mixed_lose_nothing(httpserver: HTTPServer, pushctl) -> None:
+    # what lost items before: 429s spent the same four retries as 502s
+    answers: list[Callable[[], Response]] = [limited, bad_gateway, limited, limited, bad_gateway]
+    seen = scripted(httpserver, answers * 2)
+    result = pushctl("--retries", "4", "list", "--json", env=env_for(httpserver.url_for("")))
+    assert result.returncode == 0, result.stderr
+    assert len(seen) == 11
 
 
 def test_retry_after_header_is_obeyed(httpserver: HTTPServer, pushctl) -> None:

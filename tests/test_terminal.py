@@ -412,3 +412,42 @@ def test_a_question_under_json_shows_what_it_is_about_first(
         "second-doomed-key",
     }
     assert account.pushers() == []
+
+
+def test_an_import_that_would_empty_the_account_says_so_before_asking(
+    account: Account, home: Path, tmp_path: Path
+) -> None:
+    for key in ("kept-a", "kept-b", "kept-c"):
+        account.add_pusher(pushkey=key)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("pushers: []\n")
+    command = ["import", str(empty), "--prune", "--json"]
+    status, terminal, stdout = run_with_stdout_piped(command, account.env(), home, "n")
+    question = terminal.index("[y/N]")
+    assert "deletes every pusher of the account" in terminal[:question]
+    assert "Delete all 3 pushers of the account?" in terminal
+    assert "kept-a" in terminal[:question], "the plan is shown before the question"
+    assert status == 1 and stdout == ""
+    assert len(account.pushers()) == 3
+
+
+def test_an_import_that_empties_the_account_warns_even_with_yes(
+    account: Account, pushctl, tmp_path: Path
+) -> None:
+    account.add_pusher(pushkey="only-one")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("pushers: []\n")
+    result = pushctl("import", str(empty), "--prune", "--yes", env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert "pushctl: warning: this plan deletes every pusher of the account" in result.stderr
+    assert account.pushers() == []
+
+
+def test_json_output_escapes_what_would_act_on_a_terminal(account: Account, pushctl) -> None:
+    sneaky = "key\u202e\u200b\x9b2J-end"
+    account.add_pusher(pushkey=sneaky)
+    result = pushctl("list", "--json", env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert "\u202e" not in result.stdout and "\x9b" not in result.stdout
+    assert "\\u202e\\u200b\\u009b2J-end" in result.stdout
+    assert [p["pushkey"] for p in json.loads(result.stdout)] == [sneaky]

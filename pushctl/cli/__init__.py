@@ -67,8 +67,20 @@ def root(
         float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
     ] = 30.0,
     retries: Annotated[
-        int, typer.Option("--retries", min=0, help="Retries of a failed or rate-limited request.")
+        int,
+        typer.Option(
+            "--retries", min=0, metavar="N", help="Retries of a failed request (5xx, no answer)."
+        ),
     ] = 4,
+    rate_limit_wait: Annotated[
+        float,
+        typer.Option(
+            "--rate-limit-wait",
+            min=0,
+            metavar="SECONDS",
+            help="How long in all to wait out the server's rate limits before giving up.",
+        ),
+    ] = 600.0,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
@@ -86,6 +98,7 @@ def root(
         ca_bundle=ca_bundle,
         timeout=timeout,
         retries=retries,
+        rate_limit_wait=rate_limit_wait,
     )
 
 
@@ -109,7 +122,9 @@ def make_app(words: Iterable[str]) -> typer.Typer:
     app.callback()(root)
     named = set(words)
     for command in registry.COMMANDS:
-        if command.name in named:
+        if command.name in named and command.group:
+            app.add_typer(command.load()(), name=command.name, help=command.summary)
+        elif command.name in named:
             app.command(command.name)(accepting_global_options(command.load()))
         else:
             app.command(command.name, help=command.summary)(_listed_only)
@@ -214,6 +229,10 @@ def _run(args: list[str], env: Environment) -> int:
     if instruction is not None:
         return _complete(instruction, env)
     json_errors = "--json" in args
+    undecodable = _first_undecodable(args)
+    if undecodable is not None:
+        env.error(f"argument {undecodable} is not valid UTF-8 text", ExitStatus.USAGE, json_errors)
+        return ExitStatus.USAGE
     try:
         command = click_command(make_app(args))
         result = command.main(args=args, prog_name=PROG_NAME, standalone_mode=False, obj=env)
@@ -243,6 +262,20 @@ def _run(args: list[str], env: Environment) -> int:
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
         env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
     return result if isinstance(result, int) else 0
+
+
+def _first_undecodable(args: list[str]) -> int | None:
+    """The position (from 1) of an argument that was not UTF-8, if any.
+
+    Python decodes such bytes to lone surrogates, which no request or terminal
+    can carry further on.
+    """
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return number
+    return None
 
 
 def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:

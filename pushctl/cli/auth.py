@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import YesFlag, confirm, environment, settings
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
 from pushctl.errors import UsageError
 from pushctl.settings import Settings
 
@@ -63,6 +63,7 @@ def login_command(
         ),
     ] = False,
     profile: ProfileOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Log in and keep the access token in the OS keyring."""
     from pushctl import auth
@@ -111,11 +112,32 @@ def login_command(
             f"{done.homeserver} (profile {done.name!r}); token kept in the {result.stored_in}. "
             "--user @someone:server now acts for the users of its namespace"
         )
-        return
-    env.info(
-        f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
-        f"profile {done.name!r}); token kept in the {result.stored_in}"
-    )
+    else:
+        env.info(
+            f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
+            f"profile {done.name!r}); token kept in the {result.stored_in}"
+        )
+    if as_json:
+        replaced = _profile_json(old) if old else None
+        _write_json(
+            env, {**_profile_json(done), "token_location": result.stored_in, "replaced": replaced}
+        )
+
+
+def _profile_json(profile: Profile) -> dict[str, Any]:
+    return {
+        "profile": profile.name,
+        "homeserver": profile.homeserver,
+        "user_id": profile.user_id,
+        "device_id": profile.device_id,
+        "kind": profile.kind,
+    }
+
+
+def _write_json(env: Environment, document: dict[str, Any]) -> None:
+    from pushctl import render
+
+    env.write(render.dump_json(document))
 
 
 def _replaced(old: Profile) -> str:
@@ -154,6 +176,7 @@ def logout_command(
     ] = False,
     yes: YesFlag = False,
     profile: ProfileOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Forget the stored token; with --revoke also end the session on the server."""
     from pushctl import auth, credentials
@@ -166,9 +189,13 @@ def logout_command(
             env.info(f"note: {variable} is set; logout does not touch it")
     if stored is None:
         env.info(f"not logged in (profile {current.profile!r}): nothing to forget")
+        if as_json:
+            _write_json(env, _logout_json(current.profile, None, False, False))
         return
     if stored.kind == credentials.KIND_APPSERVICE:
         _forget_appservice(env, current, stored, revoke)
+        if as_json:
+            _write_json(env, _logout_json(stored.name, stored, False, False))
         return
     if revoke:
         env.warn(
@@ -187,6 +214,22 @@ def logout_command(
     else:
         ending = "no token was stored, so no session could be ended"
     env.info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
+    if as_json:
+        _write_json(env, _logout_json(stored.name, stored, result.revoked, result.token_was_dead))
+
+
+def _logout_json(
+    name: str, stored: Profile | None, revoked: bool, session_was_gone: bool
+) -> dict[str, Any]:
+    """``logout --json``: what was forgotten, and what became of the session."""
+    known = _profile_json(stored) if stored else {"profile": name}
+    return {
+        **dict.fromkeys(("homeserver", "user_id", "device_id", "kind")),
+        **known,
+        "forgotten": stored is not None,
+        "revoked": revoked and not session_was_gone,
+        "session_was_gone": session_was_gone,
+    }
 
 
 def _forget_appservice(env: Environment, current: Settings, stored: Profile, revoke: bool) -> None:

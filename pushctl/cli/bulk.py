@@ -11,7 +11,7 @@ from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
+from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure, UsageError
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -47,8 +47,15 @@ def import_command(
     ] = False,
     yes: YesFlag = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=64, help="Writes in flight at once.")
-    ] = 4,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=64,
+            metavar="N",
+            help="At most N writes in flight (default: as many as the server takes, up to 16).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
     user: UserOption = None,
 ) -> None:
@@ -66,7 +73,9 @@ def import_command(
         if as_json:
             _write_json(env, _summary(document, plan, None, dry_run=dry_run, prune=prune))
         return
-    confirm(env, f"Apply {_count(len(plan.writes), 'change')} to {where.client.homeserver}?", yes)
+    if as_json and not yes and env.can_prompt:  # a question comes with what it is about
+        _show_plan(env.on_stderr(), plan, dry_run)
+    confirm(env, _question(env, plan, where.client.homeserver), yes)
     with (
         env.progress("applying", len(plan.writes)) as advance,
         where.writer(on_revoke_failure=env.warn) as client,
@@ -96,6 +105,20 @@ def _load_valid(env: Environment, file: str) -> Document:
 def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> None:
     for problem in problems:
         env.warn(problem.format(source))
+
+
+def _question(env: Environment, plan: Plan, homeserver: str) -> str:
+    """What to ask before applying; a warning first when the plan would empty the account."""
+    from pushctl.plan import Action
+
+    deletes = plan.count(Action.DELETE)
+    if deletes and deletes == len(plan.changes):  # said even with --yes: it may be a mistake
+        env.warn(
+            f"this plan deletes every pusher of the account on {homeserver} ({deletes}) and "
+            "sets none: the file lists none of them"
+        )
+        return f"Delete all {_count(deletes, 'pusher')} of the account?"
+    return f"Apply {_count(len(plan.writes), 'change')} to {homeserver}?"
 
 
 def _count(number: int, noun: str) -> str:
@@ -179,6 +202,10 @@ def _finish(env: Environment, document: Document, report: Report) -> None:
             f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
             "run the same import again once the token works"
         )
+    if report.unreachable_since is not None:
+        from pushctl.executor import unreachable_error
+
+        raise unreachable_error(report)
     if report.failed:
         lines = "\n".join(_failure_line(document, outcome) for outcome in report.failed)
         raise PartialFailure(
@@ -264,20 +291,29 @@ def export_command(
         str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     user: UserOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write the account's pushers in the import format."""
     from pushctl import export
 
+    to_stdout = output is None or output == "-"
+    if as_json and to_stdout:
+        raise UsageError(
+            "--json summarises an export to a file (-o FILE); "
+            "for the pushers themselves as JSON, use --format json"
+        )
     env = environment(ctx)
     fmt = output_format.value if output_format else _format_of(output)
     pushers = target(ctx, user).pushers()
     _warn_unimportable(env, pushers)
     text = export.dump(pushers, fmt)
-    if output is None or output == "-":
+    if output is None or to_stdout:
         env.write(text)
         return
     _write_file(output, text)
     env.info(f"exported {_count(len(pushers), 'pusher')} to {output}")
+    if as_json:
+        _write_json(env, {"file": output, "format": fmt, "pushers": len(pushers)})
 
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:

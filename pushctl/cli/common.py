@@ -6,8 +6,8 @@ loaded by every run, Tab completion included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,8 @@ DryRunDelete = Annotated[
 
 if TYPE_CHECKING:
     import logging
+
+    from pushctl.executor import Deletion
 
 #: where the run's Environment is kept in the context (click's ``meta`` is shared by
 #: the whole tree of contexts of one run)
@@ -97,3 +99,24 @@ def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
         if not key:
             raise UsageError(f"{flag} {item!r}: the key is empty")
     return result
+
+
+def selection_json(
+    dry_run: bool,
+    to_delete: Sequence[tuple[Mapping[str, Any], str | None]],
+    undecided: Sequence[tuple[Mapping[str, Any], str]] = (),
+    deletion: Deletion | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document of a selection to delete (``delete``, ``prune``), dry run or not.
+
+    One shape for both commands and both modes: ``to_delete`` and ``undecided``
+    list ``{"pusher", "reason"}`` (``reason`` is null for a selection by
+    filters); ``deleted`` and ``failed`` say what was done (empty in a dry run).
+    """
+    return {
+        "dry_run": dry_run,
+        "to_delete": [{"pusher": p, "reason": r} for p, r in to_delete],
+        "undecided": [{"pusher": p, "reason": r} for p, r in undecided],
+        "deleted": deletion.deleted if deletion else [],
+        "failed": [{"pusher": p, "error": m} for p, m in deletion.failed] if deletion else [],
+    }

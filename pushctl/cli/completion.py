@@ -8,8 +8,9 @@ and for ``--app-id`` and ``--pushkey`` from the private cache of the last
 ``pushctl list`` (:mod:`pushctl.listing_cache`). Tab never touches the network
 and never imports requests, keyring, yaml or rich.
 
-``scripts/gen-completions`` writes the scripts from :func:`source`;
-``_PUSHCTL_COMPLETE=source_bash pushctl`` prints one.
+:func:`source` makes each script: ``pushctl completion bash`` prints it
+(:mod:`pushctl.cli.shell`), ``scripts/gen-completions`` writes it to
+``completions/``, and ``_PUSHCTL_COMPLETE=source_bash pushctl`` prints it too.
 
 Each answer line is ``TYPE,VALUE`` (bash), ``TYPE,VALUE<TAB>HELP`` (fish) or
 the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
@@ -364,11 +365,16 @@ def _describe_device(pusher: dict[str, str]) -> str:
     return f"{device} ({app_id})" if device else app_id
 
 
-def remember_listing(ctx: typer.Context, pushers: Iterable[dict[str, Any]]) -> None:
-    """Keep the listing for Tab; a cache that cannot be written is only traced."""
+def remember_listing(
+    ctx: typer.Context, pushers: Iterable[dict[str, Any]], user: str | None = None
+) -> None:
+    """Keep the listing (of *user*, for ``--user``) for Tab and for ``doctor``.
+
+    A cache that cannot be written is only traced.
+    """
     current = settings(ctx)
     try:
-        listing_cache.remember(current.profile, pushers, current.environ)
+        listing_cache.remember(current.profile, pushers, current.environ, account=user)
     except OSError as exc:
         import logging
 

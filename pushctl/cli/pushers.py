@@ -14,6 +14,7 @@ from pushctl.cli.common import (
     confirm,
     environment,
     parse_assignments,
+    selection_json,
 )
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
@@ -63,7 +64,7 @@ def list_command(
     env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
-    remember_listing(ctx, everything)
+    remember_listing(ctx, everything, user)
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
@@ -109,6 +110,7 @@ def set_command(
         bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
     ] = False,
     user: UserOption = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Create or replace one pusher."""
     from pushctl import render
@@ -136,6 +138,8 @@ def set_command(
     with target(ctx, user).writer(on_revoke_failure=env.warn) as client:
         client.set_pusher(pusher, append=append)
     env.info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
+    if as_json:  # the body as sent, as --dry-run shows it
+        env.write(render.dump_json(model.set_body(pusher, append)))
 
 
 def check_pusher(env: Environment, pusher: dict[str, Any]) -> None:
@@ -186,7 +190,7 @@ def delete_command(
     if not doomed:
         env.info("no pusher matches: nothing to delete")
         if as_json:
-            env.write(render.dump_json({"deleted": [], "failed": []}))
+            env.write(render.dump_json(selection_json(dry_run, [])))
         return
     exact = app_id is not None and pushkey is not None
     if dry_run or not exact:
@@ -194,14 +198,14 @@ def delete_command(
     if dry_run:
         return
     if not exact:
-        if as_json and not yes:  # the question must not come without what it is about
+        if as_json and not yes and env.can_prompt:  # a question comes with what it is about
             _show_selection(env.on_stderr(), doomed, dry_run=False, as_json=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
     from pushctl.executor import delete_pushers
 
     with where.writer(on_revoke_failure=env.warn) as client:
         deletion = delete_pushers(client, doomed)
-    _report_deletions(env, deletion, len(doomed), as_json)
+    _report_deletions(env, deletion, doomed, as_json)
 
 
 def _count(pushers: list[model.Pusher]) -> str:
@@ -215,24 +219,20 @@ def _show_selection(
 
     if as_json:
         if dry_run:
-            env.write(render.dump_json({"would_delete": pushers}))
+            env.write(render.dump_json(selection_json(True, [(p, None) for p in pushers])))
         return
     env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
     render.pushers_table(env, pushers)
 
 
-def _report_deletions(env: Environment, deletion: Deletion, selected: int, as_json: bool) -> None:
+def _report_deletions(
+    env: Environment, deletion: Deletion, doomed: list[model.Pusher], as_json: bool
+) -> None:
     from pushctl import render
 
     if as_json:
-        env.write(
-            render.dump_json(
-                {
-                    "deleted": deletion.deleted,
-                    "failed": [{"pusher": p, "error": m} for p, m in deletion.failed],
-                }
-            )
-        )
+        selected = [(p, None) for p in doomed]
+        env.write(render.dump_json(selection_json(False, selected, deletion=deletion)))
     elif deletion.deleted:
         env.info(f"deleted {_count(deletion.deleted)}")
     if deletion.failed:
@@ -243,6 +243,6 @@ def _report_deletions(env: Environment, deletion: Deletion, selected: int, as_js
         raise PartialFailure(f"{len(deletion.failed)} of {done} not deleted: {names}")
     if deletion.interrupted:
         raise Interrupted(
-            f"interrupted: deleted {len(deletion.deleted)} of {selected}; "
+            f"interrupted: deleted {len(deletion.deleted)} of {len(doomed)}; "
             "run the same command again to delete the rest"
         )

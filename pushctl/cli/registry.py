@@ -7,7 +7,8 @@ when a command line names the command (:func:`pushctl.cli.make_app`), so
 command's docstring starts with its summary (a test checks that they agree).
 
 To add a command: write its function in a module of ``pushctl/cli/`` and add
-a line here, where it belongs in ``--help``.
+a line here, where it belongs in ``--help``. A group of subcommands (``fleet``)
+names a function that builds its Typer app, with ``group=True``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ from typing import Any
 
 class Command:
     # a plain class: a dataclass or NamedTuple costs a millisecond at every start
-    __slots__ = ("function", "module", "name", "summary")
+    __slots__ = ("function", "group", "module", "name", "summary")
 
-    def __init__(self, name: str, module: str, function: str, summary: str) -> None:
+    def __init__(
+        self, name: str, module: str, function: str, summary: str, group: bool = False
+    ) -> None:
         self.name = name
         self.module = module
         self.function = function
         self.summary = summary
+        #: the function builds a Typer app of subcommands (``pushctl fleet list``)
+        self.group = group
 
     def load(self) -> Callable[..., Any]:
         """The function that implements the command (imports its module)."""
@@ -40,8 +45,11 @@ _AUTH = "pushctl.cli.auth"
 _PUSHERS = "pushctl.cli.pushers"
 _BULK = "pushctl.cli.bulk"
 _SUPPORT = "pushctl.cli.support"
+_SHELL = "pushctl.cli.shell"
+_FLEET = "pushctl.cli.fleet"
+_DOCTOR = "pushctl.cli.doctor"
 
-#: logging in, one pusher at a time, files, support work
+#: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
     Command("login", _AUTH, "login_command", "Log in and keep the access token in the OS keyring."),
     Command(
@@ -83,6 +91,20 @@ COMMANDS = (
         _SUPPORT,
         "prune_command",
         "Delete dead pushers: rejected by their gateway, or of a device long unseen.",
+    ),
+    Command("doctor", _DOCTOR, "doctor_command", "Find out why an account gets no notifications."),
+    Command(
+        "fleet",
+        _FLEET,
+        "fleet_app",
+        "Every local user's pushers, for Synapse server admins: list, stats, move, delete.",
+        group=True,
+    ),
+    Command(
+        "completion",
+        _SHELL,
+        "completion_command",
+        "Print the Tab completion script for bash, zsh or fish.",
     ),
 )
 

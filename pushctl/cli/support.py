@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import DryRunDelete, JsonFlag, YesFlag, confirm, environment, settings
+from pushctl.cli.common import (
+    DryRunDelete,
+    JsonFlag,
+    YesFlag,
+    confirm,
+    environment,
+    selection_json,
+    settings,
+)
 from pushctl.cli.hints import annotate
 from pushctl.errors import PartialFailure, UsageError
 
@@ -210,7 +218,7 @@ def prune_command(
             _write_prune_json(env, plan, dry_run, None)
         return
     whose = f" of {user}" if user else ""
-    if as_json and not yes:  # the question must not come without what it is about
+    if as_json and not yes and env.can_prompt:  # a question comes with what it is about
         _show_plan(env.on_stderr(), plan, dry_run=False, as_json=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
     from pushctl.executor import delete_pushers
@@ -278,22 +286,9 @@ def _write_prune_json(
 ) -> None:
     from pushctl import render
 
-    def verdicts(items: Sequence[Any]) -> list[dict[str, Any]]:
-        return [{"pusher": v.pusher, "reason": v.reason} for v in items]
-
-    env.write(
-        render.dump_json(
-            {
-                "dry_run": dry_run,
-                "to_delete": verdicts(plan.doomed),
-                "undecided": verdicts(plan.undecided),
-                "deleted": outcome.deleted if outcome else [],
-                "failed": [{"pusher": p, "error": message} for p, message in outcome.failed]
-                if outcome
-                else [],
-            }
-        )
-    )
+    doomed = [(v.pusher, v.reason) for v in plan.doomed]
+    undecided = [(v.pusher, v.reason) for v in plan.undecided]
+    env.write(render.dump_json(selection_json(dry_run, doomed, undecided, outcome)))
 
 
 # -- small things --------------------------------------------------------------

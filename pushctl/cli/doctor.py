@@ -1,0 +1,83 @@
+"""``doctor``: why does this account get no notifications?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pushctl.cli.common import JsonFlag, environment, settings
+from pushctl.cli.support import UserOption, target
+
+if TYPE_CHECKING:
+    from pushctl.doctor import Finding, Report
+    from pushctl.environment import Environment
+
+_MARK = {"problem": "PROBLEM", "warning": "warning"}
+
+
+def doctor_command(
+    ctx: typer.Context,
+    as_json: JsonFlag = False,
+    user: UserOption = None,
+    no_push: Annotated[
+        bool,
+        typer.Option(
+            "--no-push", help="Do not send test notifications (they can reach the device)."
+        ),
+    ] = False,
+) -> None:
+    """Find out why an account gets no notifications."""
+    from pushctl import doctor, render
+    from pushctl.cli.hints import annotate
+
+    env = environment(ctx)
+    where = target(ctx, user)
+    report = doctor.run(where, settings(ctx), push=not no_push, on_revoke_failure=env.warn)
+    report.findings = [_worded(f, annotate) for f in report.findings]
+    if as_json:
+        env.write(render.dump_json(report.as_json()))
+    else:
+        _write_report(env, report)
+    if report.problems:
+        from pushctl.doctor.findings import plural
+
+        raise doctor.ProblemsFound(
+            f"found {plural(report.problems, 'problem')} and {plural(report.warnings, 'warning')}"
+        )
+
+
+def _worded(finding: Finding, annotate: Callable[[str], str]) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, message=annotate(finding.message))
+
+
+def _write_report(env: Environment, report: Report) -> None:
+    from pushctl.doctor.findings import plural
+    from pushctl.environment import escape
+
+    lines: list[str] = []
+    for area, findings in report.by_area():
+        lines.append(f"{area}:")
+        for finding in findings:
+            lines.append(
+                f"  {_MARK[finding.severity]:<8} {finding.check}: {escape(finding.message)}"
+            )
+            lines.append(f"           fix: {escape(finding.advice)}")
+    for skipped in report.not_checked:
+        lines.append(f"not checked: {skipped.area}: {escape(skipped.reason)}")
+    lines.append(_verdict(report, plural))
+    env.write("\n".join(lines) + "\n")
+
+
+def _verdict(report: Report, plural: Callable[[int, str], str]) -> str:
+    if report.problems:
+        return (
+            f"Verdict: notifications are blocked or lost: {plural(report.problems, 'problem')}, "
+            f"{plural(report.warnings, 'warning')}."
+        )
+    if report.warnings:
+        return f"Verdict: no problem found; {plural(report.warnings, 'warning')} worth a look."
+    return "Verdict: no problem found: pushers, gateways and push rules look right."

@@ -1,0 +1,352 @@
+"""``fleet``: every local user's pushers, for Synapse server admins.
+
+``list`` and ``stats`` read; ``move-gateway`` and ``delete`` plan, show the
+plan, ask (or take ``--yes``) and write through tokens acting as each user
+(:mod:`pushctl.fleet`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pushctl.cli import accepting_global_options
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
+from pushctl.cli.hints import outcome_error
+from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+    from pushctl.environment import Environment
+    from pushctl.executor import Report
+    from pushctl.fleet.inventory import Inventory
+    from pushctl.plan import Plan
+
+GatewayOption = Annotated[
+    str | None,
+    typer.Option("--gateway", metavar="URL", help="Only pushers whose data.url is URL."),
+]
+AppIdOption = Annotated[
+    str | None, typer.Option("--app-id", metavar="ID", help="Only pushers of this app ID.")
+]
+DryRunFlag = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
+
+
+def fleet_app() -> typer.Typer:
+    """Every local user's pushers, for Synapse server admins: list, stats, move, delete."""
+    app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False)
+    for name, function in (
+        ("list", list_command),
+        ("stats", stats_command),
+        ("move-gateway", move_gateway_command),
+        ("delete", delete_command),
+    ):
+        app.command(name)(accepting_global_options(function))
+    return app
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+def list_command(
+    ctx: typer.Context,
+    gateway: GatewayOption = None,
+    app_id: AppIdOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show every local user's pushers (deactivated users are left out)."""
+    from pushctl import render
+    from pushctl.fleet import planning
+
+    env = environment(ctx)
+    inventory = _read(env, _admin_client(ctx))
+    pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
+    if as_json:
+        env.write(render.dump_json(pushers))
+    else:
+        rows = [_pusher_row(p) for p in pushers]
+        render.table(
+            env, ("USER", "APP ID", "PUSHKEY", "KIND", "DEVICE ID", "ENABLED", "GATEWAY"), rows
+        )
+        env.info(f"{_count(len(pushers), 'pusher')} of {_count(len(inventory.users), 'user')}")
+    _unreadable_fails(inventory)
+
+
+def _pusher_row(pusher: dict[str, Any]) -> list[str]:
+    from pushctl import render
+    from pushctl.fleet.planning import gateway_of
+
+    enabled = pusher.get("enabled")
+    return [
+        str(pusher["user_id"]),
+        str(pusher.get("app_id") or ""),
+        render.shorten(str(pusher.get("pushkey") or "")),
+        str(pusher.get("kind") or ""),
+        str(pusher.get("device_id") or ""),
+        "" if enabled is None else ("yes" if enabled else "no"),
+        gateway_of(pusher) or "",
+    ]
+
+
+def stats_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Count every local user's pushers by gateway and by app ID, and users with none."""
+    from pushctl import render
+    from pushctl.fleet import planning
+
+    env = environment(ctx)
+    inventory = _read(env, _admin_client(ctx))
+    found = planning.stats(
+        inventory.pushers, len(inventory.users), inventory.users_without_pushers()
+    )
+    if as_json:
+        found["unreadable_users"] = _unreadable_json(inventory)
+        env.write(render.dump_json(found))
+    else:
+        env.write(
+            f"{_count(found['users'], 'user')}, {_count(found['pushers'], 'pusher')}, "
+            f"{found['users_without_pushers']} users without any\n\n"
+        )
+        rows = [
+            [g["url"] or "(none)", str(g["pushers"]), str(g["users"])] for g in found["by_gateway"]
+        ]
+        render.table(env, ("GATEWAY", "PUSHERS", "USERS"), rows)
+        env.write("\n")
+        rows = [[str(a["app_id"]), str(a["pushers"]), str(a["users"])] for a in found["by_app_id"]]
+        render.table(env, ("APP ID", "PUSHERS", "USERS"), rows)
+    _unreadable_fails(inventory)
+
+
+def _admin_client(ctx: typer.Context) -> Client:
+    from pushctl import credentials
+    from pushctl.settings import authenticate
+
+    credential, client = authenticate(settings(ctx))
+    if credential.kind == credentials.KIND_APPSERVICE:
+        raise AuthError(
+            "fleet commands need a Synapse server admin's user token, not an application service's"
+        )
+    return client
+
+
+def _read(env: Environment, client: Client) -> Inventory:
+    from pushctl.fleet import inventory
+
+    users = inventory.list_users(client)
+    with env.progress("reading users", len(users)) as advance:
+        return inventory.read_inventory(client, users, on_user=advance)
+
+
+def _unreadable_json(inventory: Inventory) -> list[dict[str, str]]:
+    return [{"user_id": user, "error": error} for user, error in inventory.unreadable]
+
+
+def _unreadable_fails(inventory: Inventory) -> None:
+    if inventory.unreadable:
+        lines = "\n".join(f"{user}: {error}" for user, error in inventory.unreadable)
+        raise PartialFailure(
+            f"the pushers of {_count(len(inventory.unreadable), 'user')} could not be read:\n"
+            + lines
+        )
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def move_gateway_command(
+    ctx: typer.Context,
+    old_url: Annotated[
+        str, typer.Option("--from", metavar="URL", help="The gateway URL to move away from.")
+    ],
+    new_url: Annotated[str, typer.Option("--to", metavar="URL", help="The new gateway URL.")],
+    app_id: AppIdOption = None,
+    dry_run: DryRunFlag = False,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Point every local user's pushers on one gateway to another, each kept on its device."""
+    from pushctl.fleet import planning
+
+    problems = planning.check_gateway_url(new_url)
+    if problems:
+        raise InvalidInput(f"--to {new_url}: " + "; ".join(problems))
+    env = environment(ctx)
+    client = _admin_client(ctx)
+    inventory = _read(env, client)
+    plan = planning.move_plan(inventory.pushers, old_url, new_url, app_id)
+    what = f"move {{pushers}} of {{users}} from {old_url} to {new_url}"
+    disabled = sum(1 for change in plan.changes if change.pusher.get("enabled") is False)
+    if disabled:  # Synapse sets enabled on every /pushers/set unless MSC3881 is on
+        env.warn(
+            f"{_count(disabled, 'planned pusher')} disabled (enabled: false); rewriting "
+            "enables it again unless the server has MSC3881 turned on for the user"
+        )
+    _run(
+        env,
+        client,
+        inventory,
+        plan,
+        "move-gateway",
+        what,
+        dry_run=dry_run,
+        yes=yes,
+        as_json=as_json,
+    )
+
+
+def delete_command(
+    ctx: typer.Context,
+    app_id: Annotated[
+        str, typer.Option("--app-id", metavar="ID", help="Delete the pushers of this app ID.")
+    ],
+    gateway: GatewayOption = None,
+    dry_run: DryRunFlag = False,
+    yes: YesFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Delete every local user's pushers of an app ID (on one gateway, with --gateway)."""
+    from pushctl.fleet import planning
+
+    env = environment(ctx)
+    client = _admin_client(ctx)
+    inventory = _read(env, client)
+    plan = planning.delete_plan(inventory.pushers, app_id, gateway)
+    on = f" on {gateway}" if gateway else ""
+    what = f"delete {{pushers}} of {{users}} (app ID {app_id}{on})"
+    _run(env, client, inventory, plan, "delete", what, dry_run=dry_run, yes=yes, as_json=as_json)
+
+
+def _run(
+    env: Environment,
+    client: Client,
+    inventory: Inventory,
+    plan: Plan,
+    operation: str,
+    what: str,
+    *,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Show the plan, ask, apply, report; the exit status says how it went."""
+    from pushctl.fleet import writing
+
+    users = len({c.pusher["user_id"] for c in plan.changes})
+    described = what.format(
+        pushers=_count(len(plan.changes), "pusher"), users=_count(users, "user")
+    )
+    if not as_json or (not yes and not dry_run and plan.changes and env.can_prompt):
+        _show_plan(env if not as_json else env.on_stderr(), plan, described, dry_run)
+    if dry_run or not plan.changes:
+        if as_json:
+            _write_json(env, _summary(inventory, plan, operation, None, dry_run))
+        _unreadable_fails(inventory)
+        return
+    writing.check_acting_possible(client)
+    confirm(env, f"{described[0].upper()}{described[1:]} on {client.homeserver}?", yes)
+    with env.progress("writing", len(plan.changes)) as advance:
+        on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
+        report = writing.apply(plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn)
+    if as_json:
+        _write_json(env, _summary(inventory, plan, operation, report, False))
+    _finish(env, inventory, report)
+
+
+def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:
+    from pushctl import render
+    from pushctl.fleet.planning import by_user
+
+    env.info(("Plan (dry run): " if dry_run else "Plan: ") + described)
+    if not plan.changes:
+        env.info("nothing to change")
+        return
+    rows = []
+    for user, changes in by_user(plan.changes).items():
+        for number, change in enumerate(changes):
+            pusher = change.pusher
+            rows.append(
+                [
+                    user if number == 0 else "",
+                    str(pusher.get("app_id") or ""),
+                    render.shorten(str(pusher.get("pushkey") or "")),
+                    str(pusher.get("device_id") or ""),
+                    str(pusher.get("device_display_name") or ""),
+                ]
+            )
+    render.table(env, ("USER", "APP ID", "PUSHKEY", "DEVICE ID", "DEVICE"), rows)
+
+
+def _summary(
+    inventory: Inventory, plan: Plan, operation: str, report: Report | None, dry_run: bool
+) -> dict[str, Any]:
+    """The ``fleet move-gateway|delete --json`` object (a documented contract, README)."""
+    statuses: dict[int, str] = {}
+    errors: dict[int, str | None] = {}
+    if report is not None:
+        statuses.update((id(c), "applied") for c in report.applied)
+        statuses.update((id(c), "not_started") for c in report.not_started)
+        statuses.update((id(c), "unknown") for c in report.unknown)
+        for outcome in report.failed:
+            statuses[id(outcome.change)] = "failed"
+            errors[id(outcome.change)] = outcome_error(outcome)
+    return {
+        "operation": operation,
+        "dry_run": dry_run,
+        "interrupted": bool(report and report.interrupted),
+        "users": len({c.pusher["user_id"] for c in plan.changes}),
+        "planned": len(plan.changes),
+        "applied": len(report.applied) if report else 0,
+        "failed": len(report.failed) if report else 0,
+        "not_started": len(report.not_started) + len(report.unknown) if report else 0,
+        "changes": [
+            {
+                "user_id": change.pusher["user_id"],
+                "action": change.action.value,
+                "app_id": change.pusher.get("app_id"),
+                "pushkey": change.pusher.get("pushkey"),
+                "device_id": change.pusher.get("device_id"),
+                "status": statuses.get(id(change), "planned"),
+                "error": errors.get(id(change)),
+            }
+            for change in plan.changes
+        ],
+        "unreadable_users": _unreadable_json(inventory),
+    }
+
+
+def _finish(env: Environment, inventory: Inventory, report: Report) -> None:
+    """Exit 130 interrupted, 4 refused, 1/5 server gone, 5 some failed, else 0."""
+    from pushctl import render
+
+    done = len(report.applied)
+    total = done + len(report.failed) + len(report.not_started) + len(report.unknown)
+    again = "run the same command again to finish (it writes only what is left)"
+    if report.interrupted:
+        raise Interrupted(f"interrupted: {done} of {total} pushers written; {again}")
+    if report.stopped_by is not None:
+        raise AuthError(
+            f"stopped after {done} of {total} pushers: {outcome_error(report.stopped_by)}"
+        )
+    if report.unreachable_since is not None:
+        from pushctl.executor import unreachable_error
+
+        raise unreachable_error(report)
+    if report.failed:
+        lines = "\n".join(
+            f"{o.change.pusher['user_id']}: {o.change.pusher.get('app_id')} "
+            f"{render.shorten(str(o.change.pusher.get('pushkey')))}: {outcome_error(o)}"
+            for o in report.failed
+        )
+        raise PartialFailure(f"{len(report.failed)} of {total} pushers failed; {again}:\n{lines}")
+    env.info(f"wrote {_count(done, 'pusher')}")
+    _unreadable_fails(inventory)
+
+
+def _write_json(env: Environment, value: Any) -> None:
+    from pushctl import render
+
+    env.write(render.dump_json(value))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

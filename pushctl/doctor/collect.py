@@ -1,0 +1,127 @@
+"""Gather what ``doctor`` looks at, run every check, and return the report.
+
+Reads only: pushers and devices through the :class:`~pushctl.acting.Target`
+(the admin API for ``--user``), push rules, ignored users and 3PIDs through
+the account's own client (for ``--user``, a token acting as the user, revoked
+afterwards), the last listing from the listing cache, and the gateways.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pushctl import listing_cache
+from pushctl.doctor import account, gateways, pushers, rules
+from pushctl.doctor.findings import NotChecked, Report
+from pushctl.errors import MatrixError, PushctlError, ServerError
+
+if TYPE_CHECKING:
+    from pushctl.acting import Target
+    from pushctl.client import Client
+    from pushctl.settings import Settings
+
+AUTH_METADATA = "/_matrix/client/v1/auth_metadata"
+ACCOUNT_AREAS = "push rules, ignored users and email addresses"
+
+
+def run(
+    target: Target,
+    settings: Settings,
+    *,
+    push: bool = True,
+    on_revoke_failure: Callable[[str], None] | None = None,
+) -> Report:
+    """Look at *target*'s account from pushers to push rules; change nothing.
+
+    With *push*, each pusher's gateway also gets a test notification, which
+    may reach the device.
+    """
+    from pushctl.gateway import ProbeSettings
+
+    report = Report()
+    now_ms = int(time.time() * 1000)
+    found = target.pushers()
+    report.add(pushers.check_none(found))
+    report.add(pushers.check_disabled(found))
+    report.add(pushers.check_invalid(found))
+    report.add(_vanished(found, settings, target.user_id, now_ms))
+    known_devices = target.devices() if any(_has_device(p) for p in found) else []
+    report.add(account.check_devices(found, known_devices, now_ms))
+    examined = gateways.examine(found, ProbeSettings.from_settings(settings), push=push)
+    report.add(gateways.check(examined))
+    if target.admin_api and behind_mas(target.client):
+        report.not_checked.append(
+            NotChecked(
+                ACCOUNT_AREAS,
+                "the homeserver uses Matrix Authentication Service, which turns off acting "
+                "as another user through the Synapse admin API",
+            )
+        )
+        return report
+    with target.writer(on_revoke_failure=on_revoke_failure) as client:
+        _account_checks(report, client, found)
+    return report
+
+
+def _has_device(pusher: dict[str, Any]) -> bool:
+    from pushctl.devices import has_device_field
+
+    return has_device_field(pusher)
+
+
+def _vanished(
+    found: list[dict[str, Any]], settings: Settings, user_id: str | None, now_ms: int
+) -> list[Any]:
+    earlier = listing_cache.recall_listing(settings.profile, settings.environ)
+    if earlier is None or earlier.account != (user_id or listing_cache.OWN_ACCOUNT):
+        return []
+    return pushers.check_vanished(found, earlier.pushers, earlier.listed_at_ms, now_ms)
+
+
+def _account_checks(report: Report, client: Client, found: list[dict[str, Any]]) -> None:
+    user_id = str(client.whoami().get("user_id", ""))
+    ruleset = client.client_request("GET", "/pushrules/")
+    report.add(rules.check_master(ruleset))
+    report.add(rules.check_defaults(ruleset))
+    muted = rules.muted_rooms(ruleset)
+    report.add(rules.check_muted(muted, {r: n for r in muted if (n := room_name(client, r))}))
+    report.add(account.check_ignored(account.ignored_users(ignored_list(client, user_id))))
+    if any(p.get("kind") == "email" for p in found):
+        threepids = client.client_request("GET", "/account/3pid")
+        report.add(account.check_email(found, account.email_addresses(threepids)))
+
+
+def ignored_list(client: Client, user_id: str) -> Any:
+    """The ``m.ignored_user_list`` account data, or {} when there is none."""
+    from pushctl.client import user_path
+
+    try:
+        path = f"/user/{user_path(user_id)}/account_data/m.ignored_user_list"
+        return client.client_request("GET", path)
+    except MatrixError as exc:
+        if exc.status == 404:
+            return {}
+        raise
+
+
+def room_name(client: Client, room_id: str) -> str | None:
+    """The room's name, where the account may read it."""
+    from pushctl.client import user_path
+
+    try:
+        body = client.client_request("GET", f"/rooms/{user_path(room_id)}/state/m.room.name/")
+    except (MatrixError, ServerError):
+        return None
+    name = body.get("name") if isinstance(body, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def behind_mas(client: Client) -> bool:
+    """True when ``auth_metadata`` answers: Matrix Authentication Service is in front."""
+    try:
+        client.request("GET", AUTH_METADATA, auth=False)
+    except PushctlError:
+        return False
+    return True

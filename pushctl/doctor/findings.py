@@ -1,0 +1,120 @@
+"""What ``doctor`` reports: findings, each with a stable check ID, and their summary.
+
+Pure code: no I/O. A finding says what was seen and what to do; it may name
+the pusher (``app_id`` and ``pushkey``) or the room it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pushctl.errors import ExitStatus, PushctlError
+
+PROBLEM = "problem"
+WARNING = "warning"
+
+#: the areas of checks, in report order; a check ID's area is what comes before its first dot
+AREAS = {
+    "pushers": "Pushers",
+    "pusher": "Pushers",
+    "email": "Pushers",
+    "pushkey": "Pushers",
+    "gateway": "Push gateways",
+    "push-rules": "Push rules",
+    "device": "Devices and account",
+    "users": "Devices and account",
+}
+AREA_ORDER = ("Pushers", "Push gateways", "Push rules", "Devices and account")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that stops or may stop notifications."""
+
+    check: str
+    severity: str
+    message: str
+    advice: str
+    pusher: Mapping[str, Any] | None = None
+    room_id: str | None = None
+
+    @property
+    def area(self) -> str:
+        return AREAS.get(self.check.split(".", 1)[0], "Other")
+
+    def as_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "advice": self.advice,
+        }
+        if self.pusher is not None:
+            result["pusher"] = pusher_ref(self.pusher)
+        if self.room_id is not None:
+            result["room_id"] = self.room_id
+        return result
+
+
+def pusher_ref(pusher: Mapping[str, Any]) -> dict[str, Any]:
+    return {"app_id": pusher.get("app_id"), "pushkey": pusher.get("pushkey")}
+
+
+def problem(check: str, message: str, advice: str, **about: Any) -> Finding:
+    return Finding(check, PROBLEM, message, advice, **about)
+
+
+def warning(check: str, message: str, advice: str, **about: Any) -> Finding:
+    return Finding(check, WARNING, message, advice, **about)
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """An area that could not be looked at, and why."""
+
+    area: str
+    reason: str
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for f in self.findings if f.severity == PROBLEM)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    def by_area(self) -> list[tuple[str, list[Finding]]]:
+        """The findings grouped by area, problems before warnings within each."""
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding.area, []).append(finding)
+        order = [a for a in AREA_ORDER if a in groups] + sorted(set(groups) - set(AREA_ORDER))
+        return [(a, sorted(groups[a], key=lambda f: f.severity != PROBLEM)) for a in order]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "findings": [f.as_json() for f in self.findings],
+            "summary": {"problems": self.problems, "warnings": self.warnings},
+            "not_checked": [{"area": n.area, "reason": n.reason} for n in self.not_checked],
+        }
+
+
+class ProblemsFound(PushctlError):
+    """The report found at least one problem (exit 6)."""
+
+    exit_status = ExitStatus.DOCTOR_PROBLEMS
+
+
+def plural(number: int, word: str) -> str:
+    return f"{number} {word}" + ("" if number == 1 else "s")

@@ -1,0 +1,132 @@
+"""Reading every local user's pushers through the Synapse admin API.
+
+The users come from ``GET /_synapse/admin/v2/users`` (deactivated users are
+left out: they have no pushers that deliver), each user's pushers from
+``GET /_synapse/admin/v1/users/<user>/pushers``, a few users at a time, each
+worker thread with its own HTTP session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
+from pushctl.model import Pusher
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+
+#: users read at once; one Synapse answers admin reads fastest around this
+READ_WORKERS = 8
+
+
+@dataclass
+class Inventory:
+    """Every local user and their pushers, each pusher with ``user_id`` added."""
+
+    users: list[str] = field(default_factory=list)
+    pushers: list[Pusher] = field(default_factory=list)
+    #: users whose pushers could not be read, with why
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    def users_without_pushers(self) -> int:
+        unreadable = {user for user, _ in self.unreadable}
+        with_pushers = {p["user_id"] for p in self.pushers}
+        return sum(1 for user in self.users if user not in with_pushers | unreadable)
+
+
+def read_inventory(
+    client: Client,
+    users: list[str],
+    *,
+    workers: int = READ_WORKERS,
+    on_user: Callable[[bool], None] | None = None,
+) -> Inventory:
+    """The pushers of *users* (from :func:`list_users`), read *workers* users at a time.
+
+    A user whose pushers cannot be read (deleted meanwhile, a server error) is
+    listed in :attr:`Inventory.unreadable`; a refused token or an unreachable
+    server stops the reading. *on_user* hears of each user read (True when it
+    worked), from the reading threads.
+    """
+    from pushctl import admin
+    from pushctl.concurrency import map_interruptibly
+
+    sessions = _Sessions(client)
+    try:
+        results = map_interruptibly(sessions.reader(admin.user_pushers, on_user), users, workers)
+    finally:
+        sessions.close()
+    inventory = Inventory(users=list(users))
+    for user, result in zip(users, results, strict=True):
+        if isinstance(result, str):
+            inventory.unreadable.append((user, result))
+            continue
+        inventory.pushers += [{**pusher, "user_id": user} for pusher in result]
+    return inventory
+
+
+def list_users(client: Client) -> list[str]:
+    """Every local user that is not deactivated; exit 4 for a token that is not an admin's."""
+    from pushctl import admin
+
+    try:
+        return admin.local_users(client)
+    except AuthError as exc:
+        if exc.details.get("errcode") is None:
+            raise
+        raise AuthError(
+            "fleet commands need a Synapse server admin: this account is not one "
+            f"({exc.details['errcode']}: {exc.details.get('error', '')})"
+        ) from None
+
+
+def _stops_everything(exc: PushctlError) -> bool:
+    """A refused token or a server gone: every other user would fail the same way."""
+    return exc.exit_status == ExitStatus.AUTH or isinstance(exc, NetworkError)
+
+
+class _Sessions:
+    """One clone of the admin's client per worker thread, closed at the end."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.local = threading.local()
+        self.clones: list[Client] = []
+        self.lock = threading.Lock()
+
+    def own(self) -> Client:
+        clone: Client | None = getattr(self.local, "client", None)
+        if clone is None:
+            clone = self.local.client = self.client.clone()
+            with self.lock:
+                self.clones.append(clone)
+        return clone
+
+    def reader(
+        self,
+        read: Callable[[Client, str], list[Pusher]],
+        on_user: Callable[[bool], None] | None,
+    ) -> Callable[[str], list[Pusher] | str]:
+        """A function of one user: its pushers, or why they could not be read."""
+
+        def read_one(user: str) -> list[Pusher] | str:
+            try:
+                result: list[Pusher] | str = read(self.own(), user)
+            except PushctlError as exc:
+                if _stops_everything(exc):
+                    raise
+                result = exc.message
+            if on_user:
+                on_user(not isinstance(result, str))
+            return result
+
+        return read_one
+
+    def close(self) -> None:
+        with self.lock:
+            for clone in self.clones:
+                clone.close()

@@ -1,0 +1,238 @@
+"""The checks of pushctl doctor as pure functions, for what Synapse cannot be made to show.
+
+Synapse deletes a device's pushers with the device, shows ``enabled`` only
+through the admin API or MSC3881, and a device cannot be aged 90 days in a
+test: those checks are tested on data here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pushctl import listing_cache
+from pushctl.doctor import account, gateways, pushers, rules
+from pushctl.doctor.findings import Report
+from pushctl.gateway import DELIVERED, Probe
+
+DAY_MS = 86400 * 1000
+NOW_MS = 1_800_000_000_000
+URL = "https://push.example.org/_matrix/push/v1/notify"
+
+
+def pusher(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "app_id": "org.example.app",
+        "pushkey": "key",
+        "kind": "http",
+        "app_display_name": "Example",
+        "device_display_name": "Phone",
+        "lang": "en",
+        "data": {"url": URL},
+    }
+    return {**base, **fields}
+
+
+def test_a_disabled_pusher_is_a_problem() -> None:
+    found = pushers.check_disabled([pusher(enabled=False), pusher(enabled=True), pusher()])
+    assert [(f.check, f.severity) for f in found] == [("pusher.disabled", "problem")]
+    found = pushers.check_disabled([pusher(**{"org.matrix.msc3881.enabled": False})])
+    assert [f.check for f in found] == ["pusher.disabled"]
+
+
+def test_extra_server_fields_do_not_make_a_pusher_invalid() -> None:
+    fine = pusher(enabled=True, device_id="ABC", profile_tag="")
+    assert pushers.check_invalid([fine]) == []
+    assert [f.check for f in pushers.check_invalid([pusher(app_id="x" * 65)])] == ["pusher.invalid"]
+
+
+def test_devices_gone_or_unseen_for_90_days() -> None:
+    devices = [
+        {"device_id": "OLD", "last_seen_ts": NOW_MS - 91 * DAY_MS},
+        {"device_id": "NEW", "last_seen_ts": NOW_MS - DAY_MS},
+        {"device_id": "NEVER", "last_seen_ts": None},
+    ]
+    found = account.check_devices(
+        [
+            pusher(pushkey="old", device_id="OLD"),
+            pusher(pushkey="new", device_id="NEW"),
+            pusher(pushkey="never", device_id="NEVER"),
+            pusher(pushkey="gone", device_id="GONE"),
+            pusher(pushkey="untold"),
+        ],
+        devices,
+        NOW_MS,
+    )
+    assert [(f.check, f.severity, f.pusher and f.pusher["pushkey"]) for f in found] == [
+        ("device.inactive", "warning", "old"),
+        ("pusher.no-device", "warning", "gone"),
+    ]
+
+
+def test_email_addresses_compare_without_case() -> None:
+    threepids = {"threepids": [{"medium": "email", "address": "alice@example.org"},
+                               {"medium": "msisdn", "address": "4479"}]}  # fmt: skip
+    email = pusher(kind="email", app_id="m.email", pushkey="Alice@Example.org", data={})
+    other = pusher(kind="email", app_id="m.email", pushkey="4479", data={})
+    found = account.check_email([email, other, pusher()], account.email_addresses(threepids))
+    assert [f.pusher and f.pusher["pushkey"] for f in found] == ["4479"]
+
+
+@pytest.mark.parametrize(
+    ("address", "private"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.9", True),
+        ("192.168.1.1", True),
+        ("169.254.1.1", True),
+        ("100.64.0.1", True),
+        ("::1", True),
+        ("fd00::1", True),
+        ("fe80::1%eth0", True),
+        ("::ffff:192.168.0.1", True),
+        ("93.184.215.14", False),
+        ("2606:4700::1111", False),
+        ("not an address", False),
+    ],
+)
+def test_private_addresses(address: str, private: bool) -> None:
+    assert gateways.is_private(address) is private
+
+
+def test_the_resolver_asks_getaddrinfo(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(host: str, port: int, **kwargs: object) -> list[tuple[object, ...]]:
+        assert (host, port) == ("push.example.org", 443)
+        return [(2, 1, 6, "", ("10.0.0.7", 443)), (2, 1, 6, "", ("10.0.0.7", 443))]
+
+    monkeypatch.setattr("socket.getaddrinfo", fake)
+    assert gateways.resolve("push.example.org", 443) == ["10.0.0.7"]
+
+    def failing(*args: object, **kwargs: object) -> list[object]:
+        raise OSError("no such host")
+
+    monkeypatch.setattr("socket.getaddrinfo", failing)
+    assert gateways.resolve("push.example.org", 443) == []
+
+
+def examined(item: dict[str, object], kind: str = gateways.SYGNAL) -> gateways.Examined:
+    return gateways.Examined(item, gateways.Fingerprint(kind), Probe(item, DELIVERED))
+
+
+def test_pushkey_shapes_are_a_lint() -> None:
+    hex_token = "ab" * 32
+    ntfy = "https://ntfy.example.org/_matrix/push/v1/notify"
+    found = gateways.check(
+        [
+            examined(pusher(pushkey=hex_token)),
+            examined(pusher(pushkey="AAAA/base64+token="), gateways.SYGNAL),
+            examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy})),
+            examined(pusher(pushkey="https://ntfy.example.org/up2", data={"url": ntfy})),
+            examined(
+                pusher(pushkey="https://elsewhere.example/x", data={"url": URL}),
+                gateways.UNIFIED_PUSH,
+            ),
+        ]
+    )
+    shapes = [(f.pusher and f.pusher["pushkey"], f.severity) for f in found
+              if f.check == "pushkey.shape"]  # fmt: skip
+    assert shapes == [
+        (hex_token, "warning"),
+        ("https://other.example/up1", "warning"),
+        ("https://elsewhere.example/x", "warning"),
+    ]
+
+
+def test_default_rules_stripped_of_notify_and_rooms_muted_by_rules() -> None:
+    ruleset = {
+        "global": {
+            "override": [
+                {"rule_id": ".m.rule.master", "enabled": False, "actions": []},
+                {
+                    "rule_id": "!a:x",
+                    "enabled": True,
+                    "actions": ["dont_notify"],
+                    "conditions": [{"kind": "event_match", "key": "room_id", "pattern": "!a:x"}],
+                },
+                {
+                    "rule_id": "keyword-in-a",
+                    "enabled": True,
+                    "actions": [],
+                    "conditions": [
+                        {"kind": "event_match", "key": "room_id", "pattern": "!b:x"},
+                        {"kind": "event_match", "key": "content.body", "pattern": "lunch"},
+                    ],
+                },
+            ],
+            "room": [
+                {"rule_id": "!c:x", "enabled": True, "actions": []},
+                {"rule_id": "!d:x", "enabled": False, "actions": []},
+                {"rule_id": "!e:x", "enabled": True, "actions": ["notify"]},
+            ],
+            "underride": [
+                {"rule_id": ".m.rule.message", "enabled": True, "actions": ["dont_notify"]},
+                {"rule_id": ".m.rule.encrypted", "enabled": True, "actions": ["notify"]},
+                {"rule_id": ".im.vector.jitsi", "enabled": False, "actions": []},
+            ],
+        }
+    }
+    assert rules.check_master(ruleset) == []
+    assert [f.message for f in rules.check_defaults(ruleset)] == [
+        "the default push rule .m.rule.message no longer notifies (its actions were changed)"
+    ]
+    assert rules.muted_rooms(ruleset) == ["!a:x", "!c:x"]
+    assert rules.check_master({"global": "odd"}) == [] and rules.muted_rooms([]) == []
+
+
+def test_the_report_json_and_its_summary() -> None:
+    report = Report()
+    report.add(pushers.check_none([]))
+    report.add(rules.check_muted(["!r:x"], {"!r:x": "Room"}))
+    assert report.as_json() == {
+        "findings": [
+            {
+                "check": "pushers.none",
+                "severity": "problem",
+                "message": report.findings[0].message,
+                "advice": report.findings[0].advice,
+            },
+            {
+                "check": "push-rules.room-muted",
+                "severity": "warning",
+                "message": "room Room (!r:x) is muted: its messages do not notify",
+                "advice": report.findings[1].advice,
+                "room_id": "!r:x",
+            },
+        ],
+        "summary": {"problems": 1, "warnings": 1},
+        "not_checked": [],
+    }
+    assert [area for area, _ in report.by_area()] == ["Pushers", "Push rules"]
+
+
+def test_the_listing_cache_says_whose_listing_and_when(tmp_path: Path) -> None:
+    environ = {"XDG_CACHE_HOME": str(tmp_path)}
+    listing_cache.remember("p", [pusher(pushkey="a")], environ, account="@bob:x")
+    listing = listing_cache.recall_listing("p", environ)
+    assert listing is not None and listing.account == "@bob:x"
+    assert isinstance(listing.listed_at_ms, int)
+    assert [e["pushkey"] for e in listing.pushers] == ["a"]
+    listing_cache.remember("p", [pusher(pushkey="a")], environ)
+    own = listing_cache.recall_listing("p", environ)
+    assert own is not None and own.account == listing_cache.OWN_ACCOUNT
+    # a listing written before whose and when were kept: completion still reads it
+    path = listing_cache.cache_path("p", environ)
+    path.write_text(json.dumps({"format": 1, "pushers": [{"pushkey": "old"}]}))
+    assert listing_cache.recall("p", environ) == [{"pushkey": "old"}]
+    old = listing_cache.recall_listing("p", environ)
+    assert old is not None and old.account is None and old.listed_at_ms is None
+
+
+def test_vanished_pushers_name_when_they_were_last_seen() -> None:
+    earlier = [{"app_id": "org.example.app", "pushkey": "gone"},
+               {"app_id": "org.example.app", "pushkey": "key"}]  # fmt: skip
+    found = pushers.check_vanished([pusher()], earlier, NOW_MS - DAY_MS, NOW_MS)
+    assert [f.pusher and f.pusher["pushkey"] for f in found] == ["gone"]
+    assert "(1 d ago)" in found[0].message

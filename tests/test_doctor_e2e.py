@@ -1,0 +1,338 @@
+"""pushctl doctor against a real Synapse, with push gateways on loopback.
+
+Each test makes one cause of missing notifications for real (a push rule, an
+ignored user, a gateway that rejects or is not a gateway) and checks that doctor
+names it with its check ID. Host names are resolved through a fake resolver
+where the private-address check matters: no test connects to a private range.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.support.accounts import Account, new_account
+from tests.support.fakegateways import FakeGateway
+from tests.support.localsynapse import LocalSynapse
+from tests.support.pushgateway import NOTIFY_PATH, PushGateway
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
+
+FINDING_KEYS = {"check", "severity", "message", "advice"}
+PUBLIC = "93.184.215.14"  # a public address: never contacted, only "resolved" to
+
+
+@pytest.fixture(autouse=True)
+def public_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every gateway host "resolves" to a public address unless a test says otherwise."""
+    monkeypatch.setattr("pushctl.doctor.gateways.resolve", lambda host, port: [PUBLIC])
+
+
+@pytest.fixture
+def gateway() -> Iterator[PushGateway]:
+    with PushGateway() as server:
+        yield server
+
+
+@pytest.fixture
+def admin(synapse: LocalSynapse) -> Account:
+    return new_account(synapse, "admin", admin=True)
+
+
+def doctor(pushctl: Any, account: Account, *args: str, env: dict[str, str] | None = None) -> Any:
+    result = pushctl("doctor", "--json", *args, env=env or account.env())
+    assert "Traceback" not in result.stderr
+    document = json.loads(result.stdout)
+    return result.returncode, document
+
+
+def checks(document: dict[str, Any], severity: str | None = None) -> list[str]:
+    return sorted(
+        f["check"] for f in document["findings"] if severity is None or f["severity"] == severity
+    )
+
+
+def only(document: dict[str, Any], check: str) -> dict[str, Any]:
+    [finding] = [f for f in document["findings"] if f["check"] == check]
+    return finding
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{NOTIFY_PATH}"
+
+
+def put_rule(account: Account, kind: str, rule_id: str, suffix: str, body: Any) -> None:
+    path = f"/_matrix/client/v3/pushrules/global/{kind}/{quote(rule_id, safe='')}{suffix}"
+    account.server.call("PUT", path, body, token=account.token)
+
+
+# -- the document --------------------------------------------------------------
+
+
+def test_a_healthy_account_exits_0_with_the_documented_json(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="good", data={"url": gateway.url})
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    assert set(document) == {"findings", "summary", "not_checked"}
+
+    assert document["summary"] == {"problems": 0, "warnings": 1}
+    [plain] = document["findings"]
+    assert set(plain) == FINDING_KEYS | {"pusher"}
+    assert plain["check"] == "gateway.plain-http" and plain["severity"] == "warning"
+    assert plain["pusher"] == {"app_id": "org.example.app.ios", "pushkey": "good"}
+    assert [r.pushkeys for r in gateway.received] == [["good"]]
+
+
+def test_the_terminal_report_groups_by_area_and_ends_with_a_verdict(
+    account: Account, pushctl
+) -> None:
+    put_rule(account, "override", ".m.rule.master", "/enabled", {"enabled": True})
+    result = pushctl("doctor", env=account.env())
+    assert result.returncode == 6, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Pushers:" and "pushers.none" in lines[1]
+    assert "Push rules:" in lines and any("push-rules.master" in line for line in lines)
+    assert lines[-1].startswith("Verdict: notifications are blocked or lost: 2 problems")
+    assert "found 2 problems" in result.stderr
+
+
+def test_no_pushers_is_a_problem(account: Account, pushctl) -> None:
+    code, document = doctor(pushctl, account)
+    assert code == 6
+    assert checks(document) == ["pushers.none"]
+    assert document["summary"] == {"problems": 1, "warnings": 0}
+
+
+# -- push rules and account data -----------------------------------------------
+
+
+def test_push_rules_master_defaults_and_muted_rooms(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="good", data={"url": gateway.url})
+    put_rule(account, "override", ".m.rule.master", "/enabled", {"enabled": True})
+    put_rule(account, "underride", ".m.rule.message", "/enabled", {"enabled": False})
+    put_rule(account, "underride", ".m.rule.encrypted", "/actions", {"actions": []})
+    quiet = account.server.call(
+        "POST", "/_matrix/client/v3/createRoom", {"name": "Quiet corner"}, token=account.token
+    )["room_id"]
+    put_rule(account, "room", quiet, "", {"actions": []})
+    silent = account.server.call("POST", "/_matrix/client/v3/createRoom", {}, token=account.token)
+    override = {
+        "actions": ["dont_notify"],
+        "conditions": [{"kind": "event_match", "key": "room_id", "pattern": silent["room_id"]}],
+    }
+    put_rule(account, "override", silent["room_id"], "", override)
+    code, document = doctor(pushctl, account)
+    assert code == 6
+    assert checks(document, "problem") == ["push-rules.master"]
+    defaults = [f["message"] for f in document["findings"]
+                if f["check"] == "push-rules.default-disabled"]  # fmt: skip
+    assert len(defaults) == 2
+    assert any(".m.rule.message is disabled" in m for m in defaults)
+    assert any(".m.rule.encrypted no longer notifies" in m for m in defaults)
+    muted = {f["room_id"]: f["message"] for f in document["findings"]
+             if f["check"] == "push-rules.room-muted"}  # fmt: skip
+    assert set(muted) == {quiet, silent["room_id"]}
+    assert "Quiet corner" in muted[quiet]
+
+
+def test_ignored_users_are_a_warning(account: Account, gateway: PushGateway, pushctl) -> None:
+    account.add_pusher(pushkey="good", data={"url": gateway.url})
+    ignored = {"ignored_users": {"@spam:localhost": {}, "@troll:localhost": {}}}
+    path = f"/_matrix/client/v3/user/{quote(account.user_id)}/account_data/m.ignored_user_list"
+    account.server.call("PUT", path, ignored, token=account.token)
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    finding = only(document, "users.ignored")
+    assert "2 users" in finding["message"] and "@troll:localhost" in finding["message"]
+
+
+def test_an_email_pusher_whose_address_is_no_3pid(
+    account: Account, admin: Account, pushctl
+) -> None:
+    # Synapse sets an email pusher only for one of the user's addresses, and deletes
+    # it with the address; but it deletes by the canonical (lower-case) address, so a
+    # pusher set with another case outlives the address it was set for.
+    address = f"Alice.{account.user.localpart}@Example.org"
+    user = f"/_synapse/admin/v2/users/{quote(account.user_id)}"
+    threepid = {"medium": "email", "address": address.lower()}
+    account.server.call("PUT", user, {"threepids": [threepid]}, token=admin.token)
+    account.add_pusher(kind="email", app_id="m.email", pushkey=address, data={})
+    code, document = doctor(pushctl, account)
+    assert code == 0, document  # the address is still the user's: nothing to say
+    account.server.call("PUT", user, {"threepids": []}, token=admin.token)
+    assert [p["pushkey"] for p in account.pushers()] == [address]
+    code, document = doctor(pushctl, account)
+    assert code == 6
+    assert checks(document) == ["email.no-3pid"]
+    assert only(document, "email.no-3pid")["pusher"]["pushkey"] == address
+
+
+def test_a_pusher_another_client_set_against_the_rules_is_invalid(
+    account: Account, pushctl
+) -> None:
+    account.add_pusher(pushkey="odd", kind="foo", data={"url": "ftp://bad"})
+    code, document = doctor(pushctl, account)
+    assert code == 6
+    assert checks(document) == ["pusher.invalid"]
+    assert "kind" in only(document, "pusher.invalid")["message"]
+
+
+def test_a_pusher_gone_since_the_last_listing_has_vanished(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="stays", data={"url": gateway.url})
+    account.add_pusher(pushkey="goes", data={"url": gateway.url})
+    assert pushctl("list", env=account.env()).returncode == 0
+    body = {"app_id": "org.example.app.ios", "pushkey": "goes", "kind": None}
+    account.server.call("POST", "/_matrix/client/v3/pushers/set", body, token=account.token)
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    finding = only(document, "pusher.vanished")
+    assert finding["pusher"]["pushkey"] == "goes" and "last seen 20" in finding["message"]
+
+
+def test_another_users_listing_is_not_compared(
+    account: Account, admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="theirs", data={"url": gateway.url})
+    assert pushctl("list", "--user", account.user_id, env=admin.env()).returncode == 0
+    code, document = doctor(pushctl, admin)
+    assert code == 6 and checks(document) == ["pushers.none"]  # not "theirs vanished"
+
+
+# -- gateways --------------------------------------------------------------------
+
+
+def test_gateways_that_reject_refuse_or_are_no_gateway(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    gateway.reject("dead")
+    account.add_pusher(pushkey="dead", data={"url": gateway.url})
+    account.add_pusher(pushkey="refused", data={"url": closed_port_url()})
+    account.add_pusher(pushkey="nowhere",
+                       data={"url": f"https://push.pushctl.invalid{NOTIFY_PATH}"})  # fmt: skip
+    with (
+        FakeGateway("html404") as proxy,
+        FakeGateway("sygnal") as sygnal,
+        FakeGateway("unifiedpush") as unified,
+    ):
+        account.add_pusher(pushkey="proxied", data={"url": proxy.url})
+        account.add_pusher(pushkey="sygnal", data={"url": sygnal.url})
+        account.add_pusher(pushkey=unified.url.replace(NOTIFY_PATH, "/up?t=1"),
+                           data={"url": unified.url})  # fmt: skip
+        code, document = doctor(pushctl, account)
+    assert code == 6
+    problems = {f["pusher"]["pushkey"]: f for f in document["findings"]
+                if f["severity"] == "problem"}  # fmt: skip
+    assert {k: f["check"] for k, f in problems.items()} == {
+        "dead": "gateway.rejected",
+        "refused": "gateway.unreachable",
+        "nowhere": "gateway.unreachable",
+        "proxied": "gateway.not-matrix",
+    }
+    assert "connection refused" in problems["refused"]["message"]
+    assert "host name not found" in problems["nowhere"]["message"]
+    assert "text/html, not JSON" in problems["proxied"]["message"]
+    assert "pushkey.shape" not in checks(document)
+
+
+def test_no_push_sends_no_notification(account: Account, pushctl) -> None:
+    with FakeGateway("sygnal") as sygnal:
+        account.add_pusher(pushkey="quiet", data={"url": sygnal.url})
+        code, document = doctor(pushctl, account, "--no-push")
+    assert code == 0
+    assert sygnal.posts == 0
+    assert checks(document) == ["gateway.plain-http"]
+
+
+def test_without_push_a_gateway_answering_html_is_no_gateway(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    # the test gateway answers GET with http.server's HTML 501: only the test
+    # notification shows that it is a push gateway after all
+    account.add_pusher(pushkey="k", data={"url": gateway.url})
+    code, document = doctor(pushctl, account, "--no-push")
+    assert code == 6 and "gateway.not-matrix" in checks(document)
+    code, document = doctor(pushctl, account)
+    assert code == 0 and "gateway.not-matrix" not in checks(document)
+
+
+def test_a_gateway_on_a_private_address_is_a_warning(
+    account: Account, gateway: PushGateway, pushctl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, int]] = []
+
+    def lan(host: str, port: int) -> list[str]:
+        asked.append((host, port))
+        return ["10.20.30.40", PUBLIC]
+
+    monkeypatch.setattr("pushctl.doctor.gateways.resolve", lan)
+    account.add_pusher(pushkey="a", data={"url": gateway.url})
+    account.add_pusher(pushkey="b", data={"url": gateway.url})
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    finding = only(document, "gateway.private-address")  # one per gateway, not per pusher
+    assert "10.20.30.40" in finding["message"] and PUBLIC not in finding["message"]
+    assert "ip_range_whitelist" in finding["advice"]
+    assert asked == [("127.0.0.1", gateway.port)]
+
+
+def test_probes_run_concurrently(account: Account, pushctl) -> None:
+    with FakeGateway("slow") as one, FakeGateway("slow") as two, FakeGateway("slow") as three:
+        slow = [one, two, three]
+        with FakeGateway("slow") as four, FakeGateway("slow") as five:
+            slow += [four, five]
+            for number, server in enumerate(slow):
+                account.add_pusher(pushkey=f"slow-{number}", data={"url": server.url})
+            started = time.monotonic()
+            code, document = doctor(pushctl, account)
+            elapsed = time.monotonic() - started
+    assert code == 0, document
+    assert all(server.posts == 1 for server in slow)
+    # each gateway takes 1 s for the GET and 1 s for the test notification
+    assert elapsed < 3.0, elapsed  # 1.5 times the slowest single probe (2 s)
+
+
+# -- another user ----------------------------------------------------------------
+
+
+def test_an_admin_sees_another_users_push_rules_and_leaves_no_trace(
+    admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    bob = new_account(admin.server, "bob")
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    put_rule(bob, "override", ".m.rule.master", "/enabled", {"enabled": True})
+    devices_before = bob.server.devices(bob.token)
+    code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 6
+    assert checks(document, "problem") == ["push-rules.master"]
+    assert bob.server.devices(bob.token) == devices_before
+    assert [r.pushkeys for r in gateway.received] == [["bobs"]]
+
+
+def test_behind_mas_acting_is_unavailable_and_the_rest_is_reported(
+    admin: Account, gateway: PushGateway, pushctl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Synapse here has no Matrix Authentication Service: pretend auth_metadata answered
+    monkeypatch.setattr("pushctl.doctor.collect.behind_mas", lambda client: True)
+    bob = new_account(admin.server, "bob")
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    put_rule(bob, "override", ".m.rule.master", "/enabled", {"enabled": True})
+    code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 0
+    [skipped] = document["not_checked"]
+    assert "push rules" in skipped["area"]
+    assert "Matrix Authentication Service" in skipped["reason"]

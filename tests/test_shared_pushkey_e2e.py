@@ -1,0 +1,37 @@
+"""Two users with the same pushkey: rewriting one user's pusher keeps the other's.
+
+``POST /pushers/set`` with ``append: false`` (the spec's default) also deletes
+other users' pushers with the same app ID and pushkey; a phone that switched
+accounts carries the same key under both. An update must send ``append: true``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from tests.support.accounts import new_account
+from tests.support.importfiles import write_file
+
+pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
+
+
+def test_an_import_update_keeps_another_users_pusher_with_the_same_key(
+    synapse,
+    pushctl,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    alice, bob = new_account(synapse, "alice"), new_account(synapse, "bob")
+    key = f"shared-{secrets.token_hex(4)}"
+    pusher = alice.add_pusher(pushkey=key)
+    bob.server.call("POST", "/_matrix/client/v3/pushers/set", {**pusher, "append": True},
+                    token=bob.token)  # fmt: skip
+    changed = {k: v for k, v in pusher.items()} | {"lang": "fr"}
+    path = write_file(tmp_path / "alice.yaml", [changed])
+    result = pushctl("import", str(path), "--yes", "--json", env=alice.env())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["applied"]["update"] == 1
+    assert [p["lang"] for p in alice.pushers()] == ["fr"]
+    assert [p["pushkey"] for p in bob.pushers()] == [key], "bob's pusher must survive"
