@@ -13,8 +13,9 @@ command alike), in fresh processes of this venv:
   converted through pydantic), which shows what pushctl/cli/typer_internals.py
   buys;
 - ``pushctl list --json``, against a bare script doing the same GET with
-  requests and dumping the JSON (target: at most 1.3 times), and the table
-  (at most 2 times).
+  requests and dumping the JSON (target: at most 1.3 times); the plain table
+  in a pipe; and the table a person sees, drawn on a pseudo-terminal that the
+  benchmark reads to the end, 200 and 80 columns wide (at most 2 times).
 
 ``--startup-only`` times the start-up cases alone, without a Synapse (the Tab
 press on ``--pushkey`` then has no cached pushers to offer).
@@ -68,25 +69,49 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     baseline: str | None = None  # label of the case it is compared with
     target: float | None = None
+
+    terminal: bool = False  # stdout on a pseudo-terminal, read as a terminal would
     times: list[float] = field(default_factory=list)
 
     def run(self, base_env: dict[str, str]) -> None:
+        env = {**base_env, **self.env}
         started = time.perf_counter()
-        result = subprocess.run(
-            self.argv,
-            env={**base_env, **self.env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        if self.terminal:
+            status, errors = run_on_terminal(self.argv, env)
+        else:
+            result = subprocess.run(
+                self.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            status, errors = result.returncode, result.stderr
         elapsed = time.perf_counter() - started
-        if result.returncode != 0:
-            raise SystemExit(f"{self.label} failed ({result.returncode}): {result.stderr}")
+        if status != 0:
+            raise SystemExit(f"{self.label} failed ({status}): {errors}")
         self.times.append(elapsed)
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
+
+
+def run_on_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run *argv* with stdout on a pseudo-terminal, reading all it draws; (status, stderr)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(argv, env=env, stdout=terminal, stderr=subprocess.PIPE)
+    os.close(terminal)
+    try:
+        while True:
+            try:
+                if not os.read(controller, 65536):
+                    break
+            except OSError:  # the terminal closed: the command has exited
+                break
+    finally:
+        os.close(controller)
+    assert process.stderr is not None
+    errors = process.stderr.read().decode()
+    return process.wait(), errors
 
 
 def startup_cases() -> list[Case]:
@@ -141,13 +166,24 @@ def listing_cases() -> list[Case]:
             baseline=get_label,
         ),
         Case("pushctl list --json", [PUSHCTL, "list", "--json"], baseline=get_label, target=1.3),
-        # the table as a terminal would get it: styled, 200 columns
+        # the plain columns scripts read: stdout in a pipe
+        Case("pushctl list | ... (plain)", [PUSHCTL, "list"], baseline=get_label),
+        # the table a person sees: framed, in colour, on a pseudo-terminal
         Case(
-            "pushctl list (table)",
+            "pushctl list (terminal, 200 cols)",
             [PUSHCTL, "list"],
-            {"FORCE_COLOR": "1"},
+            {"TERM": "xterm-256color"},
             baseline=get_label,
             target=2.0,
+            terminal=True,
+        ),
+        Case(
+            "pushctl list (terminal, 80 cols)",
+            [PUSHCTL, "list"],
+            {"TERM": "xterm-256color", "COLUMNS": "80"},
+            baseline=get_label,
+            target=2.0,
+            terminal=True,
         ),
     ]
 

@@ -6,12 +6,14 @@ here, so that no command decides one on its own:
 
 - colour only for a terminal, never under ``NO_COLOR`` or ``TERM=dumb``;
   ``FORCE_COLOR`` forces it;
+- tables with borders, fitted to the width, only on a terminal; plain columns
+  in a pipe or a file, for scripts;
 - questions only when a person can answer (stdin and stderr are terminals);
 - progress only when a person watches (stdout and stderr are terminals);
 - text that came from a server, a gateway or a file is shown with its control
   characters escaped (:func:`escape`), and messages never show a known secret.
 
-rich is imported only when a progress bar is drawn.
+rich is imported only when a progress bar or a table is drawn.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def escape_json(text: str) -> str:
 def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def terminal_columns(stream: Any) -> int | None:
+    """Columns of the terminal *stream* writes to, or None."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def is_terminal(stream: Any) -> bool:
@@ -180,15 +190,28 @@ class Environment:
     @property
     def width(self) -> int | None:
         """Columns of the terminal: ``COLUMNS``, else the size of stderr's terminal."""
+        return self._columns_variable() or (
+            terminal_columns(self.stderr) if self.stderr_isatty else None
+        )
+
+    @property
+    def stdout_drawn(self) -> bool:
+        """Tables on stdout drawn with borders and fitted to the width, not plain columns.
+
+        Only for a terminal that can draw them: in a pipe or a file, scripts
+        read the plain columns. Colour is a separate rule (:attr:`stdout_colour`).
+        """
+        return self.stdout_isatty and not self.dumb_terminal
+
+    @property
+    def stdout_width(self) -> int:
+        """Columns a table on stdout may take: ``COLUMNS``, else stdout's or stderr's terminal."""
+        own = terminal_columns(self.stdout) if self.stdout_isatty else None
+        return self._columns_variable() or own or self.width or 80
+
+    def _columns_variable(self) -> int | None:
         columns = self.environ.get("COLUMNS", "")
-        if columns.isdigit() and int(columns) > 0:
-            return int(columns)
-        if not self.stderr_isatty:
-            return None
-        try:
-            return os.get_terminal_size(self.stderr.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            return None
+        return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
     # -- output ------------------------------------------------------------------
 
@@ -201,6 +224,28 @@ class Environment:
             self.stdout.write(text)
         except BrokenPipeError:
             raise OutputClosed from None
+
+    def draw(self, renderable: Any) -> None:
+        """A rich renderable (a table) on stdout, :attr:`stdout_width` wide, in colour
+        only if :attr:`stdout_colour`. Its text must already be escaped."""
+        import io
+
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=self.stdout_width,
+            color_system="standard" if self.stdout_colour else None,
+            force_terminal=True,
+            highlight=False,
+            emoji=False,
+            markup=False,
+            legacy_windows=False,
+            _environ=self.environ,
+        )
+        console.print(renderable, crop=False)  # it is no wider than the console
+        self.write(buffer.getvalue())
 
     def info(self, message: str) -> None:
         """A message for the person (stderr): what happened, what was not done."""

@@ -1,15 +1,19 @@
-"""Output: aligned tables for people, JSON and YAML for programs.
+"""Output: tables for people, JSON and YAML for programs.
 
 Tables are written to the run's :class:`~pushctl.environment.Environment`,
 which decides the terminal rules (styles, escaping of values from the server).
-yaml is imported inside the function that needs it, so that importing this
-module stays cheap.
+On a terminal they are drawn with borders and fitted to its width
+(:mod:`pushctl.tables`); in a pipe or a file they are plain aligned columns,
+one line per row, which scripts read. yaml and the table drawing (rich) are
+imported inside the functions that need them, so that importing this module
+stays cheap.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pushctl.environment import escape, escape_json
@@ -40,6 +44,21 @@ def dump_yaml(value: Any) -> str:
         value, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
     )
     return text
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell in a state (``rejected``, ``disabled``, …) that a terminal shows in colour.
+
+    Plain columns show only its text. The states and their colours are in
+    :data:`pushctl.tables.STATE_STYLES`.
+    """
+
+    text: str
+    state: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 PUSHER_COLUMNS: Sequence[tuple[str, str]] = (
@@ -79,12 +98,24 @@ BOLD, RESET = "\x1b[1m", "\x1b[0m"
 COLUMN_GAP = "  "
 
 
-def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str | Cell]]) -> None:
+    """A table on stdout: drawn on a terminal, plain aligned columns elsewhere."""
+    if env.stdout_drawn:
+        from pushctl import tables
+
+        tables.draw(env, columns, rows)
+    else:
+        plain_table(env, columns, rows)
+
+
+def plain_table(
+    env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str | Cell]]
+) -> None:
     """Aligned columns without borders, as ``kubectl get`` or ``gh`` print them, on stdout.
 
     One line per row, so that output stays usable with grep, cut and awk; the
-    header is bold on a terminal. Plain string work: a rich table took about
-    1.6 ms per row, most of a second for a few hundred pushers.
+    header is bold when colour is forced. Plain string work: scripts get the
+    same bytes whatever the width.
     """
     cells = [[escape(str(cell)) for cell in row] for row in rows]
     header = [escape(name) for name in columns]
@@ -99,6 +130,19 @@ def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str]
         ).rstrip()
         lines.append(f"{BOLD}{line}{RESET}" if styled and number == 0 else line)
     env.write("\n".join(lines) + "\n")
+
+
+def fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
+    """Labelled values on stdout (``status``): a two-column table on a terminal,
+    ``label:  value`` lines elsewhere."""
+    values = [(label, escape(value)) for label, value in rows]
+    if env.stdout_drawn:
+        from pushctl import tables
+
+        tables.draw_fields(env, values)
+        return
+    width = max(len(label) for label, _ in values) + 2
+    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in values))
 
 
 def display_width(text: str) -> int:

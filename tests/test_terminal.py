@@ -414,6 +414,208 @@ def test_a_question_under_json_shows_what_it_is_about_first(
     assert account.pushers() == []
 
 
+# -- tables: drawn on a terminal, plain columns elsewhere --------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_with_stdout_on_a_terminal(
+    args: list[str], env: dict[str, str], home: Path
+) -> tuple[int, str, str]:
+    """Run pushctl with stdout on a pseudo-terminal, stderr in a pipe: (status, shown, stderr)."""
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pushctl", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=clean_env(home, {"TERM": "xterm-256color", **env}),
+        close_fds=True,
+    )
+    os.close(slave)
+    shown = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: pushctl has exited
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert process.stderr is not None
+    errors = process.stderr.read().decode()
+    return process.wait(timeout=60), shown.decode("utf-8", "replace"), errors
+
+
+def lines_of(shown: str) -> list[str]:
+    """What a terminal shows, line by line, without the colours."""
+    return [line for line in ANSI.sub("", shown).replace("\r\n", "\n").split("\n") if line]
+
+
+def test_piped_list_keeps_its_plain_columns_byte_for_byte(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="k" * 30 + "-end", device_display_name="Küche")
+    result = pushctl("list", env=account.env(FORCE_COLOR="1", COLUMNS="60"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "\x1b[1mApp ID               Pushkey                   Kind  Device  App      Lang"
+        "  Gateway\x1b[0m\n"
+        "org.example.app.ios  kkkkkkkkkkk…kkkkkkkk-end  http  Küche   Example  en"
+        "    https://push.example.org\n"
+    )
+
+
+def test_list_on_a_terminal_is_a_framed_table(account: Account, home: Path) -> None:
+    account.add_pusher(pushkey="framed-key", device_display_name="[bold]x[/]")
+    status, shown, errors = run_with_stdout_on_a_terminal(["list"], account.env(), home)
+    assert status == 0, errors
+    assert "\x1b[1m App ID" in shown  # a bold header
+    assert "\x1b[2m╭" in shown and "│" in shown and "╰" in shown  # a frame, dimmed
+    header, *rows = lines_of(shown)[1:-1]
+    assert header.split("│")[1:3] == [" App ID              ", " Pushkey    "]
+    assert "[bold]x[/]" in rows[1]  # no markup read from the server's text
+    status, plain, errors = run_with_stdout_on_a_terminal(["list"], account.env(NO_COLOR="1"), home)
+    assert status == 0, errors
+    assert "\x1b" not in plain
+    assert lines_of(plain) == lines_of(shown)
+
+
+def test_test_results_on_a_terminal_show_their_state_in_colour(
+    account: Account, home: Path
+) -> None:
+    from tests.support.pushgateway import PushGateway
+
+    with PushGateway() as gateway:
+        gateway.reject("rejected-key")
+        account.add_pusher(pushkey="delivered-key", data={"url": gateway.url})
+        account.add_pusher(pushkey="rejected-key", data={"url": gateway.url})
+        unreachable = "https://push.pushctl-test.invalid/_matrix/push/v1/notify"
+        account.add_pusher(pushkey="unreachable-key", data={"url": unreachable})
+        status, shown, errors = run_with_stdout_on_a_terminal(["test"], account.env(), home)
+    assert status == 5, errors
+    assert re.search(r"\x1b\[32m delivered", shown)
+    assert re.search(r"\x1b\[1;31m rejected", shown)
+    assert re.search(r"\x1b\[33m unreachable", shown)
+
+
+def test_tables_fit_60_columns_one_row_per_pusher(account: Account, home: Path) -> None:
+    keys = [f"{start}{'Xp/MzCt8+aB3k9QvLw2N' * 8}{end}" for start, end in ("AB", "CD", "EF")]
+    for key in keys:
+        account.add_pusher(pushkey=key, device_display_name=f"Phone {key[:2]}")
+    for command in (["list"], ["list", "--wide"], ["list", "--devices"], ["delete", "--all"]):
+        args = [*command, "--dry-run"] if command[0] == "delete" else command
+        status, shown, errors = run_with_stdout_on_a_terminal(args, account.env(COLUMNS="60"), home)
+        assert status == 0, errors
+        lines = lines_of(shown)
+        assert all(display_width(line) <= 60 for line in lines), "\n".join(lines)
+        for key in keys:  # both ends of each pushkey, on one line
+            assert len([line for line in lines if key[:2] in line]) == 1, (command, lines)
+            assert [line for line in lines if key[:2] in line and key[-2:] in line], lines
+        assert len(lines) == 2 + len(keys), lines  # header, rule, one line each
+
+
+def test_status_on_a_terminal_is_framed_and_plain_in_a_pipe(
+    account: Account, home: Path, pushctl
+) -> None:
+    status, shown, errors = run_with_stdout_on_a_terminal(["status"], account.env(), home)
+    assert status == 0, errors
+    assert "╭" in shown and f"│ {account.user_id}" in ANSI.sub("", shown)
+    plain = pushctl("status", env=account.env()).stdout
+    assert plain.startswith(f"user:            {account.user_id}\ncredential:      user")
+
+
+def test_status_escapes_what_the_server_says(httpserver, pushctl) -> None:
+    httpserver.expect_request("/_matrix/client/v3/account/whoami").respond_with_json(
+        {"user_id": "@evil\x1b]0;pwned\x07:example.org", "device_id": "DEV\x1b[2J"}
+    )
+    httpserver.expect_request("/_matrix/client/versions").respond_with_json(
+        {"versions": ["v1.1\x1b[31m"]}
+    )
+    env = {
+        "PUSHCTL_HOMESERVER": httpserver.url_for("/").rstrip("/"),
+        "PUSHCTL_ACCESS_TOKEN": "token-of-a-fake-server",
+    }
+    result = pushctl("status", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "user:            @evil\\x1b]0;pwned\\x07:example.org\n" in result.stdout
+    assert "device:          DEV\\x1b[2J\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("environ", "terminals", "drawn", "coloured"),
+    [
+        ({}, "stdout", True, True),
+        ({"NO_COLOR": "1"}, "stdout", True, False),
+        ({"TERM": "dumb"}, "stdout", False, False),
+        ({"FORCE_COLOR": "1"}, "", False, True),
+        ({}, "", False, False),
+    ],
+)
+def test_table_policy(environ: dict[str, str], terminals: str, drawn: bool, coloured: bool) -> None:
+    env = environment({"COLUMNS": "60", **environ}, terminals=terminals)
+    assert env.stdout_drawn is drawn
+    render.table(env, ["Name", "Enabled"], [["phone", render.Cell("no", "disabled")]])
+    shown = text(env.stdout)
+    assert ("╭" in shown) is drawn
+    assert ("\x1b[" in shown) is coloured
+    assert ("\x1b[31m no" in shown) is (drawn and coloured)
+    if not drawn:  # the plain columns, a Cell shown as its text
+        assert ANSI.sub("", shown) == "Name   Enabled\nphone  no\n"
+
+
+@pytest.mark.parametrize(
+    ("state", "code"), [("rejected", "1;31"), ("unreachable", "33"), ("disabled", "31")]
+)
+def test_states_have_colours(state: str, code: str) -> None:
+    env = environment(terminals="stdout")
+    render.table(env, ["State"], [[render.Cell(state, state)]])
+    assert f"\x1b[{code}m {state}" in text(env.stdout)
+
+
+def test_admin_listing_with_devices_fits_60_columns() -> None:
+    from pushctl.cli.support import pushers_table
+    from tests.support.accounts import make_pusher
+
+    day_ms = 86_400_000
+    pushers = []
+    for number in range(3):
+        pusher = make_pusher(pushkey=f"{number}-{'Xp/MzCt8+aB3k9QvLw2N' * 8}-end{number}")
+        device = {"device_id": f"DEVICE{number}", "display_name": "Phone", "last_seen_ts": day_ms}
+        pushers.append({**pusher, "device_id": f"DEVICE{number}", "enabled": number != 1})
+        pushers[-1]["device"] = device
+    env = environment({"COLUMNS": "60"}, terminals="stdout")
+    pushers_table(env, pushers, wide=False)
+    shown = text(env.stdout)
+    assert "\x1b[31mno" in shown  # disabled
+    lines = lines_of(shown)
+    assert all(display_width(line) <= 60 for line in lines), "\n".join(lines)
+    assert len(lines) == 2 + len(pushers)
+    for number, line in enumerate(lines[2:]):  # both ends of the pushkey, however narrow
+        pushkey = line.split()[1]
+        assert pushkey.startswith(f"{number}-") and pushkey.endswith(f"{number}"), line
+
+
+def test_a_cut_keeps_both_ends_of_a_pushkey_and_the_start_of_other_text() -> None:
+    from pushctl.tables import cut, fit_widths
+
+    assert cut("abcdefghij", 5, keep_ends=True) == "ab…ij"
+    assert cut("abcdefghij", 5) == "abcd…"
+    assert cut("電話電話電話", 5) == "電話…"
+    assert cut("short", 5) == "short"
+    assert cut("abcdefghij", 24, keep_ends=True) == "abcdefghij"
+    long_key = "x" * 30 + "yz"
+    assert cut(long_key, 24, keep_ends=True) == render.shorten(long_key)
+    # the widest give way first; the narrow keep their width
+    assert fit_widths([4, 30, 20, 6], 40) == [4, 15, 15, 6]
+    assert fit_widths([4, 30, 20, 6], 100) == [4, 30, 20, 6]
+    assert sum(fit_widths([50, 50, 50], 31)) == 31
+
+
 def test_an_import_that_would_empty_the_account_says_so_before_asking(
     account: Account, home: Path, tmp_path: Path
 ) -> None:

@@ -46,11 +46,15 @@ def root(
     ctx: typer.Context,
     homeserver: Annotated[
         str | None,
-        typer.Option("--homeserver", envvar=ENV_HOMESERVER, help="Homeserver base URL."),
+        typer.Option(
+            "--homeserver", metavar="URL", envvar=ENV_HOMESERVER, help="Homeserver base URL."
+        ),
     ] = None,
     profile: Annotated[
         str,
-        typer.Option("--profile", envvar="PUSHCTL_PROFILE", help="Stored login to use."),
+        typer.Option(
+            "--profile", metavar="NAME", envvar="PUSHCTL_PROFILE", help="Stored login to use."
+        ),
     ] = DEFAULT_PROFILE,
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Trace HTTP requests on stderr.")
@@ -64,7 +68,10 @@ def root(
         typer.Option("--ca-bundle", metavar="FILE", help="CA certificates file for a private CA."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+        float,
+        typer.Option(
+            "--timeout", metavar="SECONDS", min=0.1, help="Seconds to wait for each answer."
+        ),
     ] = 30.0,
     retries: Annotated[
         int,

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 ProfileOption = Annotated[
     str | None,
-    typer.Option("--profile", help="Stored login to use (same as the global --profile)."),
+    typer.Option(
+        "--profile", metavar="NAME", help="Stored login to use (same as the global --profile)."
+    ),
 ]
 
 
@@ -32,7 +34,10 @@ def _settings(ctx: typer.Context, profile: str | None, homeserver: str | None = 
 def login_command(
     ctx: typer.Context,
     user: Annotated[
-        str | None, typer.Option("--user", "-u", help="Matrix user ID, e.g. @alice:example.org.")
+        str | None,
+        typer.Option(
+            "--user", "-u", metavar="@USER:SERVER", help="Matrix user ID, e.g. @alice:example.org."
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
@@ -43,11 +48,19 @@ def login_command(
     ] = False,
     homeserver: Annotated[
         str | None,
-        typer.Option("--homeserver", help="Homeserver base URL (default: discovered from --user)."),
+        typer.Option(
+            "--homeserver",
+            metavar="URL",
+            help="Homeserver base URL (default: discovered from --user).",
+        ),
     ] = None,
     device_name: Annotated[
         str | None,
-        typer.Option("--device-name", help="Name of the new session (default: pushctl on HOST)."),
+        typer.Option(
+            "--device-name",
+            metavar="NAME",
+            help="Name of the new session (default: pushctl on HOST).",
+        ),
     ] = None,
     insecure_storage: Annotated[
         bool,
@@ -258,10 +271,13 @@ def status_command(
 
     report = auth.status(_settings(ctx, profile))
     env = environment(ctx)
-    env.write(render.dump_json(report) if as_json else _status_text(report))
+    if as_json:
+        env.write(render.dump_json(report))
+    else:
+        render.fields(env, _status_fields(report))
 
 
-def _status_text(report: dict[str, Any]) -> str:
+def _status_fields(report: dict[str, Any]) -> list[tuple[str, str]]:
     from pushctl.credentials import KIND_APPSERVICE
 
     versions = report["server_versions"]
@@ -283,7 +299,7 @@ def _status_text(report: dict[str, Any]) -> str:
         ("token from", report["token_location"]),
         ("server versions", _version_ranges(versions) or "(none announced)"),
     ]
-    return "".join(f"{label + ':':<17}{value}\n" for label, value in rows)
+    return [(label, str(value)) for label, value in rows]
 
 
 def _version_ranges(versions: list[str]) -> str:

@@ -149,9 +149,11 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
     from pushctl import render
 
-    rows = [
+    rows: list[list[str | render.Cell]] = [
         [
-            f"{PLAN_SIGNS[change.action.value]} {change.action.value}",
+            render.Cell(
+                f"{PLAN_SIGNS[change.action.value]} {change.action.value}", change.action.value
+            ),
             "(server)" if change.line is None else f"line {change.line}",
             str(change.pusher["app_id"]),
             render.shorten(str(change.pusher["pushkey"])),
@@ -180,7 +182,7 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
                 action.value,
                 str(len(changes)),
                 str(report.applied_count(action)),
-                str(failed),
+                render.Cell(str(failed), "failed") if failed else str(failed),
                 str(len(waiting)),
             ]
         )
@@ -288,7 +290,8 @@ def export_command(
         typer.Option("--format", help="yaml or json (default: from -o's suffix, else yaml)."),
     ] = None,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
     ] = None,
     user: UserOption = None,
     as_json: JsonFlag = False,

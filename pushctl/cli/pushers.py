@@ -39,7 +39,10 @@ SET_FLAGS = {
 }
 
 AppIdFilter = Annotated[
-    str | None, typer.Option("--app-id", help="Only this app ID.", autocompletion=complete_app_id)
+    str | None,
+    typer.Option(
+        "--app-id", metavar="ID", help="Only this app ID.", autocompletion=complete_app_id
+    ),
 ]
 
 
@@ -49,7 +52,9 @@ def list_command(
     as_yaml: Annotated[bool, typer.Option("--yaml", help="YAML on stdout.")] = False,
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys.")] = False,
     app_id: AppIdFilter = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", metavar="KIND", help="Only this kind.")
+    ] = None,
     user: UserOption = None,
     devices: Annotated[
         bool, typer.Option("--devices", help="Add each pusher's device and when it was last seen.")
@@ -84,24 +89,43 @@ def set_command(
     ctx: typer.Context,
     pushkey: Annotated[
         str | None,
-        typer.Option("--pushkey", help="Device token.", autocompletion=complete_pushkey),
+        typer.Option(
+            "--pushkey", metavar="KEY", help="Device token.", autocompletion=complete_pushkey
+        ),
     ] = None,
     app_id: Annotated[
         str | None,
-        typer.Option("--app-id", help="Reverse-DNS app ID.", autocompletion=complete_app_id),
+        typer.Option(
+            "--app-id",
+            metavar="ID",
+            help="Reverse-DNS app ID.",
+            autocompletion=complete_app_id,
+        ),
     ] = None,
-    app_display_name: Annotated[str | None, typer.Option("--app-display-name")] = None,
-    device_display_name: Annotated[str | None, typer.Option("--device-display-name")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language tag, e.g. en-US.")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="http or email.")] = "http",
-    url: Annotated[str | None, typer.Option("--url", help="Push gateway notify URL.")] = None,
+    app_display_name: Annotated[
+        str | None, typer.Option("--app-display-name", metavar="NAME")
+    ] = None,
+    device_display_name: Annotated[
+        str | None, typer.Option("--device-display-name", metavar="NAME")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", metavar="LANG", help="Language tag, e.g. en-US.")
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", metavar="KIND", help="http or email.")] = "http",
+    url: Annotated[
+        str | None, typer.Option("--url", metavar="URL", help="Push gateway notify URL.")
+    ] = None,
     data_format: Annotated[
-        str | None, typer.Option("--format", help="data.format (event_id_only).")
+        str | None, typer.Option("--format", metavar="FORMAT", help="data.format (event_id_only).")
     ] = None,
-    profile_tag: Annotated[str | None, typer.Option("--profile-tag")] = None,
+    profile_tag: Annotated[str | None, typer.Option("--profile-tag", metavar="TAG")] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", help="Extra data field KEY=VALUE (KEY:=JSON for non-strings)."),
+        typer.Option(
+            "--data",
+            metavar="KEY=VALUE",
+            help="Extra data field KEY=VALUE (KEY:=JSON for non-strings).",
+        ),
     ] = None,
     append: Annotated[
         bool, typer.Option("--append", help="Keep other users' pushers with this pushkey.")
@@ -162,10 +186,16 @@ def delete_command(
     app_id: AppIdFilter = None,
     pushkey: Annotated[
         str | None,
-        typer.Option("--pushkey", help="Only this pushkey.", autocompletion=complete_pushkey),
+        typer.Option(
+            "--pushkey",
+            metavar="KEY",
+            help="Only this pushkey.",
+            autocompletion=complete_pushkey,
+        ),
     ] = None,
     device_name: Annotated[
-        str | None, typer.Option("--device-name", help="Only this device display name.")
+        str | None,
+        typer.Option("--device-name", metavar="NAME", help="Only this device display name."),
     ] = None,
     all_pushers: Annotated[
         bool, typer.Option("--all", help="Every pusher of the account.")

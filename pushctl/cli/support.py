@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pushctl.executor import Deletion
     from pushctl.gateway import Probe
     from pushctl.prune import Plan, Verdict
+    from pushctl.render import Cell
 
 
 def _check_user(value: str | None) -> str | None:
@@ -87,15 +88,18 @@ def pushers_table(env: Environment, pushers: Sequence[model.Pusher], wide: bool)
         columns[-1:-1] = ["Device name", "Last seen"]
     rows = []
     for pusher in pushers:
-        row = [render.pusher_cell(pusher, key, wide) for _, key in render.PUSHER_COLUMNS]
-        row[1] = row[1] if wide else render.shorten(row[1])
+        row: list[str | Cell] = [
+            render.pusher_cell(pusher, key, wide) for _, key in render.PUSHER_COLUMNS
+        ]
+        row[1] = row[1] if wide else render.shorten(str(row[1]))
+        device_id = devices.device_id_of(pusher)
         row.append(
-            devices.device_id_of(pusher) or ("none" if devices.has_device_field(pusher) else "?")
+            device_id or render.Cell("none" if devices.has_device_field(pusher) else "?", "unknown")
         )
         if with_details:
             row += _device_cells(pusher, now_ms)
         enabled = devices.enabled_of(pusher)
-        row.append("" if enabled is None else ("yes" if enabled else "no"))
+        row.append("" if enabled is None else ("yes" if enabled else render.Cell("no", "disabled")))
         rows.append(row)
     render.table(env, columns, rows)
     unknown = [p for p in pushers if "device" in p and p["device"] is None]
@@ -104,16 +108,18 @@ def pushers_table(env: Environment, pushers: Sequence[model.Pusher], wide: bool)
         env.info(f"device unknown for {_count(count)}: {reason}")
 
 
-def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str]:
-    from pushctl import devices
+def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str | Cell]:
+    from pushctl import devices, render
 
     device = pusher.get("device")
     if not isinstance(device, dict):
-        return ["?", "unknown"]
+        return [render.Cell("?", "unknown"), render.Cell("unknown", "unknown")]
     seen = devices.last_seen_ms(device)
     return [
         str(device.get("display_name") or ""),
-        devices.describe_time(seen, now_ms) if seen is not None else "never",
+        devices.describe_time(seen, now_ms)
+        if seen is not None
+        else render.Cell("never", "unknown"),
     ]
 
 
@@ -122,8 +128,12 @@ def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str]:
 
 def test_command(
     ctx: typer.Context,
-    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
-    pushkey: Annotated[str | None, typer.Option("--pushkey", help="Only this pushkey.")] = None,
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", metavar="ID", help="Only this app ID.")
+    ] = None,
+    pushkey: Annotated[
+        str | None, typer.Option("--pushkey", metavar="KEY", help="Only this pushkey.")
+    ] = None,
     user: UserOption = None,
     as_json: JsonFlag = False,
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys and URLs.")] = False,
@@ -161,13 +171,13 @@ def test_command(
 def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None:
     from pushctl import render
 
-    rows = [
+    rows: list[list[str | Cell]] = [
         [
             str(p.pusher.get("app_id", "")),
             _pushkey(p.pusher, wide),
             str(p.pusher.get("device_display_name", "")),
             render.gateway_label(p.pusher, wide),
-            p.result,
+            render.Cell(p.result, p.result),
             p.reason,
         ]
         for p in probes
@@ -192,7 +202,9 @@ def prune_command(
             help="Pushers whose device has not been seen for this long (90d, 12h, 2w).",
         ),
     ] = None,
-    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app ID.")] = None,
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", metavar="ID", help="Only this app ID.")
+    ] = None,
     user: UserOption = None,
     dry_run: DryRunDelete = False,
     yes: YesFlag = False,
@@ -243,27 +255,34 @@ def _show_plan(env: Environment, plan: Plan, dry_run: bool, as_json: bool) -> No
         return
     if plan.undecided:
         env.info(f"Keeping {_count(len(plan.undecided))} whose state cannot be told:")
-        _verdicts_table(env, plan.undecided)
+        _verdicts_table(env, plan.undecided, doomed=False)
     if not plan.doomed:
         env.info("no dead pushers found: nothing to delete")
         return
     env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(len(plan.doomed))}:")
-    _verdicts_table(env, plan.doomed)
+    _verdicts_table(env, plan.doomed, doomed=True)
 
 
-def _verdicts_table(env: Environment, verdicts: Sequence[Any]) -> None:
+def _verdicts_table(env: Environment, verdicts: Sequence[Any], doomed: bool) -> None:
     from pushctl import render
 
-    rows = [
+    rows: list[list[str | Cell]] = [
         [
             str(v.pusher.get("app_id", "")),
             _pushkey(v.pusher, False),
             str(v.pusher.get("device_display_name", "")),
-            v.reason,
+            render.Cell(v.reason, _verdict_state(v.reason, doomed)),
         ]
         for v in verdicts
     ]
     render.table(env, ["App ID", "Pushkey", "Device", "Reason"], rows)
+
+
+def _verdict_state(reason: str, doomed: bool) -> str:
+    """The colour of a reason on a terminal (only that: the words stay the core's)."""
+    if not doomed:
+        return "undecided"
+    return "rejected" if "gateway rejects" in reason else "inactive"
 
 
 def _report_prune(env: Environment, plan: Plan, outcome: Deletion, as_json: bool) -> None:

@@ -69,9 +69,29 @@ ENABLED = os.environ.get(STOCK_VAR) != "1" and _typer_has_what_it_needs()
 def click_command(app: typer.Typer) -> Any:
     """The click command Typer makes of *app*, its values converted without pydantic."""
     command = typer.main.get_command(app)
+    _argument_help_by_metavar(command)
     if ENABLED:
         _use_plain_values_in(command, None)
     return command
+
+
+def _argument_help_by_metavar(command: Any) -> None:
+    """Help names an argument that has a metavar by it alone: ``FILE``, not ``FILE <str>``.
+
+    Typer shows an option's metavar instead of its type, but an argument's type
+    after its metavar (``display_type_rich``); without that method (another
+    Typer) nothing changes.
+    """
+    for param in command.params:
+        named = param.param_type_name == "argument" and param.metavar
+        if named and callable(getattr(param, "display_type_rich", None)):
+            param.display_type_rich = _no_type
+    for subcommand in getattr(command, "commands", {}).values():
+        _argument_help_by_metavar(subcommand)
+
+
+def _no_type(ctx: Any = None) -> None:
+    return None
 
 
 def _use_plain_values_in(command: Any, parent: typer.Context | None) -> None:
