@@ -46,6 +46,9 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # urlsplit drops tabs and newlines anywhere and strips leading spaces, so a URL
 # it accepts may not be the URL the homeserver is given: refuse them first.
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+# Half of a UTF-16 pair, alone: JSON's "\ud800" and undecodable bytes of an
+# argument give one; UTF-8 cannot encode it, so no request could carry it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
         return _data_problems(value)
     if not isinstance(value, str):
         return [Problem(name, f"must be a string, not {type_name(value)}")]
+    if reason := not_utf8(value):
+        return [Problem(name, reason)]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
@@ -110,7 +115,9 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
 def _data_problems(data: Mapping[Any, Any]) -> list[Problem]:
     problems = []
     for key, value in data.items():
-        reason = "keys must be strings" if not isinstance(key, str) else not_json(value)
+        reason: str | None = "keys must be strings"
+        if isinstance(key, str):
+            reason = _key_not_utf8(key) or not_json(value)
         if reason:
             problems.append(Problem(f"data.{key}", reason))
     return problems
@@ -118,6 +125,8 @@ def _data_problems(data: Mapping[Any, Any]) -> list[Problem]:
 
 def not_json(value: object, depth: int = 0) -> str | None:
     """Why *value* cannot travel as JSON to the push gateway, or None."""
+    if isinstance(value, str):
+        return not_utf8(value)
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value} is not a JSON number"
     if not isinstance(value, (list, dict)):
@@ -127,8 +136,24 @@ def not_json(value: object, depth: int = 0) -> str | None:
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             return "keys of nested mappings must be strings"
+        reason = next((r for r in map(_key_not_utf8, value) if r), None)
+        if reason:
+            return reason
         value = list(value.values())
     return next((r for r in (not_json(v, depth + 1) for v in value) if r), None)
+
+
+def not_utf8(text: str) -> str | None:
+    """Why *text* cannot be sent (it holds a lone surrogate), or None."""
+    found = None if text.isascii() else _SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"contains \\u{ord(found.group()):04x}, a lone surrogate that UTF-8 cannot encode"
+
+
+def _key_not_utf8(key: str) -> str | None:
+    reason = not_utf8(key)
+    return f"the key {reason}" if reason else None
 
 
 def _check_pushkey(pushkey: str) -> list[Problem]:
@@ -189,6 +214,8 @@ def _check_gateway_url(url: object) -> list[Problem]:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
         return [Problem("data.url", f"must be a string, not {type_name(url)}")]
+    if not_utf8(url):
+        return []  # reported with the other values of data
     if _URL_UNSAFE.search(url):
         return [Problem("data.url", f"must not contain spaces or control characters: {url!r}")]
     parts = urlsplit(url)

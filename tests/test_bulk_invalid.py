@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure
 
@@ -20,6 +22,12 @@ GOOD_ENTRY = f"""\
     data: {{url: {GATEWAY}}}
 """
 GOOD_FILE = "pushers:\n" + GOOD_ENTRY
+#: GOOD_FILE as JSON: the entry starts at line 4, its pushkey is at line 5,
+#: device_display_name at 7, data at 9 and its url at 10
+GOOD_JSON = json.dumps(yaml.safe_load(GOOD_FILE), indent=2)
+SURROGATE = "contains \\ud800, a lone surrogate that UTF-8 cannot encode"
+BIG = "1" * 5000
+DIGITS = f"a number of 5000 digits; at most {sys.get_int_max_str_digits()} are read"
 
 # (file name, content, what stderr must say); {f} is the file's path
 INVALID = {
@@ -83,6 +91,79 @@ INVALID = {
     "two-documents": ("p.yaml", GOOD_FILE + "---\n" + GOOD_FILE, "{f}:8: malformed YAML"),
     "deeply-nested": ("p.yaml", "[" * 5000 + "]" * 5000, "{f}:1: malformed YAML: exceeded"),
     "deeply-nested-json": ("p.json", "[" * 100_000 + "]" * 100_000, "{f}:1: nested too deeply"),
+    "json-defaults-twice": (
+        "p.json",
+        '{"defaults": {},\n "defaults": {}, "pushers": []}',
+        "{f}:2: defaults: given twice (first at line 1)",
+    ),
+    "json-field-twice": (
+        "p.json",
+        GOOD_JSON.replace('"pushkey": "good",', '"pushkey": "good", "pushkey": "other",'),
+        "{f}:5: pushkey: given twice (first at line 5)",
+    ),
+    "json-data-key-twice": (
+        "p.json",
+        GOOD_JSON.replace('"url":', '"url": "x",\n"url":'),
+        "{f}:11: data.url: given twice (first at line 10)",
+    ),
+    "json-surrogate-pushkey": (
+        "p.json",
+        GOOD_JSON.replace('"good"', '"\\ud800"'),
+        f"{{f}}:5: pushkey: {SURROGATE}",
+    ),
+    "json-surrogate-device-name": (
+        "p.json",
+        GOOD_JSON.replace('"Phone"', '"Phone \\ud800"'),
+        f"{{f}}:7: device_display_name: {SURROGATE}",
+    ),
+    "json-surrogate-data-key": (
+        "p.json",
+        GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'),
+        f"{{f}}:10: data.\\ud800: the key {SURROGATE}",
+    ),
+    "json-huge-integer": (
+        "p.json",
+        GOOD_JSON.replace('"good"', BIG),
+        f"{{f}}:5: pushkey: {DIGITS}",
+    ),
+    "yaml-huge-integer": (
+        "p.yaml",
+        GOOD_FILE.replace("pushkey: good", f"pushkey: {BIG}"),
+        f"{{f}}:3: pushkey: {DIGITS}",
+    ),
+    "float-tag-not-a-float": (
+        "p.yaml",
+        GOOD_FILE.replace("lang: en", "lang: !!float abc"),
+        "{f}:6: lang: 'abc' is not a valid !!float",
+    ),
+    "bool-tag-not-a-bool": (
+        "p.yaml",
+        GOOD_FILE.replace("Phone", "!!bool maybe"),
+        "{f}:5: device_display_name: 'maybe' is not a valid !!bool",
+    ),
+    "null-tag-not-null": (
+        "p.yaml",
+        GOOD_FILE.replace("Phone", "!!null x"),
+        "{f}:5: device_display_name: 'x' is not a valid !!null",
+    ),
+    "yaml-cr-line-endings": (
+        "p.yaml",
+        (GOOD_FILE + "    colour: blue\n").replace("\n", "\r"),
+        "{f}:8: colour: unknown field",
+    ),
+    "json-cr-line-endings": (
+        "p.json",
+        GOOD_JSON.replace('"good"', "42").replace("\n", "\r"),
+        "{f}:5: pushkey: must be a string, not a number",
+    ),
+    "alias-expansion": (
+        "p.yaml",
+        "x: &d {"
+        + ", ".join(f"k{i}: v" for i in range(2000))
+        + "}\npushers:\n"
+        + "".join(f"  - {{pushkey: k{n}, data: *d}}\n" for n in range(2000)),
+        "{f}:1: aliases expand to far more data than the file holds",
+    ),
     "deep-data": (
         "p.yaml",
         GOOD_FILE.replace(f"{{url: {GATEWAY}}}", "{x: " + "[" * 40 + "]" * 40 + "}"),
@@ -98,6 +179,10 @@ BINARY = {
     ),
     "utf-16": (GOOD_FILE.encode("utf-16"), "{f}:1: the file is UTF-16"),
     "control-character": (GOOD_FILE.replace("Phone", "Ph\x07one").encode(), "{f}:5: malformed"),
+    "latin-1-cr-line-endings": (
+        GOOD_FILE.replace("Phone", "T\xe9l\xe9phone").replace("\n", "\r").encode("latin-1"),
+        "{f}:5: not UTF-8 text: byte 0xe9",
+    ),
 }
 
 
@@ -195,8 +280,34 @@ def test_validate_reads_stdin(pushctl) -> None:
     assert pushctl("validate", "-", input=GOOD_FILE).returncode == 0
 
 
+@pytest.mark.parametrize("command", ["validate", "import"])
+def test_json_on_stdin_that_does_not_parse_is_a_json_error(pushctl, command: str) -> None:
+    entries = json.dumps(yaml.safe_load(GOOD_FILE)["pushers"])
+    # a trailing comma: read again as YAML it was allowed, and 1e5 became the string "1e5"
+    text = entries.replace('"url":', '"n": 1e5, "url":').removesuffix("]") + ",]"
+    result = pushctl(command, "-", input=text)
+    assert_clean_failure(result, 3)
+    assert "<stdin>:1: malformed JSON: Expecting value" in result.stderr
+    assert (
+        "it starts with '[', so it was read as JSON (for YAML, begin it with ---)" in result.stderr
+    )
+    assert pushctl("validate", "-", input=text.replace(",]", "]")).returncode == 0
+    assert pushctl("validate", "-", input="---\n" + text).returncode == 0, "YAML, as it says"
+
+
+def test_validate_json_shows_a_surrogate_escaped(pushctl, tmp_path: Path) -> None:
+    path = write(tmp_path, "p.json", GOOD_JSON.replace('"url":', '"\\ud800": 1, "url":'))
+    result = pushctl("validate", "--json", str(path))
+    assert result.returncode == 3, result.stderr
+    [error] = json.loads(result.stdout)["errors"]
+    assert error == {"line": 10, "field": "data.\\ud800", "message": f"the key {SURROGATE}"}
+
+
 @pytest.mark.synapse
-@pytest.mark.parametrize("case", ["malformed-yaml", "duplicates", "python-object-tag", "empty"])
+@pytest.mark.parametrize(
+    "case",
+    ["malformed-yaml", "duplicates", "python-object-tag", "empty", "json-surrogate-device-name"],
+)
 def test_import_of_an_invalid_file_sends_nothing(
     account: Account, pushctl, tmp_path: Path, case: str
 ) -> None:

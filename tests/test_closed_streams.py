@@ -1,8 +1,9 @@
-"""Streams a script closes: a reader that goes away, or stdout closed outright.
+"""Streams a script closes: a reader that goes away, stdout or stdin closed outright.
 
 ``pushctl list --json | head -1`` must end quietly with 141, as Unix tools do
 (128 + SIGPIPE), however much was still to be written; a closed
-stdout ends the same way, never in a traceback.
+stdout ends the same way, never in a traceback. A closed stdin reads as an
+empty file.
 """
 
 from __future__ import annotations
@@ -59,3 +60,20 @@ def test_closed_stdout_is_one_line_not_a_traceback(
     )
     assert result.returncode == 141, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "import"])
+def test_closed_stdin_is_one_line_not_a_traceback(home: Path, command: str) -> None:
+    result = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m pushctl {command} - <&-"],
+        env=clean_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "pushctl: error: <stdin>:1: the file is empty; "
+        "expected a list of pushers, or a mapping with a pushers: list"
+    ]

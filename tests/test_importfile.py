@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
+import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -84,7 +88,8 @@ def test_json_entries_have_lines_and_surrogate_pairs_decode() -> None:
 
 def test_a_top_level_list_is_accepted_in_both_formats() -> None:
     entry = {"pushkey": "k", "app_id": "a"}
-    for text in (yaml.safe_dump([entry]), json.dumps([entry]), "[{pushkey: k, app_id: a}]"):
+    # flow-style YAML on stdin says so with ---: text starting with [ or { is JSON
+    for text in (yaml.safe_dump([entry]), json.dumps([entry]), "---\n[{pushkey: k, app_id: a}]"):
         [found] = parse(text, "-").entries
         assert found.pusher == {"kind": "http", **entry}
 
@@ -268,3 +273,243 @@ def test_reading_leaves_the_cycle_collector_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- hostile files: every outcome a problem with its line, never a crash --------
+
+SURROGATE = "contains \\ud800, a lone surrogate that UTF-8 cannot encode"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"pushkey": "\\ud800"', f"pushkey: {SURROGATE}"),
+        ('"device_display_name": "Phone \\ud800"', f"device_display_name: {SURROGATE}"),
+        ('"profile_tag": "\\udfff"', f"profile_tag: {SURROGATE.replace('d800', 'dfff')}"),
+        ('"data": {"url": "\\ud800"}', f"data.url: {SURROGATE}"),
+        ('"data": {"x": ["a", {"b": "\\ud800"}]}', f"data.x: {SURROGATE}"),
+        ('"data": {"x": {"\\ud800": 1}}', f"data.x: the key {SURROGATE}"),
+        ('"data": {"\\ud800": 1}', f"data.\\ud800: the key {SURROGATE}"),
+        ('"\\ud800": "x"', "\\ud800: unknown field"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_where_it_stands(value: str, expected: str) -> None:
+    text = f'[{{"app_id": "a", "pushkey": "k",\n {value}}}]'
+    found = messages(text, "p.json")
+    assert any(m.startswith(f"p.json:2: {expected}") for m in found), found
+    for message in found:
+        message.encode("utf-8")  # every message can be shown
+
+
+def test_a_lone_surrogate_from_yaml_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # libyaml refuses "\ud800" as malformed; the pure-Python loader reads it
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    found = messages('- app_id: a\n  pushkey: "\\ud800"\n')
+    assert f"p.yaml:2: pushkey: {SURROGATE}" in found
+
+
+BIG = "1" * 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("p.yaml", f"- app_id: a\n  pushkey: {BIG}\n", "p.yaml:2: pushkey"),
+        ("p.yaml", f"- data: {{x: -{BIG}}}\n", "p.yaml:1: data.x"),
+        ("p.yaml", f"- data:\n    ? {BIG}\n    : x\n", "p.yaml:2: data"),
+        ("p.json", f'[{{"app_id": "a",\n "pushkey": {BIG}}}]', "p.json:2: pushkey"),
+        ("p.json", f'[{{"data": {{"x": [-{BIG}]}}}}]', "p.json:1: data.x"),
+    ],
+)
+def test_an_integer_longer_than_python_reads_is_one_problem(
+    name: str, text: str, where: str
+) -> None:
+    limit = sys.get_int_max_str_digits()
+    found = [m for m in messages(text, name) if "digits" in m]
+    assert found == [f"{where}: a number of 5000 digits; at most {limit} are read"]
+
+
+@pytest.mark.parametrize("name", ["p.yaml", "p.json"])
+def test_an_integer_of_as_many_digits_as_python_reads_is_read(name: str) -> None:
+    number = "-" + "7" * sys.get_int_max_str_digits()
+    [entry] = parse(f'[{{"data": {{"x": {number}}}}}]', name).entries
+    assert entry.pusher["data"]["x"] == int(number)
+
+
+@pytest.mark.parametrize(
+    ("tagged", "expected"),
+    [
+        ("!!float abc", "'abc' is not a valid !!float"),
+        ("!!float ''", "'' is not a valid !!float"),
+        ("!!int 0b", "'0b' is not a valid !!int"),
+        ("!!int 0x", "'0x' is not a valid !!int"),
+        ("!!int 09", "'09' is not a valid !!int"),
+        ("!!int 1.5", "'1.5' is not a valid !!int"),
+        ("!!int ''", "'' is not a valid !!int"),
+        ("!!int '-'", "'-' is not a valid !!int"),
+        ("!!int 1:x", "'1:x' is not a valid !!int"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool"),
+        ("!!bool ''", "'' is not a valid !!bool"),
+        ("!!null x", "'x' is not a valid !!null"),
+        ("!!timestamp junk", "'junk' is not a valid !!timestamp"),
+        ("!!map x", "'x' is not a valid !!map"),
+        ("!!seq x", "'x' is not a valid !!seq"),
+        ("!!str [a]", "a list cannot be !!str"),
+        ("!!int {a: 1}", "a mapping cannot be !!int"),
+    ],
+)
+def test_a_plain_tag_that_cannot_hold_its_value_is_a_problem(tagged: str, expected: str) -> None:
+    text = f"- app_id: a\n  pushkey: k\n  data: {{x: {tagged}}}\n"
+    assert f"p.yaml:3: data.x: {expected}" in messages(text)
+
+
+def test_plain_tags_that_fit_their_values_are_read() -> None:
+    text = textwrap.dedent(
+        """\
+        - data:
+            a: !!int 0x1F
+            b: !!float 1.5
+            c: !!bool yes
+            d: !!null ~
+            e: !!str 12
+            f: !!int 1_000
+            g: !!null ''
+        """
+    )
+    [entry] = parse(text).entries
+    expected = {"a": 31, "b": 1.5, "c": True, "d": None, "e": "12", "f": 1000, "g": None}
+    assert entry.pusher["data"] == expected
+    assert parse(text).problems == []
+
+
+def alias_bomb(shape: str, size: int) -> str:
+    """A small file whose aliases or defaults expand to size * size nodes."""
+    mapping = "{" + ", ".join(f"k{i}: v" for i in range(size)) + "}"
+    if shape == "data":
+        lines = [f"- {{pushkey: k, data: &d {mapping}}}"]
+        lines += [f"- {{pushkey: k{n}, data: *d}}" for n in range(size)]
+    elif shape == "entry":
+        lines = [f"- &e {mapping}", *["- *e"] * size]
+    elif shape == "merge":
+        lines = [f"- &e {mapping}", *[f"- {{<<: *e, pushkey: k{n}}}" for n in range(size)]]
+    else:
+        lines = [f"defaults: {{data: {mapping}}}", "pushers:"]
+        lines += [f"- {{pushkey: k{n}}}" for n in range(size)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("shape", ["data", "entry", "merge", "defaults"])
+def test_aliases_and_defaults_count_every_node_they_expand_to(shape: str) -> None:
+    text = alias_bomb(shape, 3000)  # about 100 KB, 9 million nodes
+    started = time.monotonic()
+    with pytest.raises(InvalidInput, match=r"^p.yaml:1: .*far more data than the file holds"):
+        parse(text)
+    assert time.monotonic() - started < 5
+
+
+def test_defaults_count_once_per_entry_in_json_too() -> None:
+    data = {f"k{i}": "v" for i in range(3000)}
+    entries = [{"pushkey": f"k{n}"} for n in range(3000)]
+    text = json.dumps({"defaults": {"data": data}, "pushers": entries})
+    with pytest.raises(InvalidInput, match=r"^p.json:1: defaults: merged under every entry"):
+        parse(text, "p.json")
+
+
+def test_aliases_and_defaults_of_an_ordinary_file_are_within_the_budget() -> None:
+    base = "{app_id: a, app_display_name: A, device_display_name: D, lang: en, data: &d {url: u}}"
+    lines = [f"- &e {base}"]
+    lines += [f"- {{<<: *e, pushkey: k{n}, data: *d}}" for n in range(5000)]
+    assert len(parse("\n".join(lines)).entries) == 5001
+    lines = ["defaults: " + base.replace("&d ", ""), "pushers:"]
+    lines += [f"- pushkey: k{n}" for n in range(5000)]
+    assert len(parse("\n".join(lines)).entries) == 5000
+
+
+JSON_HINT = "so it was read as JSON (for YAML, begin it with ---)"
+
+
+@pytest.mark.parametrize("name", ["-", "pushers.txt", "pushers"])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('[{"pushkey": "k", "data": {"n": 1e5}},]', "<>:1: malformed JSON: Expecting value"),
+        ("[{pushkey: k, app_id: a}]", "<>:1: malformed JSON: Expecting property name"),
+        ('{"pushers": []\n,}', "<>:2: malformed JSON: Expecting property name"),
+    ],
+)
+def test_text_read_as_json_is_never_read_again_as_yaml(name: str, text: str, error: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse(text, name)
+    message = raised.value.message
+    assert message.startswith(error.replace("<>", name))
+    assert message.endswith(f"it starts with {text[0]!r}, {JSON_HINT}")
+
+
+def test_a_json_file_says_malformed_json_without_saying_why() -> None:
+    with pytest.raises(InvalidInput, match=r"^p.json:1: malformed JSON: Expecting value \(col"):
+        parse('[{"pushkey": "k"},]', "p.json")
+    with pytest.raises(InvalidInput, match=r"malformed JSON: [^;]*$"):
+        parse('[{"pushkey": "k"},]', "p.json")
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+@pytest.mark.parametrize("name", ["p.yaml", "p.json", "-"])
+def test_lines_count_every_line_ending_alike(name: str, ending: str) -> None:
+    if name == "p.yaml":
+        lines = ["- app_id: a", "  pushkey: k", "  lang: [en]", "  data: {url: u}"]
+    else:
+        lines = ['[{"app_id": "a",', '"pushkey": "k",', '"lang": ["en"],', '"data": {"url": "u"}}]']
+    found = messages(ending.join(lines) + ending, name)
+    assert f"{name}:3: lang: must be a string, not a list" in found
+    assert any(m.startswith(f"{name}:4: data.url:") for m in found)
+
+
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n", b"\n"])
+def test_undecodable_bytes_are_at_their_line_whatever_the_line_endings(
+    tmp_path: Path, ending: bytes
+) -> None:
+    path = tmp_path / "p.yaml"
+    for content, fragment in [(b"T\xe9l\xe9phone", "not UTF-8 text"), (b"\x00", "binary data")]:
+        path.write_bytes(ending.join([b"- app_id: a", b"  pushkey: k", b"  lang: " + content]))
+        with pytest.raises(InvalidInput, match=rf"^{path}:3: {fragment}"):
+            importfile.load(str(path))
+
+
+def test_stdin_is_the_stream_given() -> None:
+    text = '[{"app_id": "a", "pushkey": 1}]'
+    for stream in (io.BytesIO(text.encode()), io.StringIO(text), text_stream(text)):
+        document = importfile.load("-", stream)
+        assert (document.source, document.format) == ("<stdin>", "json")
+        assert document.entries[0].pusher["pushkey"] == 1
+
+
+def test_a_closed_or_missing_stdin_reads_as_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = text_stream("- pushkey: k\n")
+    closed.close()
+    with pytest.raises(InvalidInput, match=r"^<stdin>: cannot read: I/O operation on closed file"):
+        importfile.load("-", closed)
+    monkeypatch.setattr(sys, "stdin", None)  # started with <&-
+    with pytest.raises(InvalidInput, match=r"^<stdin>:1: the file is empty"):
+        importfile.load_valid("-")
+
+
+def text_stream(text: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- !x {pushkey: k}\n", "p.yaml:1: pusher: the tag !x is not allowed (plain data only)"),
+        ("- {<<: 1, pushkey: k}\n", "p.yaml:1: pusher: << must merge a mapping or a list of them"),
+        ("defaults: !x {}\npushers: []\n", "p.yaml:1: defaults: the tag !x is not allowed"),
+        ("pushers: !x []\n", "p.yaml:1: pushers: the tag !x is not allowed (plain data only)"),
+        ("!x []\n", "p.yaml:1: pushers: the tag !x is not allowed (plain data only)"),
+        ("!x {pushers: []}\n", "p.yaml:1: top level: the tag !x is not allowed"),
+        ("- {'': 1, '': 2}\n", "p.yaml:1: '': given twice (first at line 1)"),
+    ],
+)
+def test_a_problem_of_a_mapping_or_list_itself_names_it(text: str, expected: str) -> None:
+    found = messages(text)
+    assert any(m.startswith(expected) for m in found), found
+    assert all(not m.startswith("p.yaml:1: the tag") for m in found)

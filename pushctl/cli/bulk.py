@@ -94,7 +94,7 @@ def _load_valid(env: Environment, file: str) -> Document:
     from pushctl import importfile
 
     try:
-        document, found_warnings = importfile.load_valid(file)
+        document, found_warnings = importfile.load_valid(file, env.stdin)
     except InvalidInput as exc:
         _warn_all(env, importfile.source_name(file), importfile.warnings(exc.problems))
         raise
@@ -365,7 +365,7 @@ def validate_command(ctx: typer.Context, file: FileArgument, as_json: JsonFlag =
         env.write(f"{document.source}: {count}, valid\n")
         return
     try:
-        document, found_warnings = importfile.load_valid(file)
+        document, found_warnings = importfile.load_valid(file, env.stdin)
     except InvalidInput as exc:
         problems = exc.problems or [importfile.FileProblem(0, "", exc.message)]
         found = importfile.errors(problems)

@@ -2,19 +2,24 @@
 
 The walk checks the structure as it goes: top-level keys, entries that are
 mappings, fields and ``data`` keys given twice, merge keys (``<<``), nesting
-depth, the alias budget, and tags (only plain data is built, so no tag can
-construct an object). It records the line of every entry, field and ``data``
-key, and merges ``defaults:`` under each entry. The rules of ``pushctl set``
-are applied afterwards, by :mod:`pushctl.importfile.checks`.
+depth, the budget of nodes that aliases and ``defaults:`` expand to, tags (only
+plain data is built, so no tag can construct an object) and scalars their tag
+cannot hold (``!!int 0b``, an integer longer than Python reads). It records the
+line of every entry, field and ``data`` key, and merges ``defaults:`` under
+each entry. The rules of ``pushctl set`` are applied afterwards, by
+:mod:`pushctl.importfile.checks`.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from pushctl.importfile.document import SHAPE_HINT, Document, Entry, Fatal, FileProblem, Lines
 from pushctl.importfile.tree import (
+    INT,
     MAP,
     MAPPING,
     MERGE,
@@ -40,10 +45,13 @@ _Fields = tuple[dict[Any, Any], int, Lines]
 #: Key -> (value node, line of the key).
 _Members = dict[Any, tuple[Any, int]]
 _UNUSABLE = object()
+#: Tags of plain data; on a node of the wrong kind (``!!map x``) they are misused, not foreign.
+_PLAIN_TAGS = frozenset((STR, MAP, SEQ, *PLAIN_SCALARS))
+_LOOKS_LIKE_A_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}").match
 
 
 def build(tree: Tree, source: str, fmt: str, budget: int) -> Document:
-    """The document of *tree*; *budget* bounds how many collections aliases may expand to."""
+    """The document of *tree*; *budget* bounds how many nodes aliases and defaults expand to."""
     return _Builder(tree, budget).document(source, fmt)
 
 
@@ -55,15 +63,15 @@ class _Builder:
         self.line = tree.line
         self.plain_value = tree.plain_value
         self.problems: list[FileProblem] = []
-        # aliases can make a small file expand enormously ("billion laughs")
+        # aliases can make a small file expand enormously ("billion laughs"), and
+        # so can defaults merged under many entries: every node walked is counted
         self.budget = budget
+        self.max_digits = _int_max_str_digits()
 
     def document(self, source: str, fmt: str) -> Document:
         root = self.root
         defaults: tuple[dict[Any, Any], Lines] | None = None
         if root.id == SEQUENCE:
-            if root.tag != SEQ:
-                self._refuse_tag(root, "")
             entries = self.entries(root)
         elif root.id == MAPPING:
             defaults, entries = self.top_level(root)
@@ -73,30 +81,37 @@ class _Builder:
         return Document(source, fmt, _with_defaults(defaults, entries), self.problems)
 
     def top_level(self, root: Any) -> tuple[tuple[dict[Any, Any], Lines] | None, list[_Fields]]:
-        members = self.members(root, "", 0)
+        members = self.members(root, "", 0, owner="top level")
         known = ", ".join(TOP_LEVEL_KEYS)
         for key, (_, line) in members.items():
             if key not in TOP_LEVEL_KEYS:
                 message = f"unknown top-level key (known: {known})"
-                self.problems.append(FileProblem(line, str(key), message))
+                self.problems.append(FileProblem(line, _key_name(key), message))
         if "pushers" not in members:
             raise Fatal(self.line(root), f"no pushers: key; {SHAPE_HINT}")
         pushers, line = members["pushers"]
         if pushers.id != SEQUENCE:
             value = self.value(pushers, "pushers", 1)
             raise Fatal(line, f"pushers: must be a list of pushers, not {type_name(value)}")
-        defaults = None
+        defaults, size = None, 0
         if "defaults" in members:
             node, line = members["defaults"]
             if node.id == MAPPING:
-                defaults = self.fields(node)
+                before = self.budget
+                defaults = self.fields(node, "defaults")
+                size = before - self.budget
             else:
                 value = self.value(node, "defaults", 1)
                 message = f"must be a mapping, not {type_name(value)}"
                 self.problems.append(FileProblem(line, "defaults", message))
-        return defaults, self.entries(pushers)
+        entries = self.entries(pushers)
+        self._spend_defaults(size * len(entries), line)
+        return defaults, entries
 
     def entries(self, sequence: Any) -> list[_Fields]:
+        self._spend(sequence, 1)
+        if sequence.tag != SEQ:
+            self._refuse_tag(sequence, "pushers")
         found = (self.entry(node) for node in sequence.value)
         return [entry for entry in found if entry is not None]
 
@@ -106,15 +121,15 @@ class _Builder:
             message = f"must be a mapping of fields, not {type_name(value)}"
             self.problems.append(FileProblem(self.line(node), "pusher", message))
             return None
-        fields, lines = self.fields(node)
+        fields, lines = self.fields(node, "pusher")
         return fields, self.line(node), lines
 
-    def fields(self, node: Any) -> tuple[dict[Any, Any], Lines]:
+    def fields(self, node: Any, owner: str) -> tuple[dict[Any, Any], Lines]:
         """The fields of an entry (or of defaults) and the line of each, ``data.KEY`` too."""
         fields: dict[Any, Any] = {}
         lines: Lines = {}
-        for key, (value_node, line) in self.members(node, "", 2).items():
-            name = key if isinstance(key, str) else str(key)
+        for key, (value_node, line) in self.members(node, "", 2, owner).items():
+            name = key if isinstance(key, str) and key else _key_name(key)
             lines[name] = line
             if value_node.tag == STR and value_node.id == SCALAR:  # the common case, quickly
                 fields[key] = value_node.value
@@ -132,40 +147,45 @@ class _Builder:
                 fields[key] = self.value(value_node, name, 3)
         return fields, lines
 
-    def members(self, node: Any, where: str, depth: int) -> _Members:
-        """Key -> (value node, line of the key), merge keys (``<<``) resolved."""
+    def members(self, node: Any, where: str, depth: int, owner: str = "") -> _Members:
+        """Key -> (value node, line of the key), merge keys (``<<``) resolved.
+
+        Keys given twice are named after *where* (``data.url``); problems of the
+        mapping itself (its tag, its keys, merges) after *owner* (``pusher``).
+        """
+        self._spend(node, depth)
+        owner = owner or where
         if node.tag != MAP:
-            self._refuse_tag(node, where)
+            self._refuse_tag(node, owner)
         own: _Members = {}
         merged: _Members = {}
         line_of = self.line
         for key_node, value_node in node.value:
             if key_node.tag == MERGE:
-                self._merge(value_node, where, depth, merged)
+                self._merge(value_node, where, owner, depth, merged)
                 continue
             if key_node.tag == STR and key_node.id == SCALAR:  # the common case, quickly
                 key = key_node.value
             else:
-                key = self.key(key_node, where, depth)
+                key = self.key(key_node, owner, depth)
             if key is _UNUSABLE:
                 continue
             line = line_of(key_node)
             if key in own:
-                name = f"{where}.{key}" if where else str(key)
+                name = f"{where}.{key}" if where else _key_name(key)
                 message = f"given twice (first at line {own[key][1]})"
                 self.problems.append(FileProblem(line, name, message))
             own[key] = (value_node, line)
         return {**merged, **own} if merged else own
 
-    def _merge(self, node: Any, where: str, depth: int, merged: _Members) -> None:
+    def _merge(self, node: Any, where: str, owner: str, depth: int, merged: _Members) -> None:
         sources = node.value if node.id == SEQUENCE else [node]
         for source in sources:
             if source.id != MAPPING:
                 message = "<< must merge a mapping or a list of them"
-                self.problems.append(FileProblem(self.line(source), where, message))
+                self.problems.append(FileProblem(self.line(source), owner, message))
                 continue
-            self._spend(source, depth)
-            for key, item in self.members(source, where, depth + 1).items():
+            for key, item in self.members(source, where, depth + 1, owner).items():
                 merged.setdefault(key, item)  # the first mapping merged wins, as in YAML
 
     def key(self, node: Any, where: str, depth: int) -> Any:
@@ -180,8 +200,8 @@ class _Builder:
         kind = node.id
         if kind == SCALAR:
             return node.value if node.tag == STR else self._scalar(node, where)
-        self._spend(node, depth)
         if kind == SEQUENCE:
+            self._spend(node, depth)
             if node.tag != SEQ:
                 self._refuse_tag(node, where)
             return [self.value(item, where, depth + 1) for item in node.value]
@@ -191,25 +211,68 @@ class _Builder:
         }
 
     def _scalar(self, node: Any, where: str) -> Any:
-        if node.tag in PLAIN_SCALARS:
-            return self.plain_value(node)
-        if node.tag == TIMESTAMP:
-            message = f"{node.value} reads as a date, which JSON has no type for; quote it"
+        """The value of a scalar tagged other than ``!!str``; its text when that is refused."""
+        tag, text = node.tag, node.value
+        if tag in PLAIN_SCALARS:
+            if tag == INT and isinstance(text, str) and 0 < self.max_digits < len(text):
+                digits = len(text.lstrip("+-").replace("_", ""))
+                if digits > self.max_digits:
+                    message = f"a number of {digits} digits; at most {self.max_digits} are read"
+                    self.problems.append(FileProblem(self.line(node), where, message))
+                    return 0  # a number still, for the rules that follow
+            try:
+                return self.plain_value(node)
+            except ValueError:
+                self._refuse_tag(node, where)
+        elif tag == TIMESTAMP and _LOOKS_LIKE_A_DATE(text):
+            message = f"{text} reads as a date, which JSON has no type for; quote it"
             self.problems.append(FileProblem(self.line(node), where, message))
         else:
             self._refuse_tag(node, where)
-        return node.value
+        return text
 
     def _refuse_tag(self, node: Any, where: str) -> None:
-        message = f"the tag {short_tag(node.tag)} is not allowed (plain data only)"
+        tag = short_tag(node.tag)
+        if node.id == SCALAR and (node.tag in _PLAIN_TAGS or node.tag == TIMESTAMP):
+            message = f"{_shown(node.value)} is not a valid {tag}"
+        elif node.tag in _PLAIN_TAGS:
+            message = f"a {'list' if node.id == SEQUENCE else 'mapping'} cannot be {tag}"
+        else:
+            message = f"the tag {tag} is not allowed (plain data only)"
         self.problems.append(FileProblem(self.line(node), where, message))
 
     def _spend(self, node: Any, depth: int) -> None:
-        self.budget -= 1
+        """Count the nodes in a collection about to be walked; refuse nesting too deep."""
+        size = len(node.value)
+        self.budget -= size + size if node.id == MAPPING else size  # a key and a value
         if self.budget < 0:
             raise Fatal(self.line(node), "aliases expand to far more data than the file holds")
         if depth > MAX_DEPTH:
             raise Fatal(self.line(node), f"nested more than {MAX_DEPTH} levels deep")
+
+    def _spend_defaults(self, size: int, line: int) -> None:
+        """Count the nodes of ``defaults:``, merged under every entry."""
+        self.budget -= size
+        if self.budget < 0:
+            message = "merged under every entry, they come to far more data than the file holds"
+            raise Fatal(line, f"defaults: {message}")
+
+
+def _key_name(key: Any) -> str:
+    """A key as problems name it; the empty key as ``''``, as :mod:`pushctl.model` does."""
+    return str(key) or repr(key)
+
+
+def _shown(text: Any) -> str:
+    """A scalar's text in a message: quoted, and cut short if long."""
+    text = str(text)
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _int_max_str_digits() -> int:
+    """How many digits int() reads from text (0: no limit, as before Python 3.10.7)."""
+    limit = getattr(sys, "get_int_max_str_digits", None)
+    return int(limit()) if limit else 0
 
 
 def _with_defaults(

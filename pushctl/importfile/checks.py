@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import IO, Any
 
 from pushctl import model
 from pushctl.errors import InvalidInput
@@ -10,9 +11,12 @@ from pushctl.importfile.document import Document, Entry, FileProblem
 from pushctl.importfile.reading import collector_paused, load
 
 
-def load_valid(path: str) -> tuple[Document, list[FileProblem]]:
-    """The document and its warnings; :class:`InvalidInput` listing all errors if any."""
-    document = load(path)
+def load_valid(path: str, stdin: IO[Any] | None = None) -> tuple[Document, list[FileProblem]]:
+    """The document and its warnings; :class:`InvalidInput` listing all errors if any.
+
+    *stdin* is the stream ``-`` reads (see :func:`~pushctl.importfile.reading.load`).
+    """
+    document = load(path, stdin)
     problems = check(document)
     if errors(problems):
         raise refuse(document, problems)

@@ -22,6 +22,15 @@ class FileProblem:
     message: str
     warning: bool = False
 
+    def __post_init__(self) -> None:
+        # a key of the file may hold a lone surrogate (JSON's "\ud800"), which no
+        # output can encode: it is shown as its escape
+        for name in ("field", "message"):
+            text = getattr(self, name)
+            if not text.isascii() and model.not_utf8(text):
+                shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+                object.__setattr__(self, name, shown)
+
     def format(self, source: str) -> str:
         where = f"{source}:{self.line}: "
         return where + (f"{self.field}: {self.message}" if self.field else self.message)

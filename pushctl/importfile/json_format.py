@@ -4,7 +4,8 @@ json's C parser checks the text first, so its errors (with line and column)
 are the ones reported. A loop over the checked text then makes the nodes,
 decoding each string and number with json's own C scanner: the values are
 exactly those of ``json.loads`` (``NaN`` and ``Infinity`` included, for the
-checks to refuse).
+checks to refuse). An integer longer than Python reads
+(:func:`sys.get_int_max_str_digits`) is kept as its text, for the builder to refuse.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _scan_value: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # type: 
     parse_constant=float
 ).scan_once
 _TAGS = {bool: BOOL, int: INT, float: FLOAT, type(None): NULL}
+_integer = cast(_Matcher, re.compile(r"-?[0-9]*").match)
 
 
 class JsonNode:
@@ -79,6 +81,13 @@ class JsonSequence(JsonNode):
     id, tag = SEQUENCE, SEQ
 
 
+class JsonLongInteger(JsonNode):
+    """An integer with more digits than Python reads; its value is its text."""
+
+    __slots__ = ()
+    id, tag = SCALAR, INT
+
+
 class JsonScalar(JsonNode):
     """A number, boolean or null."""
 
@@ -93,8 +102,8 @@ class JsonScalar(JsonNode):
 
 def parse_json(text: str) -> Tree:
     """The node tree of JSON text, or :class:`Malformed` where json finds it broken."""
-    try:
-        json.loads(text, parse_constant=float)
+    try:  # only checked: integers stay text here, so that no length is refused yet
+        json.loads(text, parse_constant=float, parse_int=str)
     except json.JSONDecodeError as exc:
         raise Malformed(exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
     return Tree(_nodes(text), operator.attrgetter("line"), operator.attrgetter("value"))
@@ -161,5 +170,9 @@ def _value(text: str, pos: int, line: int) -> tuple[JsonNode, int]:
     if char == '"':
         value, end = _scanstring(text, pos + 1)
         return JsonString(value, line), end
-    value, end = _scan_value(text, pos)
+    try:
+        value, end = _scan_value(text, pos)
+    except ValueError:  # the text is well-formed: only int() refuses, a number too long
+        end = _integer(text, pos).end()
+        return JsonLongInteger(text[pos:end], line), end
     return JsonScalar(value, line), end

@@ -37,7 +37,8 @@ class Tree:
     root: Any
     #: the line (from 1) where a node starts
     line: Callable[[Any], int]
-    #: the Python value of a scalar whose tag is in :data:`PLAIN_SCALARS`
+    #: the Python value of a scalar whose tag is in :data:`PLAIN_SCALARS`;
+    #: :class:`ValueError` if the tag cannot hold the text (``!!int 0b``)
     plain_value: Callable[[Any], Any]
 
 

@@ -2,6 +2,8 @@
 
 Only composing happens here (no object is ever constructed from a tag); the
 builder walks the nodes. Syntax errors become :class:`Malformed` with the line.
+A scalar whose plain tag cannot hold its text (``!!int 0b``, ``!!bool maybe``,
+``!!null x``) raises :class:`ValueError` when its value is asked for.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from pushctl.importfile.document import SHAPE_HINT, Fatal, Malformed
-from pushctl.importfile.tree import Tree
+from pushctl.importfile.tree import NULL, Tree
+
+#: How YAML writes null (an empty scalar too).
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
 
 def yaml_loader() -> Any:
@@ -40,7 +45,12 @@ def parse_yaml(text: str) -> Tree:
     constructors = constructor.yaml_constructors
 
     def plain_value(node: Any) -> Any:
-        return constructors[node.tag](constructor, node)
+        if node.tag == NULL and node.value not in _NULLS:
+            raise ValueError(node.value)  # PyYAML would make null of anything
+        try:
+            return constructors[node.tag](constructor, node)
+        except LookupError:  # "!!bool maybe", "!!int ''" (int() and float() raise ValueError)
+            raise ValueError(node.value) from None
 
     return Tree(root, _line, plain_value)
 
