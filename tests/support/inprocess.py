@@ -9,7 +9,7 @@ environment variables, and undoes what a run leaves behind in the process:
 - ``os.environ`` *is* the run's environment while it runs: click reads
   ``PUSHCTL_HOMESERVER`` from it, requests its proxies and CA bundle;
 - ``sys.stdin``, ``sys.stdout`` and ``sys.stderr`` are the fake streams too:
-  ``import -`` reads ``sys.stdin``, and click writes ``--help`` to ``sys.stdout``;
+  click writes ``--help`` to ``sys.stdout`` (``import -`` reads the environment's stdin);
 - the secrets a run registers for redaction (:mod:`pushctl.errors`) are forgotten;
 - the handlers ``-v`` adds to the ``pushctl`` logger are removed;
 - keyring picks its backend under the run's environment, and the old one is put back.
