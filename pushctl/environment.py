@@ -56,6 +56,11 @@ def escape(text: str, *, keep_newlines: bool = False) -> str:
     return pattern.sub(_escaped, text)
 
 
+def hides_something(text: str) -> bool:
+    """Does *text* hold a C1 control or an invisible character (see :func:`escape_json`)?"""
+    return _RAW_IN_JSON.search(text) is not None
+
+
 def escape_json(text: str) -> str:
     """JSON text with C1 controls and invisible characters written as ``\\uNNNN``.
 

@@ -11,12 +11,13 @@ stays cheap.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushctl.environment import escape, escape_json
+from pushctl.environment import escape, escape_json, hides_something
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
@@ -37,13 +38,36 @@ def dump_json(value: Any) -> str:
 
 
 def dump_yaml(value: Any) -> str:
+    """YAML for programs and people; invisible characters written as ``\\uNNNN`` escapes.
+
+    PyYAML writes bidi overrides and zero-width characters raw (it counts them
+    printable). A string holding one is put in double quotes, where YAML reads
+    ``\\uNNNN`` back as the same character, and only then escaped.
+    """
+    text: str = _yaml().dump(
+        value, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, default_flow_style=False
+    )
+    return escape_json(text)
+
+
+def _yaml() -> Any:
     import yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(
-        value, Dumper=dumper, allow_unicode=True, sort_keys=False, default_flow_style=False
-    )
-    return text
+    return yaml
+
+
+@functools.cache
+def _yaml_dumper() -> Any:
+    yaml = _yaml()
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def represent_str(dumper: Any, data: str) -> Any:
+        style = '"' if hides_something(data) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    dumper: Any = type("QuotingDumper", (base,), {})
+    dumper.add_representer(str, represent_str)
+    return dumper
 
 
 @dataclass(frozen=True)

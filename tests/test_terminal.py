@@ -653,3 +653,20 @@ def test_json_output_escapes_what_would_act_on_a_terminal(account: Account, push
     assert "\u202e" not in result.stdout and "\x9b" not in result.stdout
     assert "\\u202e\\u200b\\u009b2J-end" in result.stdout
     assert [p["pushkey"] for p in json.loads(result.stdout)] == [sneaky]
+
+
+@pytest.mark.parametrize("command", [["list", "--yaml"], ["export"]])
+def test_yaml_output_escapes_what_would_act_on_a_terminal(
+    account: Account, pushctl, command: list[str]
+) -> None:
+    import yaml
+
+    sneaky = "yaml\u202e\u200b-end"
+    account.add_pusher(pushkey=sneaky)
+    result = pushctl(*command, env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert "\u202e" not in result.stdout and "\u200b" not in result.stdout
+    assert '"yaml\\u202e\\u200b-end"' in result.stdout
+    document = yaml.safe_load(result.stdout)
+    pushers = document if isinstance(document, list) else document["pushers"]
+    assert [p["pushkey"] for p in pushers] == [sneaky]
