@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from pushctl.adaptive import AdaptiveLimit
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -25,13 +27,23 @@ _POLL_SECONDS = 0.1
 
 
 def map_interruptibly(
-    function: Callable[[Item], Result], items: Sequence[Item], workers: int = 4
+    function: Callable[[Item], Result],
+    items: Sequence[Item],
+    workers: int = 4,
+    *,
+    limit: AdaptiveLimit | None = None,
+    congested: Callable[[Result], bool] | None = None,
 ) -> list[Result]:
     """``[function(item) for item in items]``, *workers* at a time, in the items' order.
 
-    *function* should not raise: an exception it raises is raised here, after
-    the calls already started have been abandoned.
+    With *limit*, how many run at once adapts to the server as bulk writes do
+    (:mod:`pushctl.adaptive`), up to its maximum; *congested* tells which
+    results mean the server was overwhelmed. *function* should not raise: an
+    exception it raises is raised here, after the calls already started have
+    been abandoned.
     """
+    if limit is not None:
+        workers = limit.maximum
     pending: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(len(items)):
         pending.put(index)
@@ -40,14 +52,24 @@ def map_interruptibly(
 
     def work() -> None:
         while not stop.is_set():
-            try:
-                index = pending.get_nowait()
-            except queue.Empty:
+            if limit is not None and not limit.acquire(stop):
                 return
+            jammed = False
             try:
-                done.put((index, function(items[index]), None))
-            except BaseException as exc:  # handed to the caller, who decides
-                done.put((index, None, exc))
+                try:
+                    index = pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    result = function(items[index])
+                    jammed = congested is not None and congested(result)
+                    done.put((index, result, None))
+                except BaseException as exc:  # handed to the caller, who decides
+                    jammed = True
+                    done.put((index, None, exc))
+            finally:
+                if limit is not None:
+                    limit.release(congested=jammed)
 
     for number in range(min(max(1, workers), len(items))):
         threading.Thread(target=work, name=f"pushctl-read-{number}", daemon=True).start()

@@ -80,3 +80,27 @@ def test_concurrent_reads_keep_the_items_order_and_raise_what_a_call_raised() ->
 
     with pytest.raises(LookupError):
         map_interruptibly(broken, [1, 2, 3])
+
+
+def test_concurrent_reads_under_an_adaptive_limit_never_pass_its_cap() -> None:
+    import threading
+
+    from pushctl.adaptive import AdaptiveLimit
+    from pushctl.concurrency import map_interruptibly
+
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def read(number: int) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.005)
+        with lock:
+            running -= 1
+        return -number
+
+    results = map_interruptibly(read, list(range(200)), limit=AdaptiveLimit(maximum=5))
+    assert results == [-n for n in range(200)]
+    assert 2 < most <= 5, "it grows from 2 and never passes the cap"

@@ -3,7 +3,7 @@
 The users come from ``GET /_synapse/admin/v2/users`` (deactivated users are
 left out: they have no pushers that deliver), each user's pushers from
 ``GET /_synapse/admin/v1/users/<user>/pushers``, a few users at a time, each
-worker thread with its own HTTP session.
+worker thread with its own HTTP session; how many at once adapts to the server.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pushctl.model import Pusher
 if TYPE_CHECKING:
     from pushctl.client import Client
 
-#: users read at once; one Synapse answers admin reads fastest around this
-READ_WORKERS = 8
+#: the most users read at once; how many really are adapts to the server
+READ_WORKERS = 16
 
 
 @dataclass
@@ -45,7 +45,10 @@ def read_inventory(
     workers: int = READ_WORKERS,
     on_user: Callable[[bool], None] | None = None,
 ) -> Inventory:
-    """The pushers of *users* (from :func:`list_users`), read *workers* users at a time.
+    """The pushers of *users* (from :func:`list_users`), at most *workers* users at a time.
+
+    How many are read at once adapts to the server as bulk writes do
+    (:mod:`pushctl.adaptive`): it starts at 2 and grows while throughput does.
 
     A user whose pushers cannot be read (deleted meanwhile, a server error) is
     listed in :attr:`Inventory.unreadable`; a refused token or an unreachable
@@ -53,11 +56,17 @@ def read_inventory(
     worked), from the reading threads.
     """
     from pushctl import admin
+    from pushctl.adaptive import AdaptiveLimit
     from pushctl.concurrency import map_interruptibly
 
     sessions = _Sessions(client)
     try:
-        results = map_interruptibly(sessions.reader(admin.user_pushers, on_user), users, workers)
+        results = map_interruptibly(
+            sessions.reader(admin.user_pushers, on_user),
+            users,
+            limit=AdaptiveLimit(maximum=workers),
+            congested=lambda result: isinstance(result, str),
+        )
     finally:
         sessions.close()
     inventory = Inventory(users=list(users))
