@@ -50,13 +50,20 @@ class Fleet:
 
 @pytest.fixture
 def fleet(synapse) -> Fleet:  # type: ignore[no-untyped-def]
-    """Five users: two on the old gateway, one on the new, a retired app on two, one with none."""
+    """Ten users, each logged in on a device of their own.
+
+    Two on the old gateway, one on the new, a retired app on two, four on a
+    third gateway that no command here touches, two with none.
+    """
     admin = new_account(synapse, "fleetadmin", admin=True)
-    users = [new_account(synapse, "fleet") for _ in range(5)]
+    users = [new_account(synapse, "fleet") for _ in range(10)]
     found = Fleet(
         admin, users, gateway("old"), gateway("new"), f"org.example.retired.{secrets.token_hex(3)}"
     )
-    u0, u1, u2, u3, _u4 = users
+    u0, u1, u2, u3, _u4, *bystanders, _u9 = users
+    elsewhere = gateway("elsewhere")
+    for bystander in bystanders:
+        bystander.add_pusher(app_id=APP, data={"url": elsewhere})
     u0.add_pusher(app_id=APP, data={"url": found.old, "format": "event_id_only"}, lang="de")
     u0.add_pusher(app_id=found.retired, data={"url": found.old})
     u1.add_pusher(app_id=APP, data={"url": found.old}, device_display_name="u1 phone")
@@ -79,7 +86,7 @@ def test_list_shows_every_users_pushers_with_user_and_device(fleet: Fleet, pushc
     result = fleet.run(pushctl, "list", "--json")
     assert result.returncode == 0, result.stderr
     listed = ours(fleet, json.loads(result.stdout))
-    assert len(listed) == 5
+    assert len(listed) == 9
     devices = {u.user_id: u.device_id for u in fleet.users}
     assert all(p["device_id"] == devices[p["user_id"]] for p in listed)
     assert all(p["enabled"] is True for p in listed)
