@@ -35,3 +35,22 @@ def test_an_import_update_keeps_another_users_pusher_with_the_same_key(
     assert json.loads(result.stdout)["applied"]["update"] == 1
     assert [p["lang"] for p in alice.pushers()] == ["fr"]
     assert [p["pushkey"] for p in bob.pushers()] == [key], "bob's pusher must survive"
+
+
+def test_an_admin_set_for_a_user_keeps_another_users_pusher_with_the_same_key(
+    synapse,
+    pushctl,  # type: ignore[no-untyped-def]
+) -> None:
+    admin = new_account(synapse, "admin", admin=True)
+    alice, bob = new_account(synapse, "alice"), new_account(synapse, "bob")
+    key = f"shared-{secrets.token_hex(4)}"
+    pusher = alice.add_pusher(pushkey=key)
+    args = [
+        "set", "--user", bob.user_id, "--pushkey", key, "--app-id", pusher["app_id"],
+        "--app-display-name", "Example", "--device-display-name", "Bob's phone",
+        "--lang", "en", "--url", pusher["data"]["url"],
+    ]  # fmt: skip
+    result = pushctl(*args, env=admin.env())
+    assert result.returncode == 0, result.stderr
+    assert [p["pushkey"] for p in bob.pushers()] == [key]
+    assert [p["pushkey"] for p in alice.pushers()] == [key], "alice's pusher must survive"

@@ -128,7 +128,11 @@ def set_command(
         ),
     ] = None,
     append: Annotated[
-        bool, typer.Option("--append", help="Keep other users' pushers with this pushkey.")
+        bool,
+        typer.Option(
+            "--append",
+            help="Keep other users' pushers with this pushkey (always so with --user).",
+        ),
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
@@ -154,6 +158,8 @@ def set_command(
         "data": pusher_data,
     }
     pusher = {k: v for k, v in pusher.items() if v is not None}
+    # Acting for someone else never deletes a third user's pusher with this key.
+    append = append or user is not None
     env = environment(ctx)
     check_pusher(env, pusher)
     if dry_run:
