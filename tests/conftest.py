@@ -35,6 +35,21 @@ def account(synapse: LocalSynapse) -> Account:
 
 
 @pytest.fixture
+def admin(synapse: LocalSynapse) -> Account:
+    """A Synapse server admin."""
+    return new_account(synapse, "admin", admin=True)
+
+
+@pytest.fixture
+def gateway() -> Iterator[Any]:
+    """A push gateway on loopback that records what it is sent (tests/support/pushgateway.py)."""
+    from tests.support.pushgateway import PushGateway
+
+    with PushGateway() as server:
+        yield server
+
+
+@pytest.fixture
 def appservice(synapse: LocalSynapse) -> AppService:
     return AppService(
         synapse, APPSERVICE_REGISTRATION["as_token"], f"@{APPSERVICE_SENDER}:localhost"

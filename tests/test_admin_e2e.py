@@ -19,11 +19,6 @@ pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 
 @pytest.fixture
-def admin(synapse: LocalSynapse) -> Account:
-    return new_account(synapse, "admin", admin=True)
-
-
-@pytest.fixture
 def bob(synapse: LocalSynapse) -> Account:
     return new_account(synapse, "bob")
 

@@ -19,14 +19,8 @@ from tests.support.accounts import (
 )
 from tests.support.admin import acting_tokens, devices_of
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, write_file
-from tests.support.localsynapse import LocalSynapse
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
-
-
-@pytest.fixture
-def admin(synapse: LocalSynapse) -> Account:
-    return new_account(synapse, "admin", admin=True)
 
 
 def test_admin_imports_and_exports_for_a_user(admin: Account, pushctl, tmp_path) -> None:

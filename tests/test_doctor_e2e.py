@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +18,6 @@ import pytest
 
 from tests.support.accounts import Account, new_account
 from tests.support.fakegateways import FakeGateway
-from tests.support.localsynapse import LocalSynapse
 from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
@@ -32,17 +30,6 @@ PUBLIC = "93.184.215.14"  # a public address: never contacted, only "resolved" t
 def public_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every gateway host "resolves" to a public address unless a test says otherwise."""
     monkeypatch.setattr("pushctl.doctor.gateways.resolve", lambda host, port: [PUBLIC])
-
-
-@pytest.fixture
-def gateway() -> Iterator[PushGateway]:
-    with PushGateway() as server:
-        yield server
-
-
-@pytest.fixture
-def admin(synapse: LocalSynapse) -> Account:
-    return new_account(synapse, "admin", admin=True)
 
 
 def doctor(pushctl: Any, account: Account, *args: str, env: dict[str, str] | None = None) -> Any:

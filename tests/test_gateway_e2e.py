@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -22,17 +21,6 @@ from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 NOWHERE = "push.pushctl.invalid"
-
-
-@pytest.fixture
-def gateway() -> Iterator[PushGateway]:
-    with PushGateway() as server:
-        yield server
-
-
-@pytest.fixture
-def admin(synapse: LocalSynapse) -> Account:
-    return new_account(synapse, "admin", admin=True)
 
 
 def closed_port_url() -> str:

@@ -3,7 +3,6 @@ never shows the access token on stdout or stderr, and leaves it in no file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,6 @@ from tests.support.localsynapse import LocalSynapse
 from tests.support.pushgateway import PushGateway
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
-
-
-@pytest.fixture
-def gateway() -> Iterator[PushGateway]:
-    with PushGateway() as gw:
-        yield gw
 
 
 def set_args(pushkey: str, url: str) -> list[str]:

@@ -30,13 +30,32 @@ def run_in_terminal(
 
     If *answer* is given, it is typed once pushctl asks a question.
     """
+    status, terminal, _ = on_a_terminal(args, env, home, answer)
+    return status, terminal
+
+
+def run_with_stdout_piped(
+    args: list[str], env: dict[str, str], home: Path, answer: str
+) -> tuple[int, str, str]:
+    """Run pushctl with stdin and stderr on a pseudo-terminal and stdout in a pipe."""
+    return on_a_terminal(args, env, home, answer, stdout_piped=True)
+
+
+def on_a_terminal(
+    args: list[str],
+    env: dict[str, str],
+    home: Path,
+    answer: str | None,
+    stdout_piped: bool = False,
+) -> tuple[int, str, str]:
+    """(exit status, what the terminal showed, stdout when piped)."""
     import pty
 
     master, slave = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "pushctl", *args],
         stdin=slave,
-        stdout=slave,
+        stdout=subprocess.PIPE if stdout_piped else slave,
         stderr=slave,
         env=clean_env(home, {"TERM": "xterm-256color", **env}),
         close_fds=True,
@@ -60,9 +79,10 @@ def run_in_terminal(
                     answer = None
             elif process.poll() is not None:
                 break
+        piped = process.communicate(timeout=30)[0] if stdout_piped else b""
     finally:
         os.close(master)
-    return process.wait(timeout=30), output.decode("utf-8", "replace")
+    return process.wait(timeout=30), output.decode("utf-8", "replace"), piped.decode()
 
 
 # -- colours -------------------------------------------------------------------
@@ -356,38 +376,6 @@ def test_only_the_environment_writes_to_the_process_streams() -> None:
         if direct.search(line) and not line.lstrip().startswith("#")
     ]
     assert found == []
-
-
-def run_with_stdout_piped(
-    args: list[str], env: dict[str, str], home: Path, answer: str
-) -> tuple[int, str, str]:
-    """Run pushctl with stdin and stderr on a pseudo-terminal and stdout in a pipe."""
-    import pty
-
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pushctl", *args],
-        stdin=slave,
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        env=clean_env(home, {"TERM": "xterm-256color", **env}),
-        close_fds=True,
-    )
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline and b"[y/N]" not in seen:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                seen += os.read(master, 65536)
-            elif process.poll() is not None:
-                break
-        os.write(master, answer.encode() + b"\n")
-        stdout = process.communicate(timeout=60)[0].decode()
-    finally:
-        os.close(master)
-    return process.returncode, seen.decode("utf-8", "replace"), stdout
 
 
 @pytest.mark.parametrize(
