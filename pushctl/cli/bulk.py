@@ -53,7 +53,7 @@ def import_command(
             min=1,
             max=64,
             metavar="N",
-            help="At most N writes in flight (default: as many as the server takes, up to 16).",
+            help="At most N writes in flight (default: as many as the server takes, up to 32).",
         ),
     ] = None,
     as_json: JsonFlag = False,
