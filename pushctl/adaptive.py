@@ -20,7 +20,7 @@ The limit climbs while throughput holds, not only while it rises: for a bulk
 job, more writes queued at the server cost only latency, while a limit below
 what the server takes costs throughput. Measured on one Synapse process on
 2 cores (400 new pushers), 32 writes in flight took 2.67 s, 16 took 2.96 s
-and 8 took 3.07 s (bare request loops, medians of 8 rounds).
+and 8 took 3.07 s (bare pools of request threads, medians of 8 rounds).
 
 Each step is judged against the neighbouring limit measured a moment ago,
 never against the best window seen: single windows are noisy (a few dozen
