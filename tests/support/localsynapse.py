@@ -98,11 +98,15 @@ class LocalSynapse:
         return self.directory / "homeserver.log"
 
     def __enter__(self) -> LocalSynapse:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.remove()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.remove()  # a throwaway server: its database, log and keys go with it
 
     def config(self) -> dict[str, Any]:
         data = self.directory
