@@ -37,6 +37,15 @@ def shell_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
+def in_shell(
+    home: Path, command: list[str], extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run *command* in the clean environment where `pushctl` is the one under test."""
+    return subprocess.run(
+        command, env=shell_env(home, extra), capture_output=True, text=True, timeout=60
+    )
+
+
 def protocol(home: Path, shell: str, line: str, **extra: str) -> list[str]:
     """pushctl's answer to one completion request, as the shell scripts make it."""
     env = shell_env(home, {"_PUSHCTL_COMPLETE": f"complete_{shell}", **extra})
@@ -66,12 +75,8 @@ def bash_complete(home: Path, line: str, words: list[str], **extra: str) -> list
         eval "$script"
         {BASH_TAB}
     """
-    result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", driver, "bash", line, *words],
-        env=shell_env(home, extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = in_shell(
+        home, ["bash", "--norc", "--noprofile", "-c", driver, "bash", line, *words], extra
     )
     assert result.returncode == 0, result.stderr
     return [w for w in result.stdout.splitlines() if w]
@@ -90,13 +95,7 @@ needs_fish = pytest.mark.skipif(shutil.which("fish") is None, reason="fish is no
 
 
 def run_pushctl(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "pushctl"), *args],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return in_shell(home, [str(BIN / "pushctl"), *args])
 
 
 # -- pushctl completion SHELL, and the committed scripts -------------------------
@@ -146,13 +145,7 @@ main(sys.argv[1:])
 
 def loaded_cli_modules(home: Path, args: list[str], **extra: str) -> list[str]:
     """The modules of pushctl.cli a run of pushctl *args* has loaded when it exits."""
-    result = subprocess.run(
-        [sys.executable, "-c", LOADED_COMMANDS, *args],
-        env=shell_env(home, extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_shell(home, [sys.executable, "-c", LOADED_COMMANDS, *args], extra)
     last = result.stderr.splitlines()[-1]
     assert last.startswith("loaded: "), result.stderr
     return last.split()[1:]
@@ -217,13 +210,7 @@ def readme_install_lines() -> dict[str, str]:
 
 def install_as_the_readme_says(home: Path, shell: str) -> None:
     line = readme_install_lines()[shell]
-    result = subprocess.run(
-        [*SHELL_COMMANDS[shell], line],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_shell(home, [*SHELL_COMMANDS[shell], line])
     assert result.returncode == 0, result.stderr
 
 
@@ -240,12 +227,8 @@ def test_bash_completion_loads_the_script_the_readme_installs(home: Path) -> Non
         complete -p pushctl >&2 || exit 1
         {BASH_TAB}
     """
-    result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", driver, "bash", "pushctl li", "pushctl", "li"],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = in_shell(
+        home, ["bash", "--norc", "--noprofile", "-c", driver, "bash", "pushctl li", "pushctl", "li"]
     )
     assert result.returncode == 0, result.stderr
     assert "-F _pushctl_completion pushctl" in result.stderr
@@ -260,13 +243,7 @@ def test_zsh_autoloads_the_script_the_readme_installs(home: Path) -> None:
         fpath=(~/.zfunc $fpath); autoload -Uz _pushctl
         words=(pushctl li); CURRENT=2; _pushctl
     """
-    result = subprocess.run(
-        ["zsh", "-f", "-c", driver],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_shell(home, ["zsh", "-f", "-c", driver])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["list:Show the pushers of the account."]
 
@@ -275,13 +252,7 @@ def test_zsh_autoloads_the_script_the_readme_installs(home: Path) -> None:
 def test_fish_autoloads_the_script_the_readme_installs(home: Path) -> None:
     install_as_the_readme_says(home, "fish")
     # with its configuration (an empty home's): fish then looks in ~/.config/fish/completions
-    result = subprocess.run(
-        ["fish", "-c", "complete -C'pushctl li'"],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_shell(home, ["fish", "-c", "complete -C'pushctl li'"])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["list\tShow the pushers of the account."]
 
@@ -326,12 +297,9 @@ def test_files_complete_where_a_file_is_wanted_and_only_there(home: Path) -> Non
 def test_fish_completes_file_names_for_a_file_option(home: Path, tmp_path: Path) -> None:
     (tmp_path / "bundle.pem").write_text("")
     line = f"pushctl --ca-bundle {tmp_path}/bun"
-    result = subprocess.run(
+    result = in_shell(
+        home,
         ["fish", "--no-config", "-c", f"pushctl completion fish | source; complete -C'{line}'"],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"{tmp_path}/bundle.pem"]
@@ -347,13 +315,7 @@ def test_zsh_script_describes_commands(home: Path) -> None:
         words=(pushctl list --w); CURRENT=3; _pushctl
         words=(pushctl --ca-bundle ''); CURRENT=3; _pushctl
     """
-    result = subprocess.run(
-        ["zsh", "-f", "-c", driver],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = in_shell(home, ["zsh", "-f", "-c", driver])
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "list:Show the pushers of the account.",
@@ -364,12 +326,9 @@ def test_zsh_script_describes_commands(home: Path) -> None:
 
 @needs_fish
 def test_fish_script_completes_commands(home: Path) -> None:
-    result = subprocess.run(
+    result = in_shell(
+        home,
         ["fish", "--no-config", "-c", "pushctl completion fish | source; complete -C'pushctl li'"],
-        env=shell_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["list\tShow the pushers of the account."]

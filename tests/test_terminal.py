@@ -12,6 +12,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -38,7 +39,14 @@ def run_with_stdout_piped(
     args: list[str], env: dict[str, str], home: Path, answer: str
 ) -> tuple[int, str, str]:
     """Run pushctl with stdin and stderr on a pseudo-terminal and stdout in a pipe."""
-    return on_a_terminal(args, env, home, answer, stdout_piped=True)
+    return on_a_terminal(args, env, home, answer, piped="stdout")
+
+
+def run_with_stdout_on_a_terminal(
+    args: list[str], env: dict[str, str], home: Path
+) -> tuple[int, str, str]:
+    """Run pushctl with stdout on a pseudo-terminal, stderr in a pipe: (status, shown, stderr)."""
+    return on_a_terminal(args, env, home, None, piped="stderr")
 
 
 def on_a_terminal(
@@ -46,17 +54,24 @@ def on_a_terminal(
     env: dict[str, str],
     home: Path,
     answer: str | None,
-    stdout_piped: bool = False,
+    piped: Literal["stdout", "stderr"] | None = None,
 ) -> tuple[int, str, str]:
-    """(exit status, what the terminal showed, stdout when piped)."""
+    """(exit status, what the terminal showed, what the *piped* stream got).
+
+    With stderr piped, no question can be seen, so stdin is empty rather than
+    the terminal.
+    """
     import pty
 
     master, slave = pty.openpty()
+    streams: dict[str, int] = {"stdout": slave, "stderr": slave}
+    if piped is not None:
+        streams[piped] = subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "pushctl", *args],
-        stdin=slave,
-        stdout=subprocess.PIPE if stdout_piped else slave,
-        stderr=slave,
+        stdin=subprocess.DEVNULL if piped == "stderr" else slave,
+        stdout=streams["stdout"],
+        stderr=streams["stderr"],
         env=clean_env(home, {"TERM": "xterm-256color", **env}),
         close_fds=True,
     )
@@ -79,10 +94,11 @@ def on_a_terminal(
                     answer = None
             elif process.poll() is not None:
                 break
-        piped = process.communicate(timeout=30)[0] if stdout_piped else b""
+        stdout, stderr = process.communicate(timeout=30)
     finally:
         os.close(master)
-    return process.wait(timeout=30), output.decode("utf-8", "replace"), piped.decode()
+    pipe = {"stdout": stdout, "stderr": stderr}.get(piped or "", b"") or b""
+    return process.wait(timeout=30), output.decode("utf-8", "replace"), pipe.decode()
 
 
 # -- colours -------------------------------------------------------------------
@@ -405,39 +421,6 @@ def test_a_question_under_json_shows_what_it_is_about_first(
 # -- tables: drawn on a terminal, plain columns elsewhere --------------------------
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def run_with_stdout_on_a_terminal(
-    args: list[str], env: dict[str, str], home: Path
-) -> tuple[int, str, str]:
-    """Run pushctl with stdout on a pseudo-terminal, stderr in a pipe: (status, shown, stderr)."""
-    import pty
-
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pushctl", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=subprocess.PIPE,
-        env=clean_env(home, {"TERM": "xterm-256color", **env}),
-        close_fds=True,
-    )
-    os.close(slave)
-    shown = b""
-    try:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the terminal closed: pushctl has exited
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(master)
-    assert process.stderr is not None
-    errors = process.stderr.read().decode()
-    return process.wait(timeout=60), shown.decode("utf-8", "replace"), errors
 
 
 def lines_of(shown: str) -> list[str]:
