@@ -109,13 +109,13 @@ def pusher_cell(pusher: Pusher, key: str, wide: bool = True) -> str:
 
 def gateway_label(pusher: Pusher, wide: bool) -> str:
     """The gateway's URL; only its origin when narrow (the path is always the same)."""
-    from urllib.parse import urlsplit
+    from pushctl.urls import split_or_none
 
     url = pusher_cell(pusher, "data.url")
     if wide or not url:
         return url
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    parts = split_or_none(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else url
 
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
