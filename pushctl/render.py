@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushctl.environment import escape, escape_json, hides_something
+from pushctl.environment import escape, escape_json, escape_yaml, hides_something
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def dump_yaml(value: Any) -> str:
     text: str = _yaml().dump(
         value, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, default_flow_style=False
     )
-    return escape_json(text)
+    return escape_yaml(text)
 
 
 def _yaml() -> Any:
