@@ -201,7 +201,7 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
             Problem("data.format", f"must be {' or '.join(DATA_FORMATS)}, not {data['format']!r}")
         )
     if pusher["kind"] == "http":
-        problems += _check_gateway_url(data.get("url"))
+        problems += gateway_url_problems(data.get("url"))
     elif pusher["kind"] == "email":
         if pusher.get("app_id") != EMAIL_APP_ID:
             problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
@@ -210,7 +210,8 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _check_gateway_url(url: object) -> list[Problem]:
+def gateway_url_problems(url: object) -> list[Problem]:
+    """What is wrong with *url* as an http pusher's ``data.url``, warnings included."""
     if url is None:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
