@@ -165,8 +165,13 @@ def fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
 
         tables.draw_fields(env, values)
         return
-    width = max(len(label) for label, _ in values) + 2
-    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in values))
+    plain_fields(env, values)
+
+
+def plain_fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
+    """``label:  value`` lines on stdout; the values already escaped."""
+    width = max(len(label) for label, _ in rows) + 2
+    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in rows))
 
 
 def display_width(text: str) -> int:
