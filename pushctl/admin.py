@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from pushctl.errors import (
     AuthError,
@@ -158,20 +159,60 @@ def revoke_acting_token(client: Client, token: str) -> str | None:
         acting.close()
 
 
-def local_users(client: Client, page_size: int = 500) -> list[str]:
-    """Every local user that is not deactivated, in the server's order (paginated)."""
-    users: list[str] = []
+#: users per page of ``GET /_synapse/admin/v2/users``
+USERS_PAGE = 500
+
+
+def local_users(client: Client, page_size: int | None = None) -> list[str]:
+    """Every local user that is not deactivated, by name, each once (paginated).
+
+    Synapse's ``next_token`` is an offset into the list ordered by name, not a
+    stable cursor: a user deactivated or created meanwhile shifts every later
+    user by one place. So each page starts one user before the offset given,
+    and a page must begin at or before the last name already read (it is then
+    a contiguous stretch of the list as it is now); one that begins after it,
+    or comes back empty, means users before it went away, and the reading
+    steps back a page. Names sort by code point (Synapse requires the C
+    collation), as Python compares strings.
+    """
+    size = page_size or USERS_PAGE
+    names: set[str] = set()
+    last: str | None = None
     start: str | None = "0"
     while start is not None:
-        query = f"/v2/users?from={start}&limit={page_size}&deactivated=false"
-        body = _admin(client, "GET", query, "")
-        page = body.get("users") if isinstance(body, dict) else None
-        if not isinstance(page, list):
-            raise ServerError("homeserver answered the admin users request without a user list")
-        users += [u["name"] for u in page if isinstance(u, dict) and isinstance(u.get("name"), str)]
-        token = body.get("next_token")
-        start = str(token) if token is not None and page else None
-    return users
+        page, token = _users_page(client, start, size)
+        offset = _offset(start)
+        if last is not None and offset and (not page or page[0] > last):
+            start = str(max(0, offset - size))
+            continue
+        names.update(page)
+        last = max([*page, last or ""])
+        start = _next_start(token, size) if page else None
+    return sorted(names)
+
+
+def _users_page(client: Client, start: str, size: int) -> tuple[list[str], Any]:
+    query = f"/v2/users?from={quote(start)}&limit={size}&deactivated=false&order_by=name&dir=f"
+    body = _admin(client, "GET", query, "")
+    page = body.get("users") if isinstance(body, dict) else None
+    if not isinstance(page, list):
+        raise ServerError("homeserver answered the admin users request without a user list")
+    names = [u["name"] for u in page if isinstance(u, dict) and isinstance(u.get("name"), str)]
+    return names, body.get("next_token")
+
+
+def _offset(start: str) -> int | None:
+    return int(start) if start.isdecimal() else None
+
+
+def _next_start(token: Any, size: int) -> str | None:
+    """Where the next page starts: one before Synapse's offset, so the pages overlap."""
+    if token is None:
+        return None
+    offset = _offset(str(token))
+    if offset is None:
+        return str(token)  # not an offset: the server's own cursor, used as given
+    return str(max(0, offset - 1)) if size > 1 else str(offset)
 
 
 def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:

@@ -25,9 +25,10 @@ from pushctl.errors import (
     redact_known,
     register_secret,
 )
-from pushctl.model import Pusher, delete_body, has_valid_port, is_loopback_host, set_body
+from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
 from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session, unusable_answer
+from pushctl.urls import BadUrl, split_url
 
 log = logging.getLogger("pushctl.http")
 
@@ -42,11 +43,12 @@ def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
     url = url.strip()
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
+    try:
+        parts = split_url(url)
+    except BadUrl as exc:
+        raise UsageError(f"homeserver URL {url!r} {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"homeserver URL {url!r} is not an http(s) URL")
-    if not has_valid_port(parts):
-        raise UsageError(f"homeserver URL {url!r} has an invalid port")
     if parts.query or parts.fragment or parts.username:
         raise UsageError("homeserver URL must not contain a query, fragment or user info")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):

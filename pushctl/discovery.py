@@ -17,16 +17,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl.errors import Hint, NetworkError, PushctlError, ServerError
+from pushctl.errors import Hint, NetworkError, PushctlError, ServerError, UsageError
 from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
 from pushctl.sessions import json_body, new_session
+from pushctl.urls import BadUrl, split_url
 
 WELL_KNOWN = "/.well-known/matrix/client"
 
 
 def well_known_url(name: str) -> str:
-    host = urlsplit(f"//{name}").hostname
+    """Where the server *name* tells clients its homeserver; BadUrl for a name that is no host."""
+    host = split_url(f"//{name}").hostname
     scheme = "http" if is_loopback_host(host) else "https"
     return f"{scheme}://{name}{WELL_KNOWN}"
 
@@ -38,7 +40,10 @@ def discover(
     from pushctl.client import normalise_homeserver
 
     name = server_name(user_id)
-    url = well_known_url(name)
+    try:
+        url = well_known_url(name)
+    except BadUrl as exc:
+        raise UsageError(f"{user_id!r}: the server name {exc}", hint=Hint.USER_ID) from None
     session = new_session(verify)
     try:
         base_url = _base_url_from(session, url, timeout)

@@ -30,11 +30,14 @@ from pushctl.errors import Interrupted, redact_known
 
 # Besides C0 and C1 controls: characters that change how the text around them
 # looks without showing themselves: bidi overrides and isolates, zero-width
-# characters, the soft hyphen, line and paragraph separators, the BOM. Two
-# pushkeys that differ only by one of these would otherwise look the same.
+# characters, the soft hyphen, line and paragraph separators, the BOM, tag
+# characters and variation selectors (they only pick how the character before
+# them is drawn). Two pushkeys that differ only by one of these would otherwise
+# look the same.
 _INVISIBLE = (
     "\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    "\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
 )
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
@@ -46,7 +49,7 @@ Advance = Callable[[bool], None]
 
 
 def escape(text: str, *, keep_newlines: bool = False) -> str:
-    """*text* with control and invisible characters shown as ``\\xNN`` or ``\\uNNNN``.
+    """*text* with control and invisible characters written as escapes (``\\x1b``, ``\\u200b``).
 
     A device name or a server's error text then cannot move the cursor, set the
     window title or colour the terminal. Messages of several lines keep their
@@ -67,12 +70,37 @@ def escape_json(text: str) -> str:
     The same JSON to a program; to a terminal, nothing that moves the cursor or
     hides a difference between two strings.
     """
-    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return _RAW_IN_JSON.sub(_json_escaped, text)
+
+
+def escape_yaml(text: str) -> str:
+    """YAML text with C1 controls and invisible characters written as YAML escapes.
+
+    Only for characters inside double-quoted scalars (see ``render.dump_yaml``).
+    """
+    return _RAW_IN_JSON.sub(_yaml_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:
+    """``\\xNN``, ``\\uNNNN`` or, beyond the BMP, ``\\UNNNNNNNN`` (as in Python and YAML)."""
     code = ord(match.group())
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _yaml_escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _json_escaped(match: re.Match[str]) -> str:
+    """``\\uNNNN``; beyond the BMP the UTF-16 pair JSON spells it with."""
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 def terminal_columns(stream: Any) -> int | None:

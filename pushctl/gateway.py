@@ -13,11 +13,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pushctl.errors import redact_known
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
 from pushctl.sessions import failure_reason, json_body, new_session
+from pushctl.urls import BadUrl, split_url
 
 if TYPE_CHECKING:
     import requests
@@ -115,7 +115,10 @@ def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
     if pusher.get("kind") != "http":
         return f"a {pusher.get('kind')!s} pusher has no push gateway"
     url = gateway_url(pusher)
-    parts = urlsplit(url or "")
+    try:
+        parts = split_url(url or "")
+    except BadUrl as exc:
+        return f"data.url {exc}: {url!r}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"data.url {url!r} is not an http(s) URL"
     if parts.path != NOTIFY_PATH:

@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+
+from pushctl.urls import BadUrl, split_url
 
 Pusher = dict[str, Any]
 
@@ -200,7 +201,7 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
             Problem("data.format", f"must be {' or '.join(DATA_FORMATS)}, not {data['format']!r}")
         )
     if pusher["kind"] == "http":
-        problems += _check_gateway_url(data.get("url"))
+        problems += gateway_url_problems(data.get("url"))
     elif pusher["kind"] == "email":
         if pusher.get("app_id") != EMAIL_APP_ID:
             problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
@@ -209,7 +210,8 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _check_gateway_url(url: object) -> list[Problem]:
+def gateway_url_problems(url: object) -> list[Problem]:
+    """What is wrong with *url* as an http pusher's ``data.url``, warnings included."""
     if url is None:
         return [Problem("data.url", "is required for an http pusher")]
     if not isinstance(url, str):
@@ -218,11 +220,12 @@ def _check_gateway_url(url: object) -> list[Problem]:
         return []  # reported with the other values of data
     if _URL_UNSAFE.search(url):
         return [Problem("data.url", f"must not contain spaces or control characters: {url!r}")]
-    parts = urlsplit(url)
+    try:
+        parts = split_url(url)
+    except BadUrl as exc:
+        return [Problem("data.url", f"{exc}: {url!r}")]
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("data.url", f"must be an absolute http(s) URL, not {url!r}")]
-    if not has_valid_port(parts):
-        return [Problem("data.url", f"has an invalid port: {url!r}")]
     if parts.path != NOTIFY_PATH:
         return [Problem("data.url", f"must have the path {NOTIFY_PATH}, not {parts.path or '/'!r}")]
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -235,15 +238,6 @@ def _check_gateway_url(url: object) -> list[Problem]:
             )
         ]
     return []
-
-
-def has_valid_port(parts: SplitResult) -> bool:
-    """No port, or a number from 1 to 65535."""
-    try:
-        port = parts.port  # raises for a port that is not a number up to 65535
-    except ValueError:
-        return False
-    return port is None or port > 0
 
 
 def type_name(value: object) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushctl.environment import escape, escape_json, hides_something
+from pushctl.environment import escape, escape_json, escape_yaml, hides_something
 from pushctl.model import Pusher
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def dump_yaml(value: Any) -> str:
     text: str = _yaml().dump(
         value, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, default_flow_style=False
     )
-    return escape_json(text)
+    return escape_yaml(text)
 
 
 def _yaml() -> Any:
@@ -109,13 +109,13 @@ def pusher_cell(pusher: Pusher, key: str, wide: bool = True) -> str:
 
 def gateway_label(pusher: Pusher, wide: bool) -> str:
     """The gateway's URL; only its origin when narrow (the path is always the same)."""
-    from urllib.parse import urlsplit
+    from pushctl.urls import split_or_none
 
     url = pusher_cell(pusher, "data.url")
     if wide or not url:
         return url
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    parts = split_or_none(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else url
 
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -165,8 +165,13 @@ def fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
 
         tables.draw_fields(env, values)
         return
-    width = max(len(label) for label, _ in values) + 2
-    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in values))
+    plain_fields(env, values)
+
+
+def plain_fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
+    """``label:  value`` lines on stdout; the values already escaped."""
+    width = max(len(label) for label, _ in rows) + 2
+    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in rows))
 
 
 def display_width(text: str) -> int:

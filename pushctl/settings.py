@@ -138,9 +138,11 @@ def _stored() -> tuple[str, str]:
 
 def _same_server(a: str, b: str) -> bool:
     """Same scheme, host, port and path; host names compare without case."""
-    from urllib.parse import urlsplit
+    from pushctl.urls import split_or_none
 
-    first, second = urlsplit(a), urlsplit(b)
+    first, second = split_or_none(a), split_or_none(b)
+    if first is None or second is None:
+        return a == b
     return (first.scheme, first.hostname, first.port, first.path) == (
         second.scheme,
         second.hostname,

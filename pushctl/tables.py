@@ -9,7 +9,9 @@ Fitting: when the table is wider than the terminal, the widest columns give
 way first (:func:`fit_widths`); a cut value ends in ``…``, and a pushkey keeps
 both ends, which is where two pushkeys differ. Every row stays one line. When
 the frame would leave the columns too narrow, a lighter layout with only a
-rule under the header takes its place.
+rule under the header takes its place; when even that would cut a column to
+next to nothing (a terminal a few columns wide), the plain columns are printed
+whole and the terminal wraps them.
 
 Speed: rich lays out a table cell by cell, about 0.5 ms per cell (0.2 to 0.3
 s for 500 pushers of 7 columns). Here the widths are decided first, every
@@ -33,7 +35,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pushctl.environment import escape
-from pushctl.render import Cell, display_width
+from pushctl.render import Cell, display_width, plain_fields, plain_table
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -63,16 +65,26 @@ KEEP_BOTH_ENDS = frozenset({"pushkey"})
 
 #: below this many columns of text, a cut column is too narrow for the frame
 ROOMY = 10
+#: below this many, a cut value shows next to nothing (``a…``): no table at all
+NARROWEST = 3
 
 
 def draw(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str | Cell]]) -> None:
-    """The table on stdout, framed if it fits well, else with a rule under its header."""
+    """The table on stdout, framed if it fits well, else with a rule under its header.
+
+    A terminal too narrow for either gets the plain columns (:func:`plain_table`).
+    """
+    rows = list(rows)
     header = [_Text(escape(name)) for name in columns]
     body = [[_Text.of(value) for value in row] for row in rows]
     natural = [
         max([name.width, *(row[index].width for row in body)]) for index, name in enumerate(header)
     ]
-    framed, widths = _layout(natural, env.stdout_width)
+    layout = _layout(natural, env.stdout_width)
+    if layout is None:
+        plain_table(env, columns, rows)
+        return
+    framed, widths = layout
     pad = 1 if framed else 0
     table = Table(
         box=box.ROUNDED if framed else box.SIMPLE_HEAD,
@@ -98,7 +110,14 @@ def draw(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str |
 
 
 def draw_fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
-    """Labelled values (already escaped) in a frame; a long value wraps inside its cell."""
+    """Labelled values (already escaped) in a frame; a long value wraps inside its cell.
+
+    Where the values would have fewer than :data:`ROOMY` columns: ``label: value`` lines.
+    """
+    labels = max(display_width(label) for label, _ in rows)
+    if env.stdout_width < labels + len("│  │  │") + ROOMY:
+        plain_fields(env, rows)
+        return
     table = Table(box=box.ROUNDED, show_header=False, border_style=BORDER_STYLE)
     table.add_column(style=HEADER_STYLE, no_wrap=True)
     table.add_column(overflow="fold")
@@ -185,12 +204,18 @@ class _Text:
         return f"{space}{shown}{' ' * (width - used)}{space}"
 
 
-def _layout(natural: list[int], width: int) -> tuple[bool, list[int]]:
-    """Framed (``│ a │ b │``) or not (``a b``), and the columns' widths."""
+def _layout(natural: list[int], width: int) -> tuple[bool, list[int]] | None:
+    """Framed (``│ a │ b │``) or not (``a b``), and the columns' widths; None if neither fits."""
     framed = fit_widths(natural, width - 3 * len(natural) - 1)
-    if all(size >= min(wanted, ROOMY) for size, wanted in zip(framed, natural, strict=True)):
+    if _roomy(framed, natural, ROOMY):
         return True, framed
-    return False, fit_widths(natural, width - len(natural) + 1)
+    bare = fit_widths(natural, width - len(natural) + 1)
+    return (False, bare) if _roomy(bare, natural, NARROWEST) else None
+
+
+def _roomy(widths: list[int], natural: list[int], least: int) -> bool:
+    """Every column at least *least* wide, or as wide as its widest value."""
+    return all(size >= min(wanted, least) for size, wanted in zip(widths, natural, strict=True))
 
 
 def _head(text: str, width: int) -> str:

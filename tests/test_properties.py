@@ -247,3 +247,41 @@ def test_validate_never_crashes_on_files_written_by_hand(document: object) -> No
     validate_text(text, "yaml")
     with mock.patch.object(importfile.yaml_format, "yaml_loader", lambda: yaml.SafeLoader):
         validate_text(text, "yaml")  # reads "\ud800", which libyaml refuses
+
+
+# -- hostile URLs: from a file, a flag or the server, a problem or a refusal, never a crash --
+
+url_pieces = st.sampled_from(
+    [
+        "http://", "https://", "//", "[", "]", "[::1", "::1]", "[::1]", "[v1.x]", "[zz]", "@",
+        ":", ":0", ":443", ":99999", ":abc", ":-1", ":８０", "%25", "%", "user:pw@", "a\uff03b",
+        "a\u2100b", "\uff0f", "push.example.org", "127.0.0.1", "/_matrix/push/v1/notify", "?", "#",
+    ]
+)  # fmt: skip
+hostile_urls = st.lists(url_pieces | st.text(max_size=4), max_size=8).map("".join)
+
+
+@settings(max_examples=400)
+@given(hostile_urls)
+def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) -> None:
+    from pushctl import gateway, render
+
+    pusher = make_pusher(data={"url": url})
+    problems = model.errors_only(model.validate_pusher(pusher))
+    assert all(p.field == "data.url" for p in problems)
+    if not problems:  # a URL the rules accept can be taken apart and probed
+        assert gateway.refusal(pusher, allow_insecure_http=True) is None
+    gateway.refusal(pusher, allow_insecure_http=False)
+    render.gateway_label(pusher, wide=False)
+
+
+@settings(max_examples=200)
+@given(hostile_urls)
+def test_hostile_homeserver_urls_are_a_usage_error_never_a_crash(url: str) -> None:
+    from pushctl.client import normalise_homeserver
+    from pushctl.errors import UsageError
+
+    try:
+        normalise_homeserver(url)
+    except UsageError as exc:
+        assert "\n" not in exc.message

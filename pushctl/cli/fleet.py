@@ -165,12 +165,15 @@ def move_gateway_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Point every local user's pushers on one gateway to another, each kept on its device."""
+    from pushctl import model
     from pushctl.fleet import planning
 
     problems = planning.check_gateway_url(new_url)
     if problems:
         raise InvalidInput(f"--to {new_url}: " + "; ".join(problems))
     env = environment(ctx)
+    for warning in model.gateway_url_problems(new_url):  # the errors were refused above
+        env.warn(f"--to {warning.message}")
     client = _admin_client(ctx)
     inventory = _read(env, client)
     plan = planning.move_plan(inventory.pushers, old_url, new_url, app_id)
