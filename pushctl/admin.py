@@ -66,6 +66,18 @@ def user_devices(client: Client, user_id: str) -> list[dict[str, Any]]:
     return [d for d in devices if isinstance(d, dict)]
 
 
+def account_state(client: Client, user_id: str) -> dict[str, Any]:
+    """The user's account as ``GET /_synapse/admin/v2/users/<user>`` shows it.
+
+    Among its fields: ``deactivated`` and ``locked`` (booleans; ``locked`` is
+    missing on Synapse before 1.93).
+    """
+    body = _admin(client, "GET", f"/v2/users/{_quoted(user_id)}", user_id)
+    if not isinstance(body, dict):
+        raise ServerError("homeserver answered the admin user request without a user object")
+    return body
+
+
 # -- acting for a user ---------------------------------------------------------
 
 

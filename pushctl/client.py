@@ -136,13 +136,15 @@ class Client:
         query = {**(self.assert_params if auth else {}), **(params or {})}
         attempt = 0  # failures retried so far; waiting out a 429 is not one
         limited = 0
+        unanswered = False  # an attempt may have reached the server and got no answer
         while True:
             self.throttle.wait()
             try:
                 response = self._send(method, path, body, query, auth)
             except _TRANSIENT as exc:
+                unanswered = unanswered or _maybe_received(exc)
                 if attempt >= self.retry.retries or not (idempotent or _never_sent(exc)):
-                    raise _network_error(self.homeserver, exc) from None
+                    raise _network_error(self.homeserver, exc, unanswered) from None
                 pause = self.retry.backoff(attempt)
                 log.info("retrying in %.2fs after %s", pause, type(exc).__name__)
                 time.sleep(pause)
@@ -376,11 +378,20 @@ def _never_sent(exc: Exception) -> bool:
     return isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in text
 
 
-def _network_error(homeserver: str, exc: Exception) -> NetworkError:
+def _maybe_received(exc: Exception) -> bool:
+    """True when the request may have reached the server: its answer, not the request, was lost."""
+    text = repr(exc)
+    refused_early = isinstance(exc, requests.exceptions.SSLError) or "NameResolution" in text
+    return not (_never_sent(exc) or refused_early)
+
+
+def _network_error(homeserver: str, exc: Exception, unanswered: bool = False) -> NetworkError:
+    """*unanswered*: a request was sent and no answer came, so a write may have been applied."""
     reason = failure_reason(exc)
     return NetworkError(
         f"cannot reach the homeserver at {urlsplit(homeserver).netloc}: {reason}",
         hint=Hint.PRIVATE_CA if reason == TLS_FAILED else None,
+        unanswered=unanswered,
     )
 
 

@@ -13,12 +13,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pushctl import model
 from pushctl.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
-from pushctl.errors import AuthError, ExitStatus, NetworkError, PartialFailure, PushctlError
-from pushctl.plan import Action, Change, Plan
+from pushctl.errors import ExitStatus, NetworkError, PushctlError
+from pushctl.plan import Action, Change, Plan, deletion
+
+if TYPE_CHECKING:
+    from pushctl.guard import Guard
 
 #: writes in a row, across workers, that got no answer at all (refused, dropped,
 #: timed out, each after its retries) before a run stops starting new ones
@@ -56,10 +59,19 @@ class Outcome:
     exit_status: ExitStatus = ExitStatus.SUCCESS
     #: the error itself, with its hint and details, when it was pushctl's
     exception: PushctlError | None = None
+    #: why the change was not written: the server moved on since the plan (:mod:`pushctl.guard`)
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.error is None and self.skipped is None
+
+    @property
+    def lost(self) -> bool:
+        """The write got no answer (a timeout, a dropped connection): it may have been applied."""
+        return isinstance(self.exception, NetworkError) and bool(
+            self.exception.details.get("unanswered")
+        )
 
 
 @dataclass
@@ -68,10 +80,17 @@ class Report:
 
     applied: list[Change] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
+    #: not written because the server moved on since the plan: neither applied nor failed
+    skipped: list[Outcome] = field(default_factory=list)
     #: not started: the run was interrupted, or stopped by an authentication failure
     not_started: list[Change] = field(default_factory=list)
-    #: started but not known to have finished (a second Ctrl-C stopped the wait)
+    #: may or may not have been applied: in flight at a second Ctrl-C, or sent and
+    #: never answered (then also in :attr:`lost`)
     unknown: list[Change] = field(default_factory=list)
+    #: the writes sent and never answered, with why
+    lost: list[Outcome] = field(default_factory=list)
+    #: every write, in plan order
+    order: list[Change] = field(default_factory=list)
     interrupted: bool = False
     #: when the homeserver stopped answering (time.time()), if that stopped the run
     unreachable_since: float | None = None
@@ -81,6 +100,17 @@ class Report:
     def applied_count(self, action: Action) -> int:
         return sum(1 for c in self.applied if c.action is action)
 
+    @property
+    def total(self) -> int:
+        groups: list[list[Any]] = [
+            self.applied,
+            self.failed,
+            self.skipped,
+            self.not_started,
+            self.unknown,
+        ]
+        return sum(len(group) for group in groups)
+
 
 def apply(
     plan: Plan,
@@ -89,6 +119,7 @@ def apply(
     concurrency: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     perform: Perform | None = None,
+    guard: Guard | None = None,
 ) -> Report:
     """Apply the plan's writes, a few at a time.
 
@@ -100,14 +131,44 @@ def apply(
     failure, or a homeserver that stopped answering, stops new writes too.
     Other failures are collected per change. *perform* makes one write with a
     worker's client (default: set the pusher, or delete it).
+
+    With a *guard* (:mod:`pushctl.guard`, closed here), each write first checks
+    that the server still holds what the plan saw; a change that moved on is
+    skipped, with the reason. A write sent and never answered is *unknown*,
+    not failed: the server may have applied it.
     """
     writes = plan.writes
     if concurrency is not None and concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     limit = AdaptiveLimit(maximum=concurrency or DEFAULT_MAXIMUM)
-    run = _Run(writes, client, on_outcome, limit, perform or perform_change)
-    run.run(min(limit.maximum, len(writes)))
+    run = _Run(writes, client, on_outcome, limit, _guarded(perform or perform_change, guard))
+    try:
+        run.run(min(limit.maximum, len(writes)))
+    finally:
+        if guard is not None:
+            guard.close()
     return run.report()
+
+
+class _Skip(Exception):
+    """Raised by a guarded write that must not go ahead (not a failure)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _guarded(perform: Perform, guard: Guard | None) -> Perform:
+    if guard is None:
+        return perform
+
+    def checked(client: Any, change: Change) -> None:
+        reason = guard.check(change)
+        if reason is not None:
+            raise _Skip(reason)
+        perform(client, change)
+
+    return checked
 
 
 class _Run:
@@ -238,6 +299,7 @@ class _Run:
             interrupted=self.interrupted,
             stopped_by=self.stopped_by,
             unreachable_since=self.unreachable_since,
+            order=list(self.writes),
         )
         for change in self.writes:
             outcome = self.finished.get(id(change))
@@ -245,6 +307,11 @@ class _Run:
                 (report.unknown if id(change) in started else report.not_started).append(change)
             elif outcome.ok:
                 report.applied.append(change)
+            elif outcome.skipped is not None:
+                report.skipped.append(outcome)
+            elif outcome.lost:
+                report.unknown.append(change)
+                report.lost.append(outcome)
             else:
                 report.failed.append(outcome)
         return report
@@ -271,6 +338,8 @@ def perform_change(client: PusherWriter, change: Change) -> None:
 def _write(client: Worker, change: Change, perform: Perform) -> Outcome:
     try:
         perform(client, change)
+    except _Skip as skip:
+        return Outcome(change, skipped=skip.reason)
     except PushctlError as exc:
         return Outcome(change, exc.message, exc.exit_status, exc)
     except Exception as exc:  # a bug or an unexpected library error: keep the others going
@@ -280,49 +349,45 @@ def _write(client: Worker, change: Change, perform: Perform) -> Outcome:
 
 @dataclass
 class Deletion:
-    """What :func:`delete_pushers` did."""
+    """What :func:`delete_pushers` did; :attr:`report` is the run's whole report."""
 
-    deleted: list[model.Pusher] = field(default_factory=list)
-    failed: list[tuple[model.Pusher, str]] = field(default_factory=list)
-    interrupted: bool = False
+    report: Report = field(default_factory=Report)
+
+    @property
+    def deleted(self) -> list[model.Pusher]:
+        return [change.pusher for change in self.report.applied]
+
+    @property
+    def failed(self) -> list[tuple[model.Pusher, str]]:
+        return [(o.change.pusher, o.error or "failed") for o in self.report.failed]
+
+    @property
+    def skipped(self) -> list[tuple[model.Pusher, str]]:
+        return [(o.change.pusher, o.skipped or "") for o in self.report.skipped]
+
+    @property
+    def unknown(self) -> list[tuple[model.Pusher, str | None]]:
+        errors = {id(o.change): o.error for o in self.report.lost}
+        return [(c.pusher, errors.get(id(c))) for c in self.report.unknown]
+
+    @property
+    def interrupted(self) -> bool:
+        return self.report.interrupted
 
 
 def delete_pushers(
     client: PusherWriter,
     pushers: Iterable[model.Pusher],
     concurrency: int | None = None,
+    guard: Guard | None = None,
 ) -> Deletion:
-    """Delete *pushers* as :func:`apply` writes: bounded concurrency, Ctrl-C stops new ones.
+    """Delete *pushers* (the server's records) as :func:`apply` writes.
 
-    A refused token raises :class:`AuthError` (exit 4): every further request
-    would fail the same way.
+    Bounded concurrency, Ctrl-C stops new ones; with a *guard*, a pusher
+    deleted or changed on the server since it was listed is skipped.
+    :func:`pushctl.verdict.conclude` says how the run went.
     """
-    changes = [Change(Action.DELETE, pusher) for pusher in pushers]
+    changes = [deletion(pusher) for pusher in pushers]
     if not changes:
         return Deletion()
-    report = apply(Plan(changes), client, concurrency=concurrency)
-    if report.stopped_by is not None:
-        raise report.stopped_by.exception or AuthError("the homeserver refused the token")
-    if report.unreachable_since is not None:
-        raise unreachable_error(report, "deleted")
-    return Deletion(
-        deleted=[change.pusher for change in report.applied],
-        failed=[(o.change.pusher, o.error or "failed") for o in report.failed],
-        interrupted=report.interrupted,
-    )
-
-
-def unreachable_error(report: Report, applied: str = "applied") -> PushctlError:
-    """The one error of a run stopped by a homeserver that stopped answering.
-
-    Exit 1 when nothing was applied; 5 (partial) when some writes were.
-    """
-    assert report.unreachable_since is not None
-    since = time.strftime("%H:%M:%S", time.localtime(report.unreachable_since))
-    left = len(report.not_started) + len(report.unknown)
-    message = (
-        f"homeserver unreachable since {since}: {len(report.applied)} {applied}, "
-        f"{len(report.failed)} failed, {left} not started; run the same command again "
-        "once it answers"
-    )
-    return PartialFailure(message) if report.applied else NetworkError(message)
+    return Deletion(apply(Plan(changes), client, concurrency=concurrency, guard=guard))

@@ -47,6 +47,10 @@ class Change:
     line: int | None = None
     #: fields that differ, for an update ("lang", "data.url", ...)
     fields: tuple[str, ...] = ()
+    #: the server's record of this key when the plan was made; None when it had none.
+    #: A write goes ahead only while the server still holds exactly this
+    #: (:mod:`pushctl.guard`)
+    seen: model.Pusher | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -81,10 +85,15 @@ def make_plan(
             continue
         differing = differences(found, item.pusher)
         action = Action.UPDATE if differing else Action.UNCHANGED
-        changes.append(Change(action, item.pusher, item.line, differing))
+        changes.append(Change(action, item.pusher, item.line, differing, seen=found))
     if prune:
-        changes += [Change(Action.DELETE, p) for p in remaining.values()]
+        changes += [deletion(p) for p in remaining.values()]
     return Plan(changes)
+
+
+def deletion(pusher: model.Pusher) -> Change:
+    """Delete the server's *pusher*, as long as the server still holds it as it is."""
+    return Change(Action.DELETE, pusher, seen=pusher)
 
 
 def differences(current: model.Pusher, desired: model.Pusher) -> tuple[str, ...]:

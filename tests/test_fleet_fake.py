@@ -32,7 +32,7 @@ def as_json(body: object, status: int = 200) -> Response:
 
 
 def serve_fleet(server: HTTPServer) -> None:
-    """Two users, each with one pusher on the old gateway."""
+    """Two active users, each with one pusher on the old gateway."""
     server.expect_request("/_matrix/client/v3/account/whoami").respond_with_json(
         {"user_id": "@admin:localhost"}
     )
@@ -43,6 +43,9 @@ def serve_fleet(server: HTTPServer) -> None:
         pusher = {**make_pusher(pushkey=f"key-{number}", data={"url": OLD}), "device_id": "D"}
         server.expect_request(f"/_synapse/admin/v1/users/{user}/pushers").respond_with_json(
             {"pushers": [pusher], "total": 1}
+        )
+        server.expect_request(f"/_synapse/admin/v2/users/{user}").respond_with_json(
+            {"name": user, "deactivated": False, "locked": False}
         )
 
 

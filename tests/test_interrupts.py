@@ -104,3 +104,40 @@ def test_concurrent_reads_under_an_adaptive_limit_never_pass_its_cap() -> None:
     results = map_interruptibly(read, list(range(200)), limit=AdaptiveLimit(maximum=5))
     assert results == [-n for n in range(200)]
     assert 2 < most <= 5, "it grows from 2 and never passes the cap"
+
+
+def test_ctrl_c_after_a_failed_delete_exits_130_like_import(
+    account: Account, home: Path, proxy
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.proxy import Reply
+
+    for number in range(30):
+        account.add_pusher(pushkey=f"ctrl-c-{number:02d}")
+
+    def hook(seen):  # type: ignore[no-untyped-def]
+        if not seen.is_write:
+            return None
+        if seen.json()["pushkey"] == "ctrl-c-00":
+            return Reply(500, {"errcode": "M_UNKNOWN", "error": "disk full"})
+        time.sleep(0.3)
+        return None
+
+    proxy.hook = hook
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pushctl", "--retries", "0", "delete", "--all", "--yes"],
+        env=clean_env(home, account.env(PUSHCTL_HOMESERVER=proxy.url)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
+    )
+    deadline = time.monotonic() + 30
+    while len(proxy.writes()) < 4:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "interrupted: deleted " in stderr and "1 failed" in stderr
+    assert "Traceback" not in stderr

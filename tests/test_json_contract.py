@@ -18,7 +18,9 @@ from tests.support.accounts import Account, make_pusher
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]
 
 PROFILE_KEYS = {"profile", "homeserver", "user_id", "device_id", "kind"}
-SELECTION_KEYS = {"dry_run", "to_delete", "undecided", "deleted", "failed"}
+SELECTION_KEYS = {
+    "dry_run", "to_delete", "undecided", "deleted", "failed", "skipped", "unknown"
+}  # fmt: skip
 SET_KEYS = {"app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang"}
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -57,6 +59,7 @@ def test_delete_json_is_the_selection_shape(account: Account, pushctl, dry_run: 
     assert [set(item) for item in selection["to_delete"]] == [{"pusher", "reason"}] * 2
     assert {item["reason"] for item in selection["to_delete"]} == {None}
     assert selection["undecided"] == [] and selection["failed"] == []
+    assert selection["skipped"] == [] and selection["unknown"] == []
     deleted = {p["pushkey"] for p in selection["deleted"]}
     assert deleted == (set() if dry_run else {"json-delete-a", "json-delete-b"})
 
@@ -106,7 +109,7 @@ def test_validate_and_import_json(account: Account, pushctl, tmp_path: Path) -> 
     summary = document(pushctl("import", str(path), "--yes", "--json", env=account.env()))
     assert set(summary) == {
         "version", "source", "dry_run", "prune", "interrupted", "planned", "applied",
-        "failed", "not_started", "changes",
+        "failed", "not_started", "skipped", "changes",
     }  # fmt: skip
 
 

@@ -14,9 +14,10 @@ import pytest
 
 from pushctl.cli.hints import outcome_error
 from pushctl.client import _matrix_error
-from pushctl.errors import ExitStatus, Hint, MatrixError
+from pushctl.errors import ExitStatus, Hint, MatrixError, PushctlError
 from pushctl.executor import apply, delete_pushers
 from pushctl.plan import Action, differences, make_plan
+from pushctl.verdict import Words, conclude
 from tests.support.accounts import make_pusher
 
 
@@ -142,8 +143,15 @@ def test_a_rejected_token_stops_the_run_and_keeps_the_error_with_its_hint() -> N
     assert len(report.not_started) == 4
 
 
-def test_delete_pushers_raises_the_refusal_itself() -> None:
-    with pytest.raises(MatrixError) as refused:
-        delete_pushers(RejectedTokenWriter(), [make_pusher(pushkey="k")])
+def test_a_deletion_stopped_by_a_refusal_concludes_with_it() -> None:
+    deletion = delete_pushers(RejectedTokenWriter(), [make_pusher(pushkey="k")])
+    stopped = deletion.report.stopped_by
+    assert stopped is not None and stopped.exception is not None
+    assert stopped.exception.hint is Hint.TOKEN_REJECTED
+    with pytest.raises(PushctlError) as refused:
+        conclude(deletion.report, Words("deleted", "pusher", error=outcome_error))
     assert refused.value.exit_status == ExitStatus.AUTH
-    assert refused.value.hint is Hint.TOKEN_REJECTED
+    assert "stopped after 0 of 1 pusher: the homeserver rejected the access token" in str(
+        refused.value
+    )
+    assert "pushctl login" in str(refused.value), "the way out is worded"

@@ -11,11 +11,11 @@ from pushctl import model
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure, UsageError
+from pushctl.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
-    from pushctl.executor import Outcome, Report
+    from pushctl.executor import Report
     from pushctl.importfile import Document, FileProblem
     from pushctl.plan import Change, Plan
 
@@ -60,7 +60,7 @@ def import_command(
     user: UserOption = None,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
-    from pushctl import executor
+    from pushctl import executor, guard
     from pushctl import plan as planning
 
     env = environment(ctx)
@@ -81,7 +81,13 @@ def import_command(
         where.writer(on_revoke_failure=env.warn) as client,
     ):
         on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
-        report = executor.apply(plan, client, concurrency=concurrency, on_outcome=on_outcome)
+        report = executor.apply(
+            plan,
+            client,
+            concurrency=concurrency,
+            on_outcome=on_outcome,
+            guard=guard.for_target(where),
+        )
     if as_json:
         _write_json(env, _summary(document, plan, report, dry_run=False, prune=prune))
     else:
@@ -173,57 +179,42 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
     for action in Action:
         changes = [c for c in plan.changes if c.action is action]
         if action is Action.UNCHANGED:
-            rows.append([action.value, str(len(changes)), "-", "-", "-"])
+            rows.append([action.value, str(len(changes)), *["-"] * 5])
             continue
         failed = sum(1 for o in report.failed if o.change.action is action)
-        waiting = [c for c in report.not_started + report.unknown if c.action is action]
         rows.append(
             [
                 action.value,
                 str(len(changes)),
                 str(report.applied_count(action)),
                 render.Cell(str(failed), "failed") if failed else str(failed),
-                str(len(waiting)),
+                str(sum(1 for o in report.skipped if o.change.action is action)),
+                str(sum(1 for c in report.not_started if c.action is action)),
+                str(sum(1 for c in report.unknown if c.action is action)),
             ]
         )
-    render.table(env, ["Action", "Planned", "Applied", "Failed", "Not started"], rows)
+    columns = ["Action", "Planned", "Applied", "Failed", "Skipped", "Not started", "Unknown"]
+    render.table(env, columns, rows)
 
 
 def _finish(env: Environment, document: Document, report: Report) -> None:
-    """The exit status: 130 interrupted, 4 token rejected, 5 some failed, else 0."""
-    done = len(report.applied)
-    total = done + len(report.failed) + len(report.not_started) + len(report.unknown)
-    if report.interrupted:
-        unknown = f"; {len(report.unknown)} in flight with unknown outcome" * bool(report.unknown)
-        raise Interrupted(
-            f"interrupted: applied {done} of {total} changes, {len(report.failed)} failed, "
-            f"{len(report.not_started)} not started{unknown}; run the same import again to finish"
-        )
-    if report.stopped_by is not None:
-        raise AuthError(
-            f"stopped after {done} of {total} changes: {outcome_error(report.stopped_by)}; "
-            "run the same import again once the token works"
-        )
-    if report.unreachable_since is not None:
-        from pushctl.executor import unreachable_error
+    """Say how the run went; the exit status is :func:`pushctl.verdict.conclude`'s."""
+    from pushctl.verdict import Words, conclude
 
-        raise unreachable_error(report)
-    if report.failed:
-        lines = "\n".join(_failure_line(document, outcome) for outcome in report.failed)
-        raise PartialFailure(
-            f"{len(report.failed)} of {total} changes failed (the others were applied):\n{lines}"
-        )
-    env.info(f"applied {_count(done, 'change')}")
+    words = Words(
+        again="run the same import again",
+        name=lambda change: _change_name(document, change),
+        error=outcome_error,
+    )
+    env.info(conclude(report, words))
 
 
-def _failure_line(document: Document, outcome: Outcome) -> str:
+def _change_name(document: Document, change: Change) -> str:
     from pushctl import render
 
-    change = outcome.change
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
-    error = outcome_error(outcome)
-    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}: {error}"
+    return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}"
 
 
 def _summary(
@@ -233,7 +224,9 @@ def _summary(
     from pushctl.plan import WRITES
 
     statuses = _statuses(report)
-    failures = {id(o.change): outcome_error(o) for o in report.failed} if report else {}
+    failures = (
+        {id(o.change): outcome_error(o) for o in report.failed + report.lost} if report else {}
+    )
     return {
         "version": SUMMARY_VERSION,
         "source": document.source,
@@ -244,6 +237,16 @@ def _summary(
         "applied": {a.value: report.applied_count(a) if report else 0 for a in WRITES},
         "failed": len(report.failed) if report else 0,
         "not_started": len(report.not_started) + len(report.unknown) if report else 0,
+        "skipped": [
+            {
+                "action": o.change.action.value,
+                "app_id": o.change.pusher.get("app_id"),
+                "pushkey": o.change.pusher.get("pushkey"),
+                "line": o.change.line,
+                "reason": o.skipped,
+            }
+            for o in (report.skipped if report else [])
+        ],
         "changes": [
             {
                 "action": change.action.value,
@@ -266,6 +269,7 @@ def _statuses(report: Report | None) -> dict[int, str]:
     groups: list[tuple[str, list[Change]]] = [
         ("applied", report.applied),
         ("failed", [o.change for o in report.failed]),
+        ("skipped", [o.change for o in report.skipped]),
         ("not_started", report.not_started),
         ("unknown", report.unknown),
     ]

@@ -111,7 +111,8 @@ def selection_json(
 
     One shape for both commands and both modes: ``to_delete`` and ``undecided``
     list ``{"pusher", "reason"}`` (``reason`` is null for a selection by
-    filters); ``deleted`` and ``failed`` say what was done (empty in a dry run).
+    filters); ``deleted``, ``failed``, ``skipped`` (changed on the server since
+    it was listed) and ``unknown`` (no answer) say what was done (empty in a dry run).
     """
     return {
         "dry_run": dry_run,
@@ -119,4 +120,6 @@ def selection_json(
         "undecided": [{"pusher": p, "reason": r} for p, r in undecided],
         "deleted": deletion.deleted if deletion else [],
         "failed": [{"pusher": p, "error": m} for p, m in deletion.failed] if deletion else [],
+        "skipped": [{"pusher": p, "reason": r} for p, r in deletion.skipped] if deletion else [],
+        "unknown": [{"pusher": p, "error": m} for p, m in deletion.unknown] if deletion else [],
     }

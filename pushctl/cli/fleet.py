@@ -14,14 +14,14 @@ import typer
 from pushctl.cli import accepting_global_options
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
-from pushctl.errors import AuthError, Interrupted, InvalidInput, PartialFailure
+from pushctl.errors import AuthError, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
     from pushctl.client import Client
     from pushctl.environment import Environment
     from pushctl.executor import Report
     from pushctl.fleet.inventory import Inventory
-    from pushctl.plan import Plan
+    from pushctl.plan import Change, Plan
 
 GatewayOption = Annotated[
     str | None,
@@ -252,7 +252,7 @@ def _run(
         report = writing.apply(plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn)
     if as_json:
         _write_json(env, _summary(inventory, plan, operation, report, False))
-    _finish(env, inventory, report)
+    _finish(env, inventory, report, operation)
 
 
 def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:
@@ -289,8 +289,10 @@ def _summary(
         statuses.update((id(c), "applied") for c in report.applied)
         statuses.update((id(c), "not_started") for c in report.not_started)
         statuses.update((id(c), "unknown") for c in report.unknown)
+        statuses.update((id(o.change), "skipped") for o in report.skipped)
         for outcome in report.failed:
             statuses[id(outcome.change)] = "failed"
+        for outcome in report.failed + report.lost:
             errors[id(outcome.change)] = outcome_error(outcome)
     return {
         "operation": operation,
@@ -301,6 +303,15 @@ def _summary(
         "applied": len(report.applied) if report else 0,
         "failed": len(report.failed) if report else 0,
         "not_started": len(report.not_started) + len(report.unknown) if report else 0,
+        "skipped": [
+            {
+                "user_id": o.change.pusher["user_id"],
+                "app_id": o.change.pusher.get("app_id"),
+                "pushkey": o.change.pusher.get("pushkey"),
+                "reason": o.skipped,
+            }
+            for o in (report.skipped if report else [])
+        ],
         "changes": [
             {
                 "user_id": change.pusher["user_id"],
@@ -317,31 +328,24 @@ def _summary(
     }
 
 
-def _finish(env: Environment, inventory: Inventory, report: Report) -> None:
-    """Exit 130 interrupted, 4 refused, 1/5 server gone, 5 some failed, else 0."""
+def _finish(env: Environment, inventory: Inventory, report: Report, operation: str) -> None:
+    """Say how the run went (:func:`pushctl.verdict.conclude`), then any unreadable users."""
     from pushctl import render
+    from pushctl.verdict import Words, conclude
 
-    done = len(report.applied)
-    total = done + len(report.failed) + len(report.not_started) + len(report.unknown)
-    again = "run the same command again to finish (it writes only what is left)"
-    if report.interrupted:
-        raise Interrupted(f"interrupted: {done} of {total} pushers written; {again}")
-    if report.stopped_by is not None:
-        raise AuthError(
-            f"stopped after {done} of {total} pushers: {outcome_error(report.stopped_by)}"
-        )
-    if report.unreachable_since is not None:
-        from pushctl.executor import unreachable_error
+    def name(change: Change) -> str:
+        pusher = change.pusher
+        pushkey = render.shorten(str(pusher.get("pushkey")))
+        return f"{pusher['user_id']}: {pusher.get('app_id')} {pushkey}"
 
-        raise unreachable_error(report)
-    if report.failed:
-        lines = "\n".join(
-            f"{o.change.pusher['user_id']}: {o.change.pusher.get('app_id')} "
-            f"{render.shorten(str(o.change.pusher.get('pushkey')))}: {outcome_error(o)}"
-            for o in report.failed
-        )
-        raise PartialFailure(f"{len(report.failed)} of {total} pushers failed; {again}:\n{lines}")
-    env.info(f"wrote {_count(done, 'pusher')}")
+    words = Words(
+        "moved" if operation == "move-gateway" else "deleted",
+        "pusher",
+        "run the same command again (it writes only what is left)",
+        name=name,
+        error=outcome_error,
+    )
+    env.info(conclude(report, words))
     _unreadable_fails(inventory)
 
 

@@ -18,7 +18,7 @@ from pushctl.cli.common import (
 )
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import Interrupted, InvalidInput, PartialFailure, UsageError
+from pushctl.errors import InvalidInput, UsageError
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -238,9 +238,10 @@ def delete_command(
             _show_selection(env.on_stderr(), doomed, dry_run=False, as_json=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
     from pushctl.executor import delete_pushers
+    from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        deletion = delete_pushers(client, doomed)
+        deletion = delete_pushers(client, doomed, guard=for_target(where))
     _report_deletions(env, deletion, doomed, as_json)
 
 
@@ -265,21 +266,10 @@ def _report_deletions(
     env: Environment, deletion: Deletion, doomed: list[model.Pusher], as_json: bool
 ) -> None:
     from pushctl import render
+    from pushctl.cli.support import deletion_words
+    from pushctl.verdict import conclude
 
     if as_json:
         selected = [(p, None) for p in doomed]
         env.write(render.dump_json(selection_json(False, selected, deletion=deletion)))
-    elif deletion.deleted:
-        env.info(f"deleted {_count(deletion.deleted)}")
-    if deletion.failed:
-        names = "; ".join(
-            f"{p.get('app_id')} {render.shorten(str(p.get('pushkey')))}: {m}"
-            for p, m in deletion.failed
-        )
-        done = len(deletion.deleted) + len(deletion.failed)
-        raise PartialFailure(f"{len(deletion.failed)} of {done} not deleted: {names}")
-    if deletion.interrupted:
-        raise Interrupted(
-            f"interrupted: deleted {len(deletion.deleted)} of {len(doomed)}; "
-            "run the same command again to delete the rest"
-        )
+    env.info(conclude(deletion.report, deletion_words()))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pushctl.gateway import Probe
     from pushctl.prune import Plan, Verdict
     from pushctl.render import Cell
+    from pushctl.verdict import Words
 
 
 def _check_user(value: str | None) -> str | None:
@@ -234,9 +235,10 @@ def prune_command(
         _show_plan(env.on_stderr(), plan, dry_run=False, as_json=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
     from pushctl.executor import delete_pushers
+    from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        outcome = delete_pushers(client, [v.pusher for v in plan.doomed])
+        outcome = delete_pushers(client, [v.pusher for v in plan.doomed], guard=for_target(where))
     _report_prune(env, plan, outcome, as_json)
 
 
@@ -286,18 +288,19 @@ def _verdict_state(reason: str, doomed: bool) -> str:
 
 
 def _report_prune(env: Environment, plan: Plan, outcome: Deletion, as_json: bool) -> None:
+    from pushctl.verdict import conclude
+
     if as_json:
         _write_prune_json(env, plan, False, outcome)
-    elif outcome.deleted:
-        env.info(f"deleted {_count(len(outcome.deleted))}")
-    if outcome.interrupted:
-        left = len(plan.doomed) - len(outcome.deleted) - len(outcome.failed)
-        env.info(f"interrupted: deleted {len(outcome.deleted)}, {left} not attempted")
-        raise KeyboardInterrupt
-    if outcome.failed:
-        names = "; ".join(f"{_name(p)}: {message}" for p, message in outcome.failed)
-        total = len(outcome.deleted) + len(outcome.failed)
-        raise PartialFailure(f"{len(outcome.failed)} of {total} not deleted: {names}")
+    env.info(conclude(outcome.report, deletion_words()))
+
+
+def deletion_words() -> Words:
+    """How ``delete`` and ``prune`` speak of their runs."""
+    from pushctl.cli.hints import outcome_error
+    from pushctl.verdict import Words
+
+    return Words("deleted", "pusher", name=lambda change: _name(change.pusher), error=outcome_error)
 
 
 def _write_prune_json(

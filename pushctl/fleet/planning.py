@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pushctl import model
-from pushctl.plan import Action, Change, Plan
+from pushctl.plan import Action, Change, Plan, deletion
 
 
 def gateway_of(pusher: Mapping[str, Any]) -> str | None:
@@ -65,7 +65,7 @@ def move_plan(
         return Plan([])
     return Plan(
         [
-            Change(Action.UPDATE, _moved(pusher, new_url), fields=("data.url",))
+            Change(Action.UPDATE, _moved(pusher, new_url), fields=("data.url",), seen=pusher)
             for pusher in select(pushers, gateway=old_url, app_id=app_id)
         ]
     )
@@ -80,7 +80,7 @@ def _moved(pusher: model.Pusher, new_url: str) -> model.Pusher:
 def delete_plan(pushers: Iterable[model.Pusher], app_id: str, gateway: str | None = None) -> Plan:
     """Delete the pushers of *app_id* (on *gateway* only, when given)."""
     chosen = select(pushers, gateway=gateway, app_id=app_id)
-    return Plan([Change(Action.DELETE, pusher) for pusher in chosen])
+    return Plan([deletion(pusher) for pusher in chosen])
 
 
 def by_user(changes: Iterable[Change]) -> dict[str, list[Change]]:

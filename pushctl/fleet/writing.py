@@ -68,9 +68,12 @@ def apply(
 
     *client* carries a Synapse server admin's token. The bulk writer's rules
     hold: adaptive concurrency, Ctrl-C stops new writes, a refused token (or
-    refused acting) stops the run.
+    refused acting) stops the run. Before a user's first write, that user's
+    account and pushers are read again: nothing is written into a deactivated
+    or locked account, nor over a pusher changed or deleted since the plan
+    (:mod:`pushctl.guard`); those changes are skipped.
     """
-    from pushctl import executor
+    from pushctl import executor, guard
 
     own = client.whoami().get("user_id")
     tokens = ActingTokens(client, plan, own, on_revoke_failure)
@@ -81,6 +84,7 @@ def apply(
             concurrency=concurrency,
             on_outcome=on_outcome,
             perform=_perform,
+            guard=guard.for_fleet(client),
         )
     finally:
         tokens.close()
