@@ -334,3 +334,21 @@ def test_a_stopped_sqlite_database_is_left_byte_identical(
         assert result.returncode in (0, 6), result.stderr
         assert digest(copy) == before, args
         assert [p.name for p in copy.parent.iterdir()] == ["homeserver.db"], args
+
+
+def test_a_wrong_database_password_is_refused_without_showing_it(
+    host: Host, pushctl, tmp_path: Path
+) -> None:
+    if host.backend != "postgres":
+        pytest.skip("PostgreSQL only")
+    settings = json.loads(Path(host.config).read_text())
+    settings["database"]["args"]["password"] = "wrong-" + host.secret
+    config = tmp_path / "homeserver.yaml"
+    config.write_text(json.dumps(settings))
+    result = pushctl("-v", "fleet", "health", "--synapse-config", str(config))
+    assert_clean_failure(result, 4)
+    port = settings["database"]["args"]["port"]
+    assert f"database: 127.0.0.1:{port}/synapse" in result.stderr
+    assert "password" in result.stderr  # PostgreSQL says what failed...
+    for secret in (host.secret, settings["macaroon_secret_key"], settings["form_secret"]):
+        assert secret not in result.stdout + result.stderr  # ...never what it was
