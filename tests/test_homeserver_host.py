@@ -352,3 +352,30 @@ def test_a_wrong_database_password_is_refused_without_showing_it(
     assert "password" in result.stderr  # PostgreSQL says what failed...
     for secret in (host.secret, settings["macaroon_secret_key"], settings["form_secret"]):
         assert secret not in result.stdout + result.stderr  # ...never what it was
+
+
+def test_doctor_adds_the_homeserver_side_and_drops_the_guess(host: Host, pushctl) -> None:
+    server = host.server
+    ivy, jack = new_account(server, "ivy"), new_account(server, "jack")
+    refused = "127.0.0.2" if host.allowed == "127.0.0.1" else "127.0.0.1"
+    with PushGateway(host.allowed) as down, PushGateway(refused) as elsewhere:
+        down.failing = True
+        ivy.add_pusher(pushkey="ivy-down", data={"url": down.url})
+        ivy.add_pusher(pushkey="ivy-refused", data={"url": elsewhere.url})
+        direct_message(server, jack, ivy)
+        assert down.wait_for(lambda: bool(down.received)), "Synapse never pushed"
+        assert wait_until(lambda: len(of_user(health(pushctl, host)[1], ivy.user_id)) == 2)
+        guess = pushctl("doctor", "--json", "--no-push", env=ivy.env())
+        result = pushctl("doctor", "--json", "--no-push", *host.pushctl_args(), env=ivy.env())
+    assert_clean_failure(result, 6)
+    assert "gateway.private-address" in guess.stdout  # without the homeserver's side
+    findings = json.loads(result.stdout)["findings"]
+    checks = {f["check"]: f for f in findings}
+    assert "gateway.private-address" not in checks
+    blocked = [f for f in findings if f["check"] == "gateway.blocked"]
+    assert [f["pusher"]["pushkey"] for f in blocked] == ["ivy-refused"]
+    assert f"{refused} (in 127.0.0.0/8)" in blocked[0]["message"]
+    failing = {f["pusher"]["pushkey"]: f for f in findings if f["check"] == "pusher.failing"}
+    assert set(failing) == {"ivy-down", "ivy-refused"}  # Synapse fails on the refused one too
+    failing = failing["ivy-down"]
+    assert "since 20" in failing["message"] and "last success: never" in failing["message"]
