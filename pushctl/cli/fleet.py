@@ -14,6 +14,7 @@ import typer
 from pushctl.cli import accepting_global_options
 from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
+from pushctl.cli.host import SynapseConfigOption
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ def fleet_app() -> typer.Typer:
         ("delete", delete_command),
     ):
         app.command(name)(accepting_global_options(function))
+    from pushctl.cli import host
+
+    app.command("health")(accepting_global_options(host.health_command))
+    app.command("gateways")(accepting_global_options(host.gateways_command))
     return app
 
 
@@ -54,13 +59,14 @@ def list_command(
     gateway: GatewayOption = None,
     app_id: AppIdOption = None,
     as_json: JsonFlag = False,
+    synapse_config: SynapseConfigOption = None,
 ) -> None:
     """Show every local user's pushers (deactivated users are left out)."""
     from pushctl import render
     from pushctl.fleet import planning
 
     env = environment(ctx)
-    inventory = _read(env, _admin_client(ctx))
+    inventory = _read_from(ctx, env, synapse_config)
     pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
     if as_json:
         env.write(render.dump_json(pushers))
@@ -89,13 +95,15 @@ def _pusher_row(pusher: dict[str, Any]) -> list[str]:
     ]
 
 
-def stats_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+def stats_command(
+    ctx: typer.Context, as_json: JsonFlag = False, synapse_config: SynapseConfigOption = None
+) -> None:
     """Count every local user's pushers by gateway and by app ID, and users with none."""
     from pushctl import render
     from pushctl.fleet import planning
 
     env = environment(ctx)
-    inventory = _read(env, _admin_client(ctx))
+    inventory = _read_from(ctx, env, synapse_config)
     found = planning.stats(
         inventory.pushers, len(inventory.users), inventory.users_without_pushers()
     )
@@ -127,6 +135,15 @@ def _admin_client(ctx: typer.Context) -> Client:
             "fleet commands need a Synapse server admin's user token, not an application service's"
         )
     return client
+
+
+def _read_from(ctx: typer.Context, env: Environment, synapse_config: list[str] | None) -> Inventory:
+    """Through Synapse's database when its config is given, else through the admin API."""
+    if synapse_config:
+        from pushctl.cli.host import read_inventory
+
+        return read_inventory(synapse_config)
+    return _read(env, _admin_client(ctx))
 
 
 def _read(env: Environment, client: Client) -> Inventory:
