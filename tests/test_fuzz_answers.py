@@ -55,7 +55,7 @@ BRIDGE = "@bridge:localhost"
 #: (``versions`` is only asked when an old server is suspected, ``logout`` of a
 #: temporary token may fail with a warning, a gateway's answer is a result)
 RELIED_ON = {"whoami", "pushers", "set", "devices", "login", "admin_pushers", "admin_devices",
-             "admin_login"}  # fmt: skip
+             "admin_login", "admin_user"}  # fmt: skip
 
 _SET = ["--app-id", APP_ID, "--app-display-name", "App", "--device-display-name", "Phone",
         "--lang", "en", "--url", "{gateway}" + NOTIFY]  # fmt: skip
@@ -126,7 +126,8 @@ COMMANDS = [
     command("import {file} --dry-run", "pushers"),
     command("import {file} --yes --prune", "pushers set"),
     command("import {file} --yes --prune --json", "pushers set"),
-    command(f"import {{file}} --yes --prune --user {BOB}", f"admin_pushers {ADMIN_WRITE}"),
+    command(f"import {{file}} --yes --prune --user {BOB}",
+            f"admin_pushers admin_user {ADMIN_WRITE}"),
     command("export", "pushers"),
     command("export --format json", "pushers"),
     command(f"export --user {BOB}", "admin_pushers"),
