@@ -236,3 +236,39 @@ def test_vanished_pushers_name_when_they_were_last_seen() -> None:
     found = pushers.check_vanished([pusher()], earlier, NOW_MS - DAY_MS, NOW_MS)
     assert [f.pusher and f.pusher["pushkey"] for f in found] == ["gone"]
     assert "(1 d ago)" in found[0].message
+
+
+def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master() -> None:
+    everything = [{"kind": "event_match", "key": "type", "pattern": "*"}]
+    some = [{"kind": "event_match", "key": "type", "pattern": "m.room.*"}]
+    ruleset = {
+        "global": {
+            "override": [
+                {"rule_id": ".m.rule.master", "enabled": False, "actions": []},
+                {"rule_id": "bare", "enabled": True, "actions": [], "conditions": []},
+                {
+                    "rule_id": "any-type",
+                    "enabled": True,
+                    "actions": ["dont_notify"],
+                    "conditions": everything,
+                },
+                {"rule_id": "off", "enabled": False, "actions": [], "conditions": []},
+                {"rule_id": "loud", "enabled": True, "actions": ["notify"], "conditions": []},
+                {"rule_id": "some", "enabled": True, "actions": [], "conditions": some},
+                {"rule_id": "odd", "enabled": True, "actions": [], "conditions": [{"kind": "x"}]},
+            ],
+            "underride": [
+                {
+                    "rule_id": "rooms",
+                    "enabled": True,
+                    "actions": [],
+                    "conditions": [{"kind": "room_member_count", "is": ">=1"}],
+                },
+            ],
+        }
+    }
+    found = rules.check_silencing(ruleset)
+    assert [(f.check, f.severity) for f in found] == [("push-rules.silence-all", "problem")] * 3
+    assert ["bare" in found[0].message, "any-type" in found[1].message] == [True, True]
+    assert "underride push rule rooms" in found[2].message
+    assert Report(found).by_area()[0][0] == "Push rules"

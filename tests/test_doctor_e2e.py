@@ -323,3 +323,36 @@ def test_behind_mas_acting_is_unavailable_and_the_rest_is_reported(
     [skipped] = document["not_checked"]
     assert "push rules" in skipped["area"]
     assert "Matrix Authentication Service" in skipped["reason"]
+
+
+def test_a_rule_that_mutes_every_event_is_a_problem_like_the_master(
+    synapse: Any, gateway: PushGateway, pushctl
+) -> None:
+    alice, bob = new_account(synapse, "alice"), new_account(synapse, "bob")
+    alice.add_pusher(pushkey="alices-phone", data={"url": gateway.url})
+    put_rule(alice, "override", "mute-all", "", {"actions": ["dont_notify"], "conditions": []})
+    any_type = [{"kind": "event_match", "key": "type", "pattern": "*"}]
+    put_rule(alice, "override", "any-type", "", {"actions": [], "conditions": any_type})
+    code, document = doctor(pushctl, alice)
+    assert code == 6
+    assert checks(document, "problem") == ["push-rules.silence-all"] * 2
+    assert "mute-all" in " ".join(f["message"] for f in document["findings"])
+
+    # what doctor says is what Synapse does: nothing is pushed while the rules are on
+    invite = {"invite": [alice.user_id], "is_direct": True}
+    room = synapse.call("POST", "/_matrix/client/v3/createRoom", invite, token=bob.token)
+    rooms = f"/_matrix/client/v3/rooms/{quote(room['room_id'])}"
+    synapse.call("POST", f"{rooms}/join", {}, token=alice.token)
+    text = {"msgtype": "m.text", "body": "muted?"}
+    muted = synapse.call("PUT", f"{rooms}/send/m.room.message/1", text, token=bob.token)
+    for rule_id in ("mute-all", "any-type"):
+        put_rule(alice, "override", rule_id, "/enabled", {"enabled": False})
+    heard = synapse.call("PUT", f"{rooms}/send/m.room.message/2", text, token=bob.token)
+
+    def pushed() -> list[str]:
+        return [r.notification.get("event_id") for r in gateway.notifications_for("alices-phone")]
+
+    assert gateway.wait_for(lambda: heard["event_id"] in pushed(), timeout=30)
+    assert muted["event_id"] not in pushed()  # pushes go in order: the muted one never came
+    code, document = doctor(pushctl, alice)
+    assert "push-rules.silence-all" not in checks(document)
