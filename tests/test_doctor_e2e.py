@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.accounts import Account, new_account
+from tests.support.accounts import APPSERVICE_PREFIX, Account, new_account
 from tests.support.fakegateways import FakeGateway
 from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 
@@ -356,3 +356,70 @@ def test_a_rule_that_mutes_every_event_is_a_problem_like_the_master(
     assert muted["event_id"] not in pushed()  # pushes go in order: the muted one never came
     code, document = doctor(pushctl, alice)
     assert "push-rules.silence-all" not in checks(document)
+
+
+# -- account state -----------------------------------------------------------------
+
+
+def admin_call(admin: Account, method: str, path: str, body: Any = None) -> Any:
+    return admin.server.call(method, f"/_synapse/admin{path}", body, token=admin.token)
+
+
+def test_a_deactivated_account_is_a_problem_and_gets_no_test_push(admin: Account, pushctl) -> None:
+    bob = new_account(admin.server, "bob")
+    admin_call(admin, "POST", f"/v1/deactivate/{quote(bob.user_id)}", {})
+    # deactivation deletes the pushers; a pusher written afterwards (as by a
+    # token acting for the user) stays, and would be pushed to
+    acting = admin_call(admin, "POST", f"/v1/users/{quote(bob.user_id)}/login", {})
+    with FakeGateway("sygnal") as sygnal:
+        Account(bob.server, bob.user, acting["access_token"], "").add_pusher(
+            pushkey="bobs", data={"url": sygnal.url}
+        )
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 6
+    assert checks(document, "problem") == ["account.deactivated"]
+    assert "pushers.none" not in checks(document)
+    assert sygnal.posts == 0
+    assert any("deactivated" in n["reason"] for n in document["not_checked"])
+    result = pushctl("doctor", "--user", bob.user_id, env=admin.env())
+    assert "Devices and account:" in result.stdout and "account.deactivated" in result.stdout
+
+
+def test_a_locked_account_is_a_problem_and_gets_no_test_push(admin: Account, pushctl) -> None:
+    bob = new_account(admin.server, "bob")
+    user = f"/v2/users/{quote(bob.user_id)}"
+    with FakeGateway("sygnal") as sygnal:
+        bob.add_pusher(pushkey="bobs", data={"url": sygnal.url})
+        admin_call(admin, "PUT", user, {"locked": True})
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+        assert code == 6
+        assert checks(document, "problem") == ["account.locked"]
+        assert sygnal.posts == 0
+        admin_call(admin, "PUT", user, {"locked": False})
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 0 and not any(c.startswith("account.") for c in checks(document))
+    assert sygnal.posts == 1
+
+
+def test_a_shadow_banned_account_is_a_warning_and_still_tested(
+    admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    bob = new_account(admin.server, "bob")
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    admin_call(admin, "POST", f"/v1/users/{quote(bob.user_id)}/shadow_ban", {})
+    code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 0
+    assert only(document, "account.shadow-banned")["severity"] == "warning"
+    assert [r.pushkeys for r in gateway.received] == [["bobs"]]
+
+
+def test_an_application_service_says_it_could_not_read_the_account_state(
+    appservice: Any, gateway: PushGateway, pushctl
+) -> None:
+    bob = new_account(appservice.server, APPSERVICE_PREFIX)
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    result = pushctl("doctor", "--json", "--user", bob.user_id, env=appservice.env())
+    assert result.returncode == 0, result.stderr
+    [skipped] = json.loads(result.stdout)["not_checked"]
+    assert skipped["area"].startswith("account state")
+    assert "application service" in skipped["reason"]

@@ -24,6 +24,7 @@ AREAS = {
     "gateway": "Push gateways",
     "push-rules": "Push rules",
     "device": "Devices and account",
+    "account": "Devices and account",
     "users": "Devices and account",
 }
 AREA_ORDER = ("Pushers", "Push gateways", "Push rules", "Devices and account")
