@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.support.accounts import APPSERVICE_PREFIX, Account, new_account
 from tests.support.fakegateways import FakeGateway
@@ -255,6 +256,24 @@ def test_without_push_a_gateway_answering_html_is_no_gateway(
     assert code == 6 and "gateway.not-matrix" in checks(document)
     code, document = doctor(pushctl, account)
     assert code == 0 and "gateway.not-matrix" not in checks(document)
+
+
+def test_without_push_a_homeserver_is_no_gateway(
+    account: Account, synapse: Any, pushctl, httpserver: HTTPServer
+) -> None:
+    # Synapse answers GET on the notify path with JSON 404 M_UNRECOGNIZED; another
+    # homeserver may ask for a token first (JSON 401), which Synapse cannot be made to
+    account.add_pusher(pushkey="hs", data={"url": synapse.base_url + NOTIFY_PATH})
+    refusal = {"errcode": "M_MISSING_TOKEN", "error": "Missing access token"}
+    httpserver.expect_request(NOTIFY_PATH).respond_with_json(refusal, status=401)
+    account.add_pusher(pushkey="hs-401", data={"url": httpserver.url_for(NOTIFY_PATH)})
+    code, document = doctor(pushctl, account, "--no-push")
+    assert code == 6
+    found = {f["pusher"]["pushkey"]: f["message"] for f in document["findings"]
+             if f["check"] == "gateway.not-matrix"}  # fmt: skip
+    assert set(found) == {"hs", "hs-401"}
+    assert "404 with the Matrix error M_UNRECOGNIZED" in found["hs"]
+    assert "401 with the Matrix error M_MISSING_TOKEN" in found["hs-401"]
 
 
 def test_a_gateway_on_a_private_address_is_a_warning(

@@ -91,7 +91,27 @@ def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     unified = body.get("unifiedpush") if isinstance(body, dict) else None
     if isinstance(unified, dict) and unified.get("gateway") == "matrix":
         return Fingerprint(UNIFIED_PUSH, "", private)
+    errcode = _matrix_refusal(response.status_code, body)
+    if errcode:
+        detail = (
+            f"GET answered HTTP {response.status_code} with the Matrix error {errcode}, as a "
+            "homeserver does for a path it does not serve"
+        )
+        return Fingerprint(NOT_MATRIX, detail, private)
     return Fingerprint(UNKNOWN, f"GET answered HTTP {response.status_code} with JSON", private)
+
+
+def _matrix_refusal(status: int, body: Any) -> str | None:
+    """The errcode of a homeserver's refusal (``404 M_UNRECOGNIZED``, ``401 M_MISSING_TOKEN``).
+
+    A push gateway answers a GET on its notify path with 405 (Sygnal) or its
+    UnifiedPush discovery document; a Matrix error there means a homeserver or
+    another Matrix API answered instead.
+    """
+    errcode = body.get("errcode") if isinstance(body, dict) else None
+    if status in (400, 401, 403, 404) and isinstance(errcode, str) and errcode.startswith("M_"):
+        return errcode
+    return None
 
 
 def _no_auth(request: Any) -> Any:
