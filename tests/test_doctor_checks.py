@@ -117,8 +117,11 @@ def test_the_resolver_asks_getaddrinfo(monkeypatch: pytest.MonkeyPatch) -> None:
     assert gateways.resolve("push.example.org", 443) == []
 
 
-def examined(item: dict[str, object], kind: str = gateways.SYGNAL) -> gateways.Examined:
-    return gateways.Examined(item, gateways.Fingerprint(kind), Probe(item, DELIVERED))
+def examined(
+    item: dict[str, object], kind: str = gateways.SYGNAL, pushed: bool = True
+) -> gateways.Examined:
+    probe = Probe(item, DELIVERED) if pushed else None
+    return gateways.Examined(item, gateways.Fingerprint(kind), probe)
 
 
 def test_pushkey_shapes_are_a_lint() -> None:
@@ -128,21 +131,46 @@ def test_pushkey_shapes_are_a_lint() -> None:
         [
             examined(pusher(pushkey=hex_token)),
             examined(pusher(pushkey="AAAA/base64+token="), gateways.SYGNAL),
-            examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy})),
+            examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy}), pushed=False),
             examined(pusher(pushkey="https://ntfy.example.org/up2", data={"url": ntfy})),
             examined(
                 pusher(pushkey="https://elsewhere.example/x", data={"url": URL}),
                 gateways.UNIFIED_PUSH,
+                pushed=False,
             ),
         ]
     )
     shapes = [(f.pusher and f.pusher["pushkey"], f.severity) for f in found
               if f.check == "pushkey.shape"]  # fmt: skip
+    # an endpoint on another server than a UnifiedPush gateway: only a test notification
+    # can tell whether the gateway forwards it (generic ones do, ntfy's does not)
     assert shapes == [
         (hex_token, "warning"),
-        ("https://other.example/up1", "warning"),
-        ("https://elsewhere.example/x", "warning"),
+        ("https://other.example/up1", "info"),
+        ("https://elsewhere.example/x", "info"),
     ]
+    report = Report(found)
+    assert (report.problems, report.warnings) == (0, 1)  # info counts as neither
+
+
+@pytest.mark.parametrize(
+    "gateway_url",
+    [
+        "https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify",
+        "https://up.schildi.chat/_matrix/push/v1/notify",
+        "https://push.example.org/_matrix/push/v1/notify",  # common-proxies: told by GET
+    ],
+)
+@pytest.mark.parametrize("pushed", [True, False])
+def test_generic_unifiedpush_gateways_forward_to_any_endpoint(
+    gateway_url: str, pushed: bool
+) -> None:
+    # as Element Android, Element X and SchildiChat register with a distributor's endpoint
+    endpoint = pusher(pushkey="https://ntfy.sh/upAbCdEf?up=1", data={"url": gateway_url})
+    found = gateways.check([examined(endpoint, gateways.UNIFIED_PUSH, pushed=pushed)])
+    severities = [f.severity for f in found if f.check == "pushkey.shape"]
+    known_host = "push.example.org" not in gateway_url
+    assert severities == ([] if pushed or known_host else ["info"])
 
 
 def test_default_rules_stripped_of_notify_and_rooms_muted_by_rules() -> None:

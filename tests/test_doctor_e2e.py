@@ -442,3 +442,79 @@ def test_an_application_service_says_it_could_not_read_the_account_state(
     [skipped] = json.loads(result.stdout)["not_checked"]
     assert skipped["area"].startswith("account state")
     assert "application service" in skipped["reason"]
+
+
+# -- one probe per gateway ------------------------------------------------------------
+
+
+def test_a_hanging_gateway_costs_one_timeout_and_one_finding(account: Account, pushctl) -> None:
+    with FakeGateway("hang") as hanging, FakeGateway("sygnal") as healthy:
+        for number in range(40):
+            account.add_pusher(pushkey=f"hung-{number}", data={"url": hanging.url})
+        for number in range(3):
+            account.add_pusher(pushkey=f"fine-{number}", data={"url": healthy.url})
+        started = time.monotonic()
+        code, document = doctor(pushctl, account, "--timeout", "1")
+        elapsed = time.monotonic() - started
+        posts = (hanging.posts, healthy.posts)
+    assert code == 6
+    [finding] = [f for f in document["findings"] if f["severity"] == "problem"]
+    assert finding["check"] == "gateway.unreachable"
+    assert "(used by 40 pushers)" in finding["message"] and "timed out" in finding["message"]
+    assert "39 other pushers not tried" in finding["message"]
+    assert posts == (1, 3)  # the hanging one got one test notification, the healthy all
+    assert elapsed < 2.5, elapsed  # one timeout of 1 s, not one per 16 pushers
+
+
+# -- pushkeys of UnifiedPush gateways ---------------------------------------------------
+
+
+def test_a_unifiedpush_endpoint_elsewhere_is_left_to_the_test_notification(
+    account: Account, pushctl
+) -> None:
+    # Element Android, Element X and SchildiChat: a generic UnifiedPush gateway and
+    # the distributor's endpoint (here ntfy's) as pushkey, on another server
+    endpoint = "https://ntfy.pushctl.invalid/upAbCdEf?up=1"
+    with FakeGateway("unifiedpush") as unified:
+        account.add_pusher(pushkey=endpoint, data={"url": unified.url})
+        code, document = doctor(pushctl, account)
+        assert code == 0 and unified.posts == 1
+        assert "pushkey.shape" not in checks(document)  # the gateway accepted it
+        code, document = doctor(pushctl, account, "--no-push")
+        terminal = pushctl("doctor", "--no-push", env=account.env())
+    assert code == 0
+    finding = only(document, "pushkey.shape")
+    assert finding["severity"] == "info" and "only a test notification" in finding["message"]
+    assert document["summary"] == {"problems": 0, "warnings": 1}  # the plain-http one
+    assert "  info     pushkey.shape:" in terminal.stdout
+
+
+def test_loopback_plain_http_does_not_claim_to_cross_the_network(account: Account, pushctl) -> None:
+    with FakeGateway("sygnal") as sygnal:
+        account.add_pusher(pushkey="k", data={"url": sygnal.url})
+        code, document = doctor(pushctl, account)
+    assert code == 0
+    message = only(document, "gateway.plain-http")["message"]
+    assert "cross the network" not in message and "loopback" in message
+
+
+# -- TLS words -------------------------------------------------------------------------
+
+
+def test_https_to_a_plain_http_port_is_a_handshake_failure_not_a_certificate_one(
+    account: Account, pushctl
+) -> None:
+    with FakeGateway("sygnal") as sygnal:
+        plain = sygnal.url.replace("http://", "https://")
+        account.add_pusher(pushkey="k", data={"url": plain})
+        code, document = doctor(pushctl, account)
+        # the homeserver's words are the same, without the advice for a private CA
+        https = plain.removesuffix(NOTIFY_PATH)
+        result = pushctl("--retries", "0", "doctor", env=account.env(PUSHCTL_HOMESERVER=https))
+    assert code == 6
+    finding = only(document, "gateway.unreachable")
+    assert "TLS handshake failed" in finding["message"]
+    assert "verification" not in finding["message"] and "certificate" not in finding["advice"]
+    assert "scheme and port" in finding["advice"]
+    assert result.returncode == 1 and "TLS handshake failed" in result.stderr
+    assert "--ca-bundle" not in result.stderr and "verification" not in result.stderr
