@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import trustme
 from pytest_httpserver import HTTPServer
 
 from tests.support.accounts import APPSERVICE_PREFIX, Account, new_account
@@ -518,3 +519,49 @@ def test_https_to_a_plain_http_port_is_a_handshake_failure_not_a_certificate_one
     assert "scheme and port" in finding["advice"]
     assert result.returncode == 1 and "TLS handshake failed" in result.stderr
     assert "--ca-bundle" not in result.stderr and "verification" not in result.stderr
+
+
+# -- whose CA certificates a gateway probe trusts -----------------------------------------
+
+
+@pytest.fixture
+def tls_gateway() -> Any:
+    """A Sygnal-like gateway on https://localhost with a certificate of its own CA."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    server = HTTPServer(host="localhost", port=0, ssl_context=context)
+    server.expect_request(NOTIFY_PATH, method="GET").respond_with_json({}, status=405)
+    server.expect_request(NOTIFY_PATH, method="POST").respond_with_json({"rejected": []})
+    server.start()
+    yield server, ca
+    server.clear()
+    server.stop()
+
+
+def test_the_homeservers_ca_bundle_is_not_the_gateways_trust_store(
+    account: Account, tls_gateway: Any, pushctl, tmp_path: Any
+) -> None:
+    server, gateway_ca = tls_gateway
+    homeserver_bundle, gateway_bundle = tmp_path / "homeserver.pem", tmp_path / "gateway.pem"
+    trustme.CA().cert_pem.write_to_path(str(homeserver_bundle))  # a private CA of its own
+    gateway_ca.cert_pem.write_to_path(str(gateway_bundle))
+    account.add_pusher(pushkey="k", data={"url": f"https://localhost:{server.port}{NOTIFY_PATH}"})
+    homeserver_ca = ("--ca-bundle", str(homeserver_bundle))
+
+    # the default trust store does not know the gateway's test CA: refused, as it must be
+    code, document = doctor(pushctl, account, *homeserver_ca)
+    assert code == 6
+    assert "TLS verification failed" in only(document, "gateway.unreachable")["message"]
+    # the gateway's CA, by requests' variable or the option: trusted, whatever the homeserver's
+    env = account.env(REQUESTS_CA_BUNDLE=str(gateway_bundle))
+    code, document = doctor(pushctl, account, *homeserver_ca, env=env)
+    assert code == 0, document
+    trusted = ("--gateway-ca-bundle", str(gateway_bundle))
+    code, document = doctor(pushctl, account, *homeserver_ca, *trusted)
+    assert code == 0, document
+    assert len([r for r in server.log if r[0].method == "POST"]) == 2
