@@ -4,8 +4,11 @@ Each gateway URL is looked at once: its host's addresses (homeservers refuse
 private ones by default) and a ``GET`` on the notify path, whose answer tells
 a push gateway (Sygnal answers 405, a UnifiedPush gateway
 ``{"unifiedpush": {"gateway": "matrix"}}``) from something else (an HTML 404
-of a reverse proxy). Then each pusher gets the test notification ``pushctl
-test`` sends (:func:`pushctl.gateway.probe`), unless pushing is off.
+of a reverse proxy, a homeserver's Matrix error). Then, unless pushing is off,
+its pushers get the test notification ``pushctl test`` sends
+(:func:`pushctl.gateway.probe`): the first alone, the others only if the
+gateway answered it, so that a gateway that hangs costs one timeout. What
+went wrong is said once per gateway, with how many pushers use it.
 
 Host names are resolved through :func:`resolve`, which tests replace.
 """
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 from pushctl import gateway, model
 from pushctl.doctor.findings import Finding, plural, problem, warning
 from pushctl.doctor.pushers import describe
+from pushctl.doctor.pushkeys import check_shape
 from pushctl.model import is_loopback_host
 
 SYGNAL = "sygnal"
@@ -186,8 +190,6 @@ def _unanswered(probe: gateway.Probe) -> bool:
 
 def check(examined: Sequence[Examined]) -> list[Finding]:
     """Findings about each gateway (one per URL and kind) and each pusher's pushkey."""
-    from pushctl.doctor.pushkeys import check_shape
-
     found: list[Finding] = []
     by_url: dict[str, list[Examined]] = {}
     for item in examined:
