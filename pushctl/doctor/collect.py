@@ -57,7 +57,7 @@ def run(
     examined = gateways.examine(found, probing, push=push and blocked is None)
     report.add(gateways.check(examined))
     if blocked is not None:
-        reason = f"the account is {blocked}: nothing is pushed to it whatever these say"
+        reason = f"not read while the account is {blocked}, which stops its notifications first"
         report.not_checked.append(NotChecked(ACCOUNT_AREAS, reason))
         return report
     if target.admin_api and behind_mas(target.client):
