@@ -68,10 +68,10 @@ class ProbeSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProbeSettings:
-        """The timeouts, CA bundle and plain-http permission of the connection settings."""
+        """The timeouts, gateway CA bundle and plain-http permission of the connection settings."""
         return cls(
             timeout=settings.timeouts,
-            verify=settings.verify,
+            verify=settings.gateway_verify,
             allow_insecure_http=settings.allow_insecure_http,
         )
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 USER_AGENT = f"pushctl/{__version__}"
 TLS_FAILED = "TLS verification failed"
+#: no TLS session at all: most often https:// to a port that speaks plain HTTP
+TLS_HANDSHAKE_FAILED = (
+    "TLS handshake failed (the port does not speak TLS, or not a version in common)"
+)
 
 
 def new_session(verify: bool | str = True) -> requests.Session:
@@ -113,7 +117,7 @@ def failure_reason(exc: Exception) -> str:
 
     text = repr(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return TLS_FAILED
+        return TLS_FAILED if _certificate_refused(exc) else TLS_HANDSHAKE_FAILED
     if isinstance(exc, requests.Timeout):
         return "timed out"
     if "refused" in text.lower():
@@ -121,6 +125,30 @@ def failure_reason(exc: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text:
         return "host name not found"
     return "connection failed or dropped"
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """True when the TLS failure is the certificate's, not the handshake's."""
+    import ssl
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        item = pending.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        pending += [
+            item.__cause__,
+            item.__context__,
+            *(a for a in item.args if isinstance(a, BaseException)),
+        ]
+        reason = getattr(item, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+    return "CERTIFICATE_VERIFY_FAILED" in repr(exc)
 
 
 def unusable_answer(exc: Exception) -> str:

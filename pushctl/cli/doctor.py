@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pushctl.doctor import Finding, Report
     from pushctl.environment import Environment
 
-_MARK = {"problem": "PROBLEM", "warning": "warning"}
+_MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 
 
 def doctor_command(
