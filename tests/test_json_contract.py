@@ -41,7 +41,7 @@ def set_args(pushkey: str) -> list[str]:
 def test_set_json_is_the_body_as_sent(account: Account, pushctl) -> None:
     sent = document(pushctl(*set_args("json-set"), "--json", env=account.env()))
     assert set(sent) == SET_KEYS | {"data", "append"}
-    assert sent["append"] is False and sent["pushkey"] == "json-set"
+    assert sent["append"] is True and sent["pushkey"] == "json-set"
     dry = document(pushctl(*set_args("json-set"), "--dry-run", env=account.env()))
     assert dry == sent, "--json after sending shows what --dry-run shows"
 
