@@ -1,6 +1,7 @@
 """The ``POST /pushers/set`` bodies real clients send, written from their source code.
 
-Each body names the repository, file and commit it was read from (``source``).
+Each ``source`` names the repository, file and commit read for the body, or says
+plainly that no client file was read for it and what it is written from instead.
 Values a client computes at run time (tokens, device IDs, secrets) are made up;
 gateway hosts are ``.invalid`` names, so that nothing here can reach a network
 (no event is sent in these tests, so Synapse pushes nothing anyway). The shape,
@@ -37,8 +38,9 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "element-android-unifiedpush-empty-name",
-        "as element-android, with a UnifiedPush endpoint as pushkey on the generic gateway "
-        "and the empty device name later versions send (displayName().orEmpty())",
+        "not read from a client: a variant of element-android written from the issue text (a "
+        "UnifiedPush endpoint as pushkey on the generic gateway, and an empty device name as "
+        "displayName().orEmpty() would give); no file of Element Android was read for it",
         {
             "pushkey": "https://ntfy.invalid/upAbCdEf?up=1",
             "kind": "http",
@@ -80,13 +82,19 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "schildichat-next",
-        "a fork of element-x-android (same DefaultPusherSubscriber) on its UnifiedPush gateway",
+        "SchildiChat/schildichat-android-next libraries/push/impl/src/main/kotlin/io/element/"
+        "android/libraries/push/impl/DefaultPusherSubscriber.kt @ "
+        "e2fd66877253d96f0ed082d5d88e6dd51e91e81a (app ID PushConfig.PUSHER_APP_ID "
+        "de.spiritcroc.riotx, app name SchildiChat Next from app/build.gradle.kts, device name "
+        "SchildiNext, profile tag mobile_, lang en, default_payload {cs: secret}, append false; "
+        "UnifiedPushConfig's default gateway up.schildi.chat); RustPushersService.kt there sends "
+        "event_id_only; how the Rust SDK serialises the body was not read",
         {
             "pushkey": "https://up.schildi.invalid/up/abcdef",
             "kind": "http",
-            "app_id": "chat.schildi.android",
+            "app_id": "de.spiritcroc.riotx",
             "app_display_name": "SchildiChat Next",
-            "device_display_name": "MyDevice",
+            "device_display_name": "SchildiNext",
             "profile_tag": "mobile_",
             "lang": "en",
             "data": {
@@ -126,21 +134,34 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "element-x-ios",
-        "element-hq/element-x-ios (through the Rust SDK, as element-x-android): event_id_only "
-        "and a default payload for the notification service extension",
+        "element-hq/element-x-ios ElementX/Sources/Services/Notification/Manager/"
+        "NotificationManager.swift and APNSPayload.swift @ 5d0343c480a8659a1d5669f8e4a13fb37d7528e7"
+        ' (setPusher: base64 APNs token, app ID <bundle>.ios.prod, app name "Element X (iOS)", '
+        "the device's name, a 16-character profile tag, lang, event_id_only, default_payload aps "
+        "and pusher_notification_client_identifier, the SHA-256 of the user ID in ClientProxy.swift"
+        "; append false in ClientProxy.setPusher); the body as matrix-rust-sdk's FFI "
+        "set_pusher builds it (bindings/matrix-sdk-ffi/src/client.rs @ "
+        "64b12e0b808969c284c94f0ea239f37d6746d6e2: default_payload parsed into data); how ruma "
+        "serialises append was not read",
         {
-            "pushkey": "656c656d656e742d782d696f732d746f6b656e",
+            "pushkey": "yMnKy8zNzs/Q0dLT1NXW19jZ2tvc3d7f4OHi4+Tl5uc=",
             "kind": "http",
-            "app_id": "io.element.elementx.ios",
-            "app_display_name": "Element X",
+            "app_id": "io.element.elementx.ios.prod",
+            "app_display_name": "Element X (iOS)",
             "device_display_name": "iPhone",
+            "profile_tag": "Qw3Er5Ty7Ui9Op1A",
             "lang": "en",
             "data": {
                 "url": f"https://matrix.org.invalid{NOTIFY}",
                 "format": "event_id_only",
                 "default_payload": {
-                    "aps": {"mutable-content": 1, "alert": {"loc-key": "Notification"}},
-                    "pusher_notification_client_identifier": "abc123",
+                    "aps": {
+                        "mutable-content": 1,
+                        "alert": {"loc-key": "Notification", "loc-args": []},
+                    },
+                    "pusher_notification_client_identifier": (
+                        "411a64d87cdb0763c5673a72adf51e269dffde7d5ff4f236e6a04ffea3a07d23"
+                    ),
                 },
             },
             "append": False,
@@ -169,9 +190,10 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "neochat",
-        "KDE/neochat src/neochatconnection.cpp (setupPushNotifications; read through the code "
-        "index, commit not pinned): app org.kde.neochat, the device ID as name, lang en-US, "
-        'data format " ", append false',
+        "not read from a client: written from the issue text (app org.kde.neochat, the device ID "
+        'as name, lang en-US, data format " ", append false); the one stored version of KDE/'
+        "neochat src/neochatconnection.cpp (c7614caf4188b6a4d5e80d62943fca147f60a3e0) that was "
+        "read has no push code, and no version with setupPushNotifications was read",
         {
             "pushkey": "https://ntfy.invalid/neochatTopic?up=1",
             "kind": "http",
@@ -209,8 +231,9 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "element-web-email",
         "element-hq/element-web src/components/views/settings/Notifications.tsx @ "
-        "e615bd0bb04ac169216a424f27712e8f899be8ce (email pusher: m.email, the address as "
-        "pushkey and device name, data {brand}, append true)",
+        "e615bd0bb04ac169216a424f27712e8f899be8ce (onEmailNotificationsChanged: m.email, the "
+        "address as pushkey and device name, app name Email Notifications, navigator.language, "
+        "data {brand}, append true)",
         {
             "pushkey": "alice@example.invalid",
             "kind": "email",
@@ -224,8 +247,11 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "element-web-paused",
-        "element-hq/element-web SessionManagerTab setPushNotifications: the pusher as the "
-        "server gave it, spread, with org.matrix.msc3881.enabled false",
+        "element-hq/element-web src/components/views/settings/devices/useOwnDevices.ts @ "
+        "d7bb8043ea6b342c5835c78692abae2251f49339 (setPushNotifications: the pusher of that "
+        "device as GET /pushers gave it, spread, with PUSHER_ENABLED.name, which matrix-js-sdk's "
+        "UnstableValue makes org.matrix.msc3881.enabled; no append). The shape is read; the "
+        "pusher being paused (app ID, web-push data) is made up",
         {
             "pushkey": "BOTHERWEBPUSHKEY0000000000000000000000000000000000000000000000000000",
             "kind": "http",
@@ -246,10 +272,13 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "gomuks-webpush",
-        "MSC4174 (matrix-org/matrix-spec-proposals proposals/4174-webpush-pushkind.md @ "
-        "4b7642b6f3d8b09e71b41a93a62e30717ad80e3b), the kind gomuks registers through "
-        "register_homeserver_push (gomuks/gomuks pkg/hicli/json-commands.go @ "
-        "8b1275f74dff01ae4446fd6244c3783ccf2ad5b0): endpoint and auth in data",
+        "not read from a client: written from MSC4174 (matrix-org/matrix-spec-proposals "
+        "proposals/4174-webpush-pushkind.md @ 4b7642b6f3d8b09e71b41a93a62e30717ad80e3b: kind "
+        "org.matrix.msc4174.webpush, the P-256 key as pushkey, endpoint, auth and format in "
+        "data). gomuks/gomuks @ 8b1275f74dff01ae4446fd6244c3783ccf2ad5b0 reads that capability "
+        "(web/src/api/types/mxtypes.ts) and its register_homeserver_push sends whatever pusher "
+        "its caller builds (pkg/hicli/json-commands.go); no code there builds this body, and "
+        "the app ID and names are made up",
         {
             "pushkey": "BGomuksP256dhKeyxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             "kind": "org.matrix.msc4174.webpush",
