@@ -251,7 +251,7 @@ class Client:
     def get_pushers(self) -> list[Pusher]:
         return parse_pushers(self.client_request("GET", "/pushers"))
 
-    def set_pusher(self, pusher: Mapping[str, Any], append: bool = False) -> None:
+    def set_pusher(self, pusher: Mapping[str, Any], append: bool = True) -> None:
         self.client_request("POST", "/pushers/set", body=set_body(pusher, append))
 
     def delete_pusher(self, app_id: str, pushkey: str) -> None:

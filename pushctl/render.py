@@ -192,10 +192,22 @@ def display_width(text: str) -> int:
 
 
 def pushers_table(env: Environment, pushers: Sequence[Pusher], wide: bool = False) -> None:
-    rows = []
+    """The pushers, one a row; an Enabled column when the homeserver reports the state."""
+    from pushctl.pusherstate import enabled_state
+
+    with_state = any(enabled_state(p) is not None for p in pushers)
+    rows: list[list[str | Cell]] = []
     for pusher in pushers:
-        row = [pusher_cell(pusher, key, wide) for _, key in PUSHER_COLUMNS]
+        row: list[str | Cell] = [pusher_cell(pusher, key, wide) for _, key in PUSHER_COLUMNS]
         if not wide:
-            row[1] = shorten(row[1])
+            row[1] = shorten(str(row[1]))
+        if with_state:
+            row.append(enabled_cell(enabled_state(pusher)))
         rows.append(row)
-    table(env, [name for name, _ in PUSHER_COLUMNS], rows)
+    columns = [name for name, _ in PUSHER_COLUMNS] + ["Enabled"] * with_state
+    table(env, columns, rows)
+
+
+def enabled_cell(state: bool | None) -> str | Cell:
+    """``yes``, ``no`` (in the disabled colour), or nothing when the state is unknown."""
+    return "" if state is None else ("yes" if state else Cell("no", "disabled"))

@@ -41,6 +41,7 @@ from tests.support.fuzzserver import (
     FakeServer,
     baseline,
     baseline_values,
+    pusher,
 )
 
 pytestmark = pytest.mark.inprocess
@@ -102,6 +103,15 @@ def command(args: str | list[str], endpoints: str, **kwargs: Any) -> Command:
 
 
 ADMIN_WRITE = "whoami admin_login set logout"
+#: pushers whose enabled state the homeserver reports (MSC3881), one of them paused
+_PAUSABLE = {
+    "pushers": {
+        "pushers": [
+            pusher(key, "https://push.invalid", **{"org.matrix.msc3881.enabled": key == "k1"})
+            for key in ("k1", "k2")
+        ]
+    }
+}
 # fmt: off
 COMMANDS = [
     command("list", "pushers versions"),
@@ -122,6 +132,10 @@ COMMANDS = [
     command("delete --all --yes --json", "pushers set"),
     command("delete --all --dry-run", "pushers"),
     command("delete --all --dry-run --json", "pushers"),
+    command("pause --all --yes", "pushers set", overrides=_PAUSABLE),
+    command("resume --all --yes --json", "pushers set", overrides=_PAUSABLE),
+    command("resume --all --dry-run", "pushers", overrides=_PAUSABLE),
+    command(f"pause --all --yes --user {BOB}", f"{ADMIN_WRITE} pushers", overrides=_PAUSABLE),
     command("import {file} --yes", "pushers set"),
     command("import {file} --dry-run", "pushers"),
     command("import {file} --yes --prune", "pushers set"),

@@ -58,6 +58,13 @@ def import_command(
     ] = None,
     as_json: JsonFlag = False,
     user: UserOption = None,
+    take_over: Annotated[
+        bool,
+        typer.Option(
+            "--take-over",
+            help="Remove each pushkey of the file from every other account (append: false).",
+        ),
+    ] = False,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
     from pushctl import executor, guard
@@ -66,7 +73,7 @@ def import_command(
     env = environment(ctx)
     document = _load_valid(env, file)
     where = target(ctx, user)
-    plan = planning.make_plan(document.entries, where.pushers(), prune=prune)
+    plan = planning.make_plan(document.entries, where.pushers(), prune=prune, take_over=take_over)
     if not as_json:
         _show_plan(env, plan, dry_run)
     if dry_run or not plan.writes:
@@ -148,6 +155,7 @@ def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
 
 
 PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+TAKE_OVER_NOTE = "removes this pushkey from every other account"
 PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 
@@ -164,7 +172,7 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
             change.key[0],  # a server's pusher to delete may lack either
             render.shorten(change.key[1]),
             str(change.pusher.get("device_display_name") or ""),
-            ", ".join(change.fields),
+            ", ".join([*change.fields, *[TAKE_OVER_NOTE] * change.take_over]),
         ]
         for change in changes
     ]
@@ -254,6 +262,7 @@ def _summary(
                 "pushkey": change.pusher.get("pushkey"),
                 "line": change.line,
                 "fields": list(change.fields),
+                "take_over": change.take_over,
                 "status": statuses.get(id(change), "planned" if report is None else "not_started"),
                 "error": failures.get(id(change)),
             }
