@@ -14,8 +14,13 @@ and never imports requests, keyring, yaml or rich.
 
 Each answer line is ``TYPE,VALUE`` (bash), ``TYPE,VALUE<TAB>HELP`` (fish) or
 the three lines ``TYPE``, ``VALUE``, ``HELP`` (zsh); ``TYPE`` is ``plain``,
-``file`` or ``dir``. A value is relative to the whole shell word, so
-``--app-id=org.ex`` completes to ``--app-id=org.example.app``.
+``file`` or ``dir``. For zsh and fish a value is the whole shell word, unquoted
+(``--app-id=org.ex`` completes to ``--app-id=org.example.app``): both shells
+quote what they insert. bash inserts a reply as it is, in place of the text
+readline completes (``$2``: after an open quote, after ``=`` or ``:``), so for
+bash pushctl answers with that text already quoted for where it goes
+(:func:`bash_replacements`): a pushkey is data whoever registered the pusher
+chose, and must never become shell code.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import typer
 
 from pushctl import listing_cache
 from pushctl.cli.common import settings
+from pushctl.cli.shellwords import bash_quote, lex
+from pushctl.cli.shellwords import split_line as split_line  # for pushctl.cli
 from pushctl.settings import DEFAULT_PROFILE
 
 if TYPE_CHECKING:
@@ -35,6 +42,8 @@ if TYPE_CHECKING:
 PROG_NAME = "pushctl"
 COMPLETE_VAR = "_PUSHCTL_COMPLETE"
 LINE_VAR = "_PUSHCTL_COMPLETE_LINE"
+#: bash only: the text readline replaces with the reply (the function's ``$2``)
+WORD_VAR = "_PUSHCTL_COMPLETE_WORD"
 SHELLS = ("bash", "zsh", "fish")
 #: where scripts/gen-completions writes each shell's script, relative to the repository
 SCRIPT_FILES = {
@@ -55,24 +64,18 @@ HEADER = """\
 BASH_SCRIPT = """\
 %(header)s
 %(func)s() {
-    local IFS=$'\\n'
-    local line=${COMP_LINE:0:COMP_POINT}
-    local cur=${COMP_WORDS[COMP_CWORD]}
-    local word=${line##*[[:space:]]}
-    local prefix="" reply entry type value
-    # bash splits words at = and :, pushctl answers for the whole word
-    [[ $word == *"$cur" ]] && prefix=${word%%"$cur"}
+    local reply entry
     COMPREPLY=()
-    reply=$(%(var)s=complete_bash %(line_var)s=$line "$1" 2>/dev/null) || return 0
-    for entry in $reply; do
-        type=${entry%%%%,*}
-        value=${entry#*,}
-        case $type in
-            plain) COMPREPLY+=("${value#"$prefix"}") ;;
+    # pushctl answers with the replacement of $2 (readline's text), quoted for the shell
+    reply=$(%(var)s=complete_bash %(line_var)s=${COMP_LINE:0:COMP_POINT} \\
+        %(word_var)s=$2 "$1" 2>/dev/null) || return 0
+    while IFS= read -r entry; do
+        case ${entry%%%%,*} in
+            plain) COMPREPLY+=("${entry#*,}") ;;
             file) compopt -o default 2>/dev/null ;;
             dir) compopt -o dirnames 2>/dev/null ;;
         esac
-    done
+    done <<<"$reply"
     return 0
 }
 
@@ -161,6 +164,8 @@ def respond(command: Any, instruction: str, line: str, env: Environment) -> int:
         env.stderr.write(f'Completion instruction "{action}" not supported.\n')
         return 1
     answers = complete(command, line, with_help=shell != "bash")
+    if shell == "bash":
+        answers = bash_replacements(answers, line, env.environ.get(WORD_VAR))
     env.stdout.write("\n".join(_FORMATS[shell](answer) for answer in answers) + "\n")
     return 0
 
@@ -174,50 +179,61 @@ def source(shell: str) -> str:
         "prog": PROG_NAME,
         "var": COMPLETE_VAR,
         "line_var": LINE_VAR,
+        "word_var": WORD_VAR,
     }
     return script.rstrip("\n") + "\n"
 
 
-def split_line(line: str) -> list[str]:
-    """The words of a command line as a POSIX shell splits them; an open quote is kept."""
-    import shlex
+def bash_replacements(answers: list[Answer], line: str, word: str | None) -> list[Answer]:
+    """*answers* as bash must insert them: each value as the replacement of *word*.
 
-    lexer = shlex.shlex(line, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    words: list[str] = []
-    try:
-        words.extend(lexer)
-    except ValueError:  # the line ends inside a quote or after a backslash
-        words.append(lexer.token)
-    return words
+    bash puts a reply in place of *word* (readline's text: the end of the last
+    shell word, after an open quote or a ``=`` or ``:``) and, for a single
+    reply that does not end in it, closes the open quote. So a reply is the
+    rest of the value after what the line already holds before *word*, quoted
+    for the quote open there. Without *word* (a script from before it was
+    passed), values are whole words, quoted.
+    """
+    if word is None or not line.endswith(word):
+        before, quote = "", ""
+    else:
+        words, quote = lex(line[: len(line) - len(word)])
+        before = words[-1]
+    replies = []
+    for answer in answers:
+        if answer.type != "plain":
+            replies.append(answer)
+        elif answer.value.startswith(before):
+            reply = bash_quote(answer.value[len(before) :], quote)
+            if quote and reply[-1:] in ("", quote):
+                # readline closes the quote only when the reply does not end in one
+                reply += quote
+            replies.append(answer._replace(value=reply))
+    return replies
 
 
 def complete(command: Any, line: str, with_help: bool = True) -> list[Answer]:
     """The answers for *line*, each a whole shell word (``--app-id=org.ex...``)."""
-    args = split_line(line)[1:]
-    incomplete = args.pop() if args and not line[-1:].isspace() else ""
-    # ``--opt=val`` completes ``val``; the shell wants the whole word back
-    prefix = ""
-    if incomplete.startswith("-") and "=" in incomplete:
-        prefix = incomplete.partition("=")[0] + "="
+    words, _ = lex(line)
+    args, incomplete = words[1:-1], words[-1] if len(words) > 1 else ""
     answers = []
     for kind, value, help_text in candidates(command, args, incomplete):
-        if not value.isprintable() or (kind == "plain" and " " in value):
-            continue  # would break the line protocol or the shell's word
-        if kind == "plain":
-            value = prefix + value
+        if not value.isprintable():
+            continue  # would break the line protocol, and cannot be seen in a menu
         shown = _one_line(help_text) if with_help and help_text else None
         answers.append(Answer(kind, value, shown or None))
     return answers
 
 
 def candidates(command: Any, args: list[str], incomplete: str) -> list[Answer]:
-    """What click offers after *args*; file names where a file is wanted and nothing else is."""
+    """What click offers after *args*, each a whole word (``--app-id=org.ex...``); file
+    names where a file is wanted and nothing else is."""
     ctx = _resolve_context(command, args)
-    target, incomplete = _resolve_incomplete(ctx, list(args), incomplete)
+    target, incomplete, prefix = _resolve_incomplete(ctx, list(args), incomplete)
     offered = [
-        Answer(item.type, str(item.value), item.help)
+        Answer(
+            item.type, prefix + str(item.value) if item.type == "plain" else item.value, item.help
+        )
         for item in target.shell_complete(ctx, incomplete)
     ]
     if not offered and _is_parameter(target) and wants_a_path(target):
@@ -248,23 +264,24 @@ def _positional(ctx: Any, args: list[str]) -> list[str]:
     return list(rest)
 
 
-def _resolve_incomplete(ctx: Any, args: list[str], incomplete: str) -> tuple[Any, str]:
-    """The command or parameter that completes *incomplete*, and the text it completes."""
-    if incomplete == "=":
-        incomplete = ""
-    elif "=" in incomplete and incomplete.startswith("-"):
-        name, _, incomplete = incomplete.partition("=")
-        args.append(name)
-    if "--" not in args and incomplete.startswith("-"):
-        return ctx.command, incomplete  # an option's name
+def _resolve_incomplete(ctx: Any, args: list[str], incomplete: str) -> tuple[Any, str, str]:
+    """The command or parameter that completes *incomplete*, the text it completes, and
+    what goes before each answer to make the whole word (``--app-id=``)."""
     params = ctx.command.get_params(ctx)
     for param in params:
         if _wants_a_value(args, param):
-            return param, incomplete
+            return param, incomplete, ""  # even "-x...": a value may start with a dash
+    if "=" in incomplete and incomplete.startswith("-"):
+        name, _, value = incomplete.partition("=")
+        for param in params:
+            if _wants_a_value([*args, name], param):
+                return param, value, name + "="
+    if "--" not in args and incomplete.startswith("-"):
+        return ctx.command, incomplete, ""  # an option's name
     for param in params:
         if _argument_still_open(ctx, param):
-            return param, incomplete
-    return ctx.command, incomplete  # a command's name
+            return param, incomplete, ""
+    return ctx.command, incomplete, ""  # a command's name
 
 
 def _wants_a_value(args: list[str], param: Any) -> bool:
@@ -317,8 +334,9 @@ def _bash(answer: Answer) -> str:
 def _zsh(answer: Answer) -> str:
     if not answer.help:
         return f"{answer.type}\n{answer.value}\n_"
-    # _describe splits value and help at the first unescaped colon
-    return f"{answer.type}\n{answer.value.replace(':', chr(92) + ':')}\n{answer.help}"
+    # _describe splits value and help at the first unescaped colon, and unescapes the value
+    value = answer.value.replace("\\", "\\\\").replace(":", "\\:")
+    return f"{answer.type}\n{value}\n{answer.help}"
 
 
 def _fish(answer: Answer) -> str:
