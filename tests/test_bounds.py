@@ -25,7 +25,8 @@ import pytest
 import trustme
 
 from tests.support.accounts import Account, assert_clean_failure, clean_env
-from tests.support.badservers import BadServer, MiB, drip, endless
+from tests.support.badservers import BadServer, MiB, drip, endless, silence
+from tests.support.pushgateway import PushGateway
 
 TOKEN = "bounds-test-token-5d0c3a9e71"
 #: ``--timeout 1``: each request must be over within three seconds
@@ -179,3 +180,41 @@ def test_an_endless_gateway_answer_makes_it_unreachable(account: Account, pushct
     [probe] = json.loads(result.stdout)
     assert (probe["result"], probe["reason"]) == ("unreachable", "answer larger than 2 MiB")
     assert sent < 64 * MiB, sent
+
+
+# -- one timeout per gateway ---------------------------------------------------
+
+
+@pytest.mark.synapse
+@pytest.mark.inprocess
+def test_test_waits_once_for_a_gateway_that_times_out(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    with BadServer(silence()) as silent:
+        for number in range(6):
+            account.add_pusher(pushkey=f"silent-{number}", data={"url": silent.notify_url})
+        account.add_pusher(pushkey="fine", data={"url": gateway.url})
+        result, elapsed = timed(pushctl, "--timeout", "1", "test", "--json", env=account.env())
+        connections = silent.connections
+    assert result.returncode == 5, result.stderr
+    outcomes = {p["pushkey"]: (p["result"], p["reason"]) for p in json.loads(result.stdout)}
+    assert outcomes.pop("fine") == ("delivered", "")
+    assert set(outcomes.values()) == {("unreachable", "timed out")} and len(outcomes) == 6
+    assert connections == 1
+    assert elapsed < 1.0 + MARGIN, elapsed  # one read timeout, not two rounds of four
+
+
+@pytest.mark.synapse
+@pytest.mark.inprocess
+def test_prune_rejected_waits_once_for_a_gateway_that_times_out(account: Account, pushctl) -> None:
+    with BadServer(silence()) as silent:
+        for number in range(6):
+            account.add_pusher(pushkey=f"silent-{number}", data={"url": silent.notify_url})
+        result = pushctl("--timeout", "1", "prune", "--rejected", "--dry-run", "--json",
+                         env=account.env())  # fmt: skip
+        connections = silent.connections
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["undecided"]) == 6
+    assert all("unreachable: timed out" in u["reason"] for u in report["undecided"])
+    assert connections == 1
