@@ -52,6 +52,8 @@ class AnswerTooLarge(requests.RequestException):
 class Deadline:
     """The moment a request must be over, and the sockets to shut down then."""
 
+    __slots__ = ("_lock", "_twins", "ended", "expired", "seconds", "when")
+
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.when = time.monotonic() + seconds
@@ -100,10 +102,16 @@ def _shut(twin: socket.socket) -> None:
 
 
 class _Watchdog:
-    """One daemon thread that expires deadlines as they come, started on first use."""
+    """One daemon thread that expires deadlines as they come, started on first use.
+
+    Deadlines that ended in time stay in the heap until they come up or until
+    they outnumber the live ones, when the heap is rebuilt without them: a bulk
+    run makes thousands of requests within one deadline.
+    """
 
     def __init__(self) -> None:
         self._due: list[tuple[float, int, Deadline]] = []
+        self._live = 0
         self._order = itertools.count()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -111,11 +119,21 @@ class _Watchdog:
     def arm(self, deadline: Deadline) -> None:
         with self._changed:
             heapq.heappush(self._due, (deadline.when, next(self._order), deadline))
+            self._live += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pushctl-deadlines")
                 self._thread.daemon = True
                 self._thread.start()
-            self._changed.notify()
+            if self._due[0][2] is deadline:  # sooner than the thread is waiting for
+                self._changed.notify()
+
+    def disarm(self, deadline: Deadline) -> None:
+        deadline.end()
+        with self._changed:
+            self._live -= 1
+            if len(self._due) > 64 and len(self._due) > 2 * self._live:
+                self._due = [entry for entry in self._due if not entry[2].ended]
+                heapq.heapify(self._due)
 
     def _run(self) -> None:
         while True:
@@ -258,7 +276,7 @@ class BoundedSession(requests.Session):
                 raise _timed_out(deadline) from exc
             raise
         finally:
-            deadline.end()
+            _WATCHDOG.disarm(deadline)
             _current.deadline = outer
         if deadline.expired:  # a shut-down socket can look like the end of an answer
             response.close()

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import trustme
+from pytest_httpserver import HTTPServer
 
 from tests.support.accounts import Account, assert_clean_failure, clean_env
 from tests.support.badservers import BadServer, MiB, drip, endless, silence
@@ -112,6 +113,18 @@ def test_doctor_gives_up_a_dripping_gateway_at_the_deadline(account: Account, pu
     assert "timed out" in result.stdout + result.stderr
     # a look at the gateway (GET) and a test push (POST), one after the other
     assert elapsed < 2 * DEADLINE + MARGIN, elapsed
+
+
+def test_requests_that_ended_in_time_leave_no_deadlines_behind(httpserver: HTTPServer) -> None:
+    # a bulk run makes thousands of requests within one deadline of 90 seconds
+    from pushctl import transport
+    from pushctl.sessions import new_session
+
+    httpserver.expect_request("/").respond_with_json({})
+    with new_session() as session:
+        for _ in range(300):
+            session.get(httpserver.url_for("/"), timeout=(10.0, 30.0))
+    assert len(transport._WATCHDOG._due) <= 64 + 1
 
 
 # -- the size cap --------------------------------------------------------------
