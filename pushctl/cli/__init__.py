@@ -86,7 +86,7 @@ def root(
             metavar="SECONDS",
             min=MIN_TIMEOUT,
             max=MAX_TIMEOUT,
-            help="Seconds to wait for each answer.",
+            help="Seconds an answer may take to start or pause; a request ends in 3 times this.",
         ),
     ] = 30.0,
     retries: Annotated[
