@@ -172,11 +172,19 @@ def test_an_email_pusher_whose_address_is_no_3pid(
 def test_a_pusher_another_client_set_against_the_rules_is_invalid(
     account: Account, pushctl
 ) -> None:
-    account.add_pusher(pushkey="odd", kind="foo", data={"url": "ftp://bad"})
+    account.add_pusher(pushkey="odd", data={"url": "ftp://bad/_matrix/push/v1/notify"})
     code, document = doctor(pushctl, account)
     assert code == 6
     assert checks(document) == ["pusher.invalid"]
-    assert "kind" in only(document, "pusher.invalid")["message"]
+    assert "data.url" in only(document, "pusher.invalid")["message"]
+
+
+def test_a_pusher_of_a_kind_synapse_never_pushes_to_is_a_warning(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="odd", kind="foo", data={"url": "ftp://bad"})
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    assert checks(document) == ["pusher.unknown-kind"]
+    assert "'foo'" in only(document, "pusher.unknown-kind")["message"]
 
 
 def test_a_pusher_gone_since_the_last_listing_has_vanished(
