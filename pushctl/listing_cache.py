@@ -154,6 +154,9 @@ class Whose:
         """Forget *deleted* (see :func:`forget`); a cache that cannot change is only traced."""
         from pushctl.errors import PushctlError
 
+        server = account_key(self.homeserver)
+        if not _listings(_document(cache_path(self.environ)), lambda e: e["homeserver"] == server):
+            return  # nothing to forget, and no need to ask whose pushers they were
         try:
             by_user: dict[str, list[tuple[str, str]]] = {}
             for change in deleted:

@@ -326,3 +326,24 @@ def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master(
     assert ["bare" in found[0].message, "any-type" in found[1].message] == [True, True]
     assert "underride push rule rooms" in found[2].message
     assert Report(found).by_area()[0][0] == "Push rules"
+
+
+def test_forgetting_asks_whose_pushers_only_when_the_homeserver_has_a_listing(
+    tmp_path: Path,
+) -> None:
+    from pushctl.plan import deletion
+
+    environ = {"XDG_CACHE_HOME": str(tmp_path)}
+    asked: list[str] = []
+
+    def whoami() -> str:
+        asked.append("whoami")
+        return "@bob:x"
+
+    gone = [deletion(pusher(pushkey="gone"))]
+    listing_cache.Whose("https://hs.example", whoami, environ).forget(gone)
+    assert asked == []  # nothing cached: no request to learn the user ID
+    listing_cache.remember("https://hs.example", "@bob:x", [pusher(pushkey="gone")], environ)
+    listing_cache.Whose("https://hs.example", whoami, environ).forget(gone)
+    assert asked == ["whoami"]
+    assert listing_cache.recall_listing("https://hs.example", "@bob:x", environ).pushers == []
