@@ -94,6 +94,7 @@ def import_command(
             concurrency=concurrency,
             on_outcome=on_outcome,
             guard=guard.for_target(where),
+            whose=where.whose(),
         )
     if as_json:
         _write_json(env, _summary(document, plan, report, dry_run=False, prune=prune))

@@ -266,7 +266,9 @@ def _run(
     confirm(env, f"{described[0].upper()}{described[1:]} on {client.homeserver}?", yes)
     with env.progress("writing", len(plan.changes)) as advance:
         on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
-        report = writing.apply(plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn)
+        report = writing.apply(
+            plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn, environ=env.environ
+        )
     if as_json:
         _write_json(env, _summary(inventory, plan, operation, report, False))
     _finish(env, inventory, report, operation)

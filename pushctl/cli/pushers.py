@@ -69,7 +69,7 @@ def list_command(
     env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
-    remember_listing(ctx, everything, user)
+    remember_listing(ctx, where, everything)
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
@@ -256,7 +256,7 @@ def delete_command(
     from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        deletion = delete_pushers(client, doomed, guard=for_target(where))
+        deletion = delete_pushers(client, doomed, guard=for_target(where), whose=where.whose())
     _report_deletions(env, deletion, doomed, as_json)
 
 

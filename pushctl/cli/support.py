@@ -238,7 +238,8 @@ def prune_command(
     from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        outcome = delete_pushers(client, [v.pusher for v in plan.doomed], guard=for_target(where))
+        doomed = [v.pusher for v in plan.doomed]
+        outcome = delete_pushers(client, doomed, guard=for_target(where), whose=where.whose())
     _report_prune(env, plan, outcome, as_json)
 
 
