@@ -247,3 +247,18 @@ def test_a_non_admin_is_refused(account: Account, pushctl) -> None:
         result = pushctl("fleet", *args, env=account.env())
         assert_clean_failure(result, 4)
         assert "server admin" in result.stderr
+
+
+def test_moving_a_paused_pusher_keeps_it_paused(synapse, pushctl) -> None:  # type: ignore[no-untyped-def]
+    admin = new_account(synapse, "fleetadmin", admin=True)
+    alice = new_account(synapse, "alice")
+    admin.server.call("PUT", f"/_synapse/admin/v1/experimental_features/{quote(alice.user_id)}",
+                      {"features": {"msc3881": True}}, token=admin.token)  # fmt: skip
+    old, new = gateway("old"), gateway("new")
+    alice.add_pusher(pushkey="paused", data={"url": old}, **{"org.matrix.msc3881.enabled": False})
+    result = pushctl("fleet", "move-gateway", "--from", old, "--to", new, "--yes",
+                     env=admin.env())  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [pusher] = alice.pushers()
+    assert pusher["data"]["url"] == new
+    assert pusher["org.matrix.msc3881.enabled"] is False, "a move must not resume notifications"
