@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pushctl.cli import compat, completion, make_app, registry
+from pushctl.cli.shellwords import lex
 from pushctl.environment import Environment
 from tests.support import ROOT
 
@@ -136,7 +137,7 @@ def stock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def answers_and_profile(line: str) -> tuple[list[completion.Answer], object]:
     command = compat.click_command(make_app(completion.split_line(line)))
-    words, _ = completion.lex(line)
+    words, _ = lex(line)
     ctx = completion._resolve_context(command, words[1:-1])
     profile = ctx.meta.get(completion._PROFILE_KEY)
     return completion.complete(command, line), profile
