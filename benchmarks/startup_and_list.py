@@ -10,7 +10,7 @@ command alike), in fresh processes of this venv:
 - ``pushctl --version``, ``pushctl --help`` and three Tab presses, against
   ``python -c "import typer"`` (target: at most 1.1 times);
 - the same Tab press on stock Typer (``PUSHCTL_STOCK_TYPER=1``: option values
-  converted through pydantic), which shows what pushctl/cli/typer_internals.py
+  converted through pydantic), which shows what pushctl/cli/compat.py
   buys;
 - ``pushctl list --json``, against a bare script doing the same GET with
   requests and dumping the JSON (target: at most 1.3 times); the plain table

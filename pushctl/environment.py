@@ -43,6 +43,9 @@ _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 # What JSON leaves raw (it escapes only \x00-\x1f): these occur only inside strings
 _RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
+# the height rich is told: a table is printed whole whatever it is, but a console of
+# no given height asks the process's environment (LINES, TERM) for one
+_TABLE_HEIGHT = 25
 
 #: what a progress bar is told after each item: did it succeed?
 Advance = Callable[[bool], None]
@@ -271,11 +274,16 @@ class Environment:
             width=self.stdout_width,
             color_system="standard" if self.stdout_colour else None,
             force_terminal=True,
+            # each of these, left unset, rich would read from the process's environment
+            # (NO_COLOR, TTY_INTERACTIVE, LINES, TERM=unknown); this Environment decides
+            no_color=not self.stdout_colour,
+            force_interactive=False,
+            force_jupyter=False,
+            height=_TABLE_HEIGHT,
             highlight=False,
             emoji=False,
             markup=False,
             legacy_windows=False,
-            _environ=self.environ,
         )
         console.print(renderable, crop=False)  # it is no wider than the console
         self.write(buffer.getvalue())

@@ -454,9 +454,8 @@ def _read_all(fd: int) -> bytes:
 def test_import_rides_out_a_rate_limit_and_a_dropped_connection(
     account: Account, proxy: Proxy, pushctl, tmp_path
 ) -> None:
-    faults = {3: Reply(429, {"errcode": "M_LIMIT_EXCEEDED", "error": "slow down",
-                             "retry_after_ms": 200}),
-              5: DROP}  # fmt: skip
+    slow_down = {"errcode": "M_LIMIT_EXCEEDED", "error": "slow down", "retry_after_ms": 200}
+    faults: dict[int, Reply | Drop] = {3: Reply(429, slow_down), 5: DROP}
 
     def hook(seen: Seen) -> Reply | Drop | None:
         return faults.pop(len(proxy.writes()), None) if seen.is_write else None

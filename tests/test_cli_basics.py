@@ -93,11 +93,14 @@ TAB_LINES = [
     "pushctl --timeout 5 set --ki",
     "pushctl list --timeout 5 --w",
     "pushctl export --format ",
+    "pushctl --profile x fleet mo",
+    "pushctl --timeout 5 fleet move-gateway --",
+    "pushctl -- li",
 ]
 
 
 def test_the_plain_converters_are_in_use_unless_stock_typer_is_asked_for(home: Path) -> None:
-    check = "from pushctl.cli import typer_internals; print(typer_internals.ENABLED)"
+    check = "from pushctl.cli import compat; print(compat.ENABLED)"
     for extra, expected in (({}, "True"), (STOCK, "False")):
         command = [sys.executable, "-c", check]
         result = subprocess.run(command, env=clean_env(home, extra), capture_output=True, text=True)

@@ -496,3 +496,22 @@ def test_a_profile_given_after_the_command_chooses_the_listing(
     ]
     line = "pushctl delete --profile default --pushkey wo"
     assert protocol(home, "bash", line, PUSHCTL_PROFILE="work") == []
+
+
+def test_a_profile_after_the_command_chooses_the_listing_on_stock_typer_too(
+    listed: Account, pushctl, home: Path
+) -> None:
+    # the public way of finding what each command on the line was given
+    listed.add_pusher(pushkey="work-key")
+    assert pushctl("--profile", "work", "list", env=listed.env()).returncode == 0
+    stock = {"PUSHCTL_STOCK_TYPER": "1"}
+    for line, offered in (
+        (
+            "pushctl delete --pushkey wo --profile work --app-id org.example.app.ios --pushkey wo",
+            ["plain,work-key"],
+        ),
+        ("pushctl --profile default delete --profile=work --pushkey wo", ["plain,work-key"]),
+        ("pushctl --profile work delete --profile default --pushkey wo", []),
+        ("pushctl --profile work delete --pushkey wo", ["plain,work-key"]),
+    ):
+        assert protocol(home, "bash", line, **stock) == offered, line

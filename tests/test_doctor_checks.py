@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_extra_server_fields_do_not_make_a_pusher_invalid() -> None:
 
 
 def test_devices_gone_or_unseen_for_90_days() -> None:
-    devices = [
+    devices: list[dict[str, Any]] = [
         {"device_id": "OLD", "last_seen_ts": NOW_MS - 91 * DAY_MS},
         {"device_id": "NEW", "last_seen_ts": NOW_MS - DAY_MS},
         {"device_id": "NEVER", "last_seen_ts": None},

@@ -139,7 +139,7 @@ def test_push_rules_master_defaults_and_muted_rooms(
 
 def test_ignored_users_are_a_warning(account: Account, gateway: PushGateway, pushctl) -> None:
     account.add_pusher(pushkey="good", data={"url": gateway.url})
-    ignored = {"ignored_users": {"@spam:localhost": {}, "@troll:localhost": {}}}
+    ignored: dict[str, object] = {"ignored_users": {"@spam:localhost": {}, "@troll:localhost": {}}}
     path = f"/_matrix/client/v3/user/{quote(account.user_id)}/account_data/m.ignored_user_list"
     account.server.call("PUT", path, ignored, token=account.token)
     code, document = doctor(pushctl, account)
@@ -474,7 +474,7 @@ def test_a_rule_that_mutes_every_event_is_a_problem_like_the_master(
         put_rule(alice, "override", rule_id, "/enabled", {"enabled": False})
     heard = synapse.call("PUT", f"{rooms}/send/m.room.message/2", text, token=bob.token)
 
-    def pushed() -> list[str]:
+    def pushed() -> list[object]:
         return [r.notification.get("event_id") for r in gateway.notifications_for("alices-phone")]
 
     assert gateway.wait_for(lambda: heard["event_id"] in pushed(), timeout=30)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pushctl import export, importfile
 from tests.support.accounts import GATEWAY
 
 
 def test_export_dump_reads_back_as_the_same_pushers() -> None:
-    server = [
+    server: list[dict[str, Any]] = [
         {
             "app_id": "org.example.app",
             "pushkey": "é" * 256,

@@ -84,7 +84,7 @@ def test_a_token_is_renewed_when_a_users_writes_outlast_it(monkeypatch: pytest.M
     monkeypatch.setattr("pushctl.admin.issue_acting_token", issue)
     monkeypatch.setattr("pushctl.admin.revoke_acting_token", lambda c, t: revoked.append(t))
     now = [1000.0]
-    monkeypatch.setattr(writing.time, "time", lambda: now[0])
+    monkeypatch.setattr("pushctl.fleet.writing.time.time", lambda: now[0])
     plan = Plan([Change(Action.DELETE, owned("@a:x")) for _ in range(3)])
     tokens = writing.ActingTokens(admin, plan, "@admin:x", None)  # type: ignore[arg-type]
     assert tokens.token_for("@a:x") == "token-1"

@@ -10,6 +10,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def write(path: Path, document: object) -> Path:
     return path
 
 
-def synapse_yaml(tmp_path: Path, database: dict[str, object], **extra: object) -> Path:
+def synapse_yaml(tmp_path: Path, database: Mapping[str, object], **extra: object) -> Path:
     return write(
         tmp_path / "homeserver.yaml",
         {"server_name": "example.org", "report_stats": False, "database": database,

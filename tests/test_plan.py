@@ -98,7 +98,7 @@ def test_apply_writes_through_one_clone_per_worker_and_reports_failures() -> Non
     desired = [Wanted(make_pusher(pushkey=f"k{i}"), i) for i in range(20)]
     desired.append(Wanted(make_pusher(pushkey="bad"), 99))
     plan = make_plan(desired, [])
-    seen = []
+    seen: list[object] = []
     report = apply(plan, writer, concurrency=3, on_outcome=seen.append)
     assert len(writer.clones) == 3 and all(c.closed for c in writer.clones)
     assert len(writer.store) == 20 and len(report.applied) == 20

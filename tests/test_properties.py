@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pushctl import importfile, model
 from pushctl.errors import InvalidInput
+from pushctl.importfile import FileProblem
 from tests.support.accounts import make_pusher
 
 #: Halves of UTF-16 pairs, alone: JSON's "\ud800" gives one, and UTF-8 cannot encode it.
@@ -32,7 +33,7 @@ def has_surrogate(text: str) -> bool:
 
 
 # Any Unicode text, with lone surrogates or without.
-texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=600) | (
+texts = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=600) | (
     with_surrogates(600, min_size=1)
 )
 
@@ -64,7 +65,7 @@ def test_pushkey_accepted_exactly_when_at_most_512_utf8_bytes(pushkey: str) -> N
 
 @settings(max_examples=200)
 @given(
-    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=120)
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=120)
     | with_surrogates(120, min_size=1)
 )
 def test_app_id_accepted_exactly_when_at_most_64_characters(app_id: str) -> None:
@@ -141,7 +142,7 @@ def validate_text(text: str, fmt: str) -> None:
         document = importfile.parse(text, "junk.yaml", fmt)
     except InvalidInput as exc:
         [problem] = exc.problems
-        assert problem.line >= 1
+        assert isinstance(problem, FileProblem) and problem.line >= 1
         assert exc.message.startswith(f"junk.yaml:{problem.line}: ")
         assert "Traceback" not in exc.message
         exc.message.encode("utf-8")  # it can be shown

@@ -266,10 +266,12 @@ def test_throttle_holds_back_every_worker() -> None:
     throttle.defer(0.3)
     started = time.monotonic()
     finished: list[float] = []
-    workers = [
-        threading.Thread(target=lambda: (throttle.wait(), finished.append(time.monotonic())))
-        for _ in range(3)
-    ]
+
+    def wait_and_note() -> None:
+        throttle.wait()
+        finished.append(time.monotonic())
+
+    workers = [threading.Thread(target=wait_and_note) for _ in range(3)]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -5,7 +5,7 @@ imports. requests, urllib3, keyring and yaml belong to commands that talk to
 a server or read files; rich tables and progress bars to output for people;
 pydantic is what Typer 0.2x converts option values with, and costs more than
 Typer itself (pushctl converts its simple options without it:
-pushctl/cli/typer_internals.py).
+pushctl/cli/compat.py).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ from pathlib import Path
 
 import typer
 from pushctl.cli.completion import complete
-from pushctl.cli.typer_internals import click_command
+from pushctl.cli.compat import click_command
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -144,13 +144,13 @@ def test_paths_choices_and_files_wait_for_a_value_before_loading_pydantic() -> N
 
 
 def test_only_one_module_reaches_into_typer_internals() -> None:
-    # everything else uses what `import typer` exports (see pushctl/cli/typer_internals.py)
+    # everything else uses what `import typer` exports (see pushctl/cli/compat.py)
     reaching = sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "pushctl").rglob("*.py")
         if any(PRIVATE_TYPER.match(name) for name in imported_names(path))
     )
-    assert reaching == ["pushctl/cli/typer_internals.py"]
+    assert reaching == ["pushctl/cli/compat.py"]
 
 
 PRIVATE_TYPER = re.compile(r"typer\.(_|main\b|models\b|core\b)")

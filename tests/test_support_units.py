@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pushctl import devices, gateway, prune
@@ -171,7 +173,7 @@ def test_find_dead_judges_a_targets_pushers_without_the_command_line() -> None:
     idle = make_pusher(pushkey="idle", device_id="OLD")
     fresh = make_pusher(pushkey="fresh", device_id="NEW")
     other_app = make_pusher(pushkey="other", app_id="org.example.other", device_id="OLD")
-    where = FakeTarget(
+    where: Any = FakeTarget(
         [idle, fresh, other_app],
         [_device("OLD", now_ms - 100 * DAY_MS), _device("NEW", now_ms - DAY_MS)],
     )
@@ -182,7 +184,7 @@ def test_find_dead_judges_a_targets_pushers_without_the_command_line() -> None:
 
 
 def test_find_dead_reads_no_devices_when_no_pusher_names_one() -> None:
-    where = FakeTarget([make_pusher(pushkey="client")], [])
+    where: Any = FakeTarget([make_pusher(pushkey="client")], [])
     found = prune.find_dead(where, inactive_seconds=86400)
     assert found.doomed == [] and where.device_reads == 0
     [undecided] = found.undecided
@@ -194,7 +196,8 @@ def test_find_dead_sends_nothing_to_a_gateway_it_must_not_probe() -> None:
         pushkey="plain", data={"url": "http://gw.pushctl.invalid/_matrix/push/v1/notify"}
     )
     mail = make_pusher(pushkey="a@example.org", kind="email", app_id="m.email")
-    found = prune.find_dead(FakeTarget([plain, mail], []), rejected=True)
+    mine: Any = FakeTarget([plain, mail], [])
+    found = prune.find_dead(mine, rejected=True)
     assert found.doomed == []
     [undecided] = found.undecided
     assert undecided.pusher is plain and "gateway test skipped" in undecided.reason

@@ -9,14 +9,13 @@ imported inside the commands. So ``--version``, ``--help`` and Tab completion
 stay within a few milliseconds of ``python -c "import typer"``
 (benchmarks/startup_and_list.py).
 
-Only Typer's public API is used here; the one private trick, option values
-without pydantic, is :mod:`pushctl.cli.typer_internals`.
+Only Typer's public API is used here; what Typer does not promise is in
+:mod:`pushctl.cli.compat`.
 """
 
 # No ``from __future__ import annotations`` here: Typer reads the root options'
 # annotations on every run, and strings cost more to evaluate each time.
 
-import copy
 import functools
 import gc
 import inspect
@@ -27,10 +26,10 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import __version__
-from pushctl.cli import completion, registry
+from pushctl.cli import compat, completion, registry
 from pushctl.cli.common import environment, setup_verbose
+from pushctl.cli.compat import click_command
 from pushctl.cli.completion import PROG_NAME
-from pushctl.cli.typer_internals import click_command
 from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
 from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, MAX_TIMEOUT, MIN_TIMEOUT, Settings
@@ -42,30 +41,41 @@ def _show_version(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit()
 
 
+# how each global option was made, to make its hidden copy taken after the command
+_GLOBAL_OPTIONS: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
+def _global_option(*names: Any, **settings: Any) -> Any:
+    """``typer.Option(*names, **settings)``, remembered for :func:`_late_global_options`."""
+    option = typer.Option(*names, **settings)
+    _GLOBAL_OPTIONS[id(option)] = (names, settings)
+    return option
+
+
 def root(
     ctx: typer.Context,
     homeserver: Annotated[
         str | None,
-        typer.Option(
+        _global_option(
             "--homeserver", metavar="URL", envvar=ENV_HOMESERVER, help="Homeserver base URL."
         ),
     ] = None,
     profile: Annotated[
         str,
-        typer.Option(
+        _global_option(
             "--profile", metavar="NAME", envvar="PUSHCTL_PROFILE", help="Stored login to use."
         ),
     ] = DEFAULT_PROFILE,
     verbose: Annotated[
-        bool, typer.Option("-v", "--verbose", help="Trace HTTP requests on stderr.")
+        bool, _global_option("-v", "--verbose", help="Trace HTTP requests on stderr.")
     ] = False,
     allow_insecure_http: Annotated[
         bool,
-        typer.Option("--allow-insecure-http", help="Allow http:// to a non-loopback homeserver."),
+        _global_option("--allow-insecure-http", help="Allow http:// to a non-loopback homeserver."),
     ] = False,
     ca_bundle: Annotated[
         str | None,
-        typer.Option(
+        _global_option(
             "--ca-bundle",
             metavar="FILE",
             help="CA certificates file for a private CA (homeserver).",
@@ -73,7 +83,7 @@ def root(
     ] = None,
     gateway_ca_bundle: Annotated[
         str | None,
-        typer.Option(
+        _global_option(
             "--gateway-ca-bundle",
             metavar="FILE",
             help="CA certificates file for push gateways on a private CA.",
@@ -81,7 +91,7 @@ def root(
     ] = None,
     timeout: Annotated[
         float,
-        typer.Option(
+        _global_option(
             "--timeout",
             metavar="SECONDS",
             min=MIN_TIMEOUT,
@@ -91,13 +101,13 @@ def root(
     ] = 30.0,
     retries: Annotated[
         int,
-        typer.Option(
+        _global_option(
             "--retries", min=0, metavar="N", help="Retries of a failed request (5xx, no answer)."
         ),
     ] = 4,
     rate_limit_wait: Annotated[
         float,
-        typer.Option(
+        _global_option(
             "--rate-limit-wait",
             min=0,
             metavar="SECONDS",
@@ -179,8 +189,8 @@ def accepting_global_options(function: Callable[..., Any]) -> Callable[..., Any]
         # Typer passes every parameter; the copies' values were applied by their callback
         return function(**{name: value for name, value in kwargs.items() if name in own})
 
-    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*signature.parameters.values(), *late]
+    compat.set_signature(
+        command, signature.replace(parameters=[*signature.parameters.values(), *late])
     )
     return command
 
@@ -192,11 +202,9 @@ def _late_global_options() -> list[inspect.Parameter]:
         if param.name in ("ctx", "version"):
             continue
         kind = param.annotation.__origin__
-        option = copy.copy(param.annotation.__metadata__[0])
-        option.hidden = True
-        option.envvar = None
-        option.expose_value = False
-        option.callback = _apply_late_global
+        names, settings = _GLOBAL_OPTIONS[id(param.annotation.__metadata__[0])]
+        hidden = {"hidden": True, "envvar": None, "callback": _apply_late_global}
+        option = typer.Option(*names, **{**settings, **hidden})
         flag = kind is bool
         copies.append(
             inspect.Parameter(
@@ -209,26 +217,19 @@ def _late_global_options() -> list[inspect.Parameter]:
     return copies
 
 
-def _apply_late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> None:
+def _apply_late_global(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """Apply a global option given after the command; its value stays in ``ctx.params``
+    for Tab completion (``--profile`` chooses the listing), and the command drops it."""
     if ctx.resilient_parsing or value is None or value is False:
-        return  # not given after the command, or Tab completion
+        return value  # not given after the command, or Tab completion
     if param.name == "verbose":
         setup_verbose(environment(ctx))
     else:
         setattr(ctx.find_root().obj, str(param.name), value)
+    return value
 
 
 # -- running -------------------------------------------------------------------
-
-
-def _click_error() -> Any:
-    """click's base of the errors it reports as usage errors (bad option, bad value,
-    missing argument): Typer exports only its subclass BadParameter."""
-    bases = reversed(typer.BadParameter.__mro__)
-    return next(c for c in bases if c is not Exception and issubclass(c, Exception))
-
-
-CLICK_ERROR = _click_error()
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
@@ -290,12 +291,8 @@ def _run(args: list[str], env: Environment, on_interrupt: Callable[[], None] | N
     except typer.Abort:
         env.error("aborted", ExitStatus.INTERRUPTED, json_errors)
         return ExitStatus.INTERRUPTED
-    except CLICK_ERROR as exc:
-        if json_errors:
-            env.error(exc.format_message(), ExitStatus.USAGE, True)
-        else:
-            exc.show(file=env.stderr)
-        return int(exc.exit_code)
+    except typer.TyperException as exc:  # a bad option, value or argument
+        return _usage_error(exc, env, json_errors)
     except Exception as exc:  # a bug, or a library failing in a way nobody foresaw
         return _internal_error(exc, env, json_errors)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent Exit(130)
@@ -315,6 +312,18 @@ def _first_undecodable(args: list[str]) -> int | None:
         except UnicodeEncodeError:
             return number
     return None
+
+
+def _usage_error(error: typer.TyperException, env: Environment, json_errors: bool) -> int:
+    """click's own words (usage, hint, error), or under ``--json`` the error alone."""
+    show = getattr(error, "show", None)  # click's errors (all of them, in Typer 0.29) have it
+    if json_errors:
+        env.error(error.format_message(), ExitStatus.USAGE, True)
+    elif callable(show):
+        show(file=env.stderr)
+    else:  # pragma: no cover - a Typer error that is not click's
+        env.error(error.format_message(), error.exit_code)
+    return int(error.exit_code)
 
 
 def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import typer
 
 from pushctl import listing_cache
+from pushctl.cli import compat
 from pushctl.cli.common import settings
 from pushctl.cli.scripts import (  # the names pushctl.cli and scripts/ use from here
     COMPLETE_VAR as COMPLETE_VAR,
@@ -167,10 +168,11 @@ def _positional(ctx: Any, args: list[str]) -> list[str]:
     hidden copy that applies itself only when the command runs) is kept for
     :func:`_cached_pushers`: the last one on the line wins, as when it runs.
     """
-    options, rest, _ = ctx.command.make_parser(ctx).parse_args(list(args))
-    if isinstance(options.get("profile"), str):
-        ctx.meta[_PROFILE_KEY] = options["profile"]
-    return list(rest)
+    source = ctx.get_parameter_source("profile")
+    profile = ctx.params.get("profile")
+    if getattr(source, "name", None) == "COMMANDLINE" and isinstance(profile, str):
+        ctx.meta[_PROFILE_KEY] = profile
+    return compat.leftover_args(ctx, args)
 
 
 def _resolve_incomplete(ctx: Any, args: list[str], incomplete: str) -> tuple[Any, str, str]:

@@ -1,44 +1,61 @@
-"""The one module that reaches into Typer's internals: option values without pydantic.
+"""The one module that relies on what typer, click and rich do not promise.
 
-Typer (0.29) converts every option value, defaults and absent values included,
-through a pydantic ``TypeAdapter``. Importing pydantic and building the
-adapters costs every run that parses options about 100 ms; ``--version`` and
-``--help`` stop before any value is converted. Measured (fastest of 30
-interleaved runs on a shared two-core machine, typer 0.29.2, where
-``python -c "import typer"`` took 78 ms): Tab on ``pushctl --timeout 5 list
---w`` 77 ms here against 181 ms on stock Typer; ``pushctl validate FILE`` 98
-ms against 224 ms.
+Everything else in pushctl uses what ``import typer`` and rich export (a test
+greps for the rest). Each trick here says what it buys, is checked against the
+installed version, and has a public way to the same result, taken when the
+check fails or when ``PUSHCTL_STOCK_TYPER=1`` is set (as the tests do, to show
+both ways give the same output):
 
-For strings, numbers with bounds, flags and lists of those, each parameter
-gets here a plain converter with the same results and error messages. Any
-other type (paths, choices, files, custom parsers; a flag given as a word)
-keeps Typer's own conversion, built only when a value actually comes outside
-Tab completion.
-
-What this needs from Typer: ``typer._coercion.RuntimeParam`` (a frozen
-dataclass of ``parameter_info`` and ``annotation`` with an abstract
-``_coerce_value``), ``typer._coercion.build_runtime_param``, and parameters
-with a ``type_descriptor`` and a ``_runtime_param`` slot that
-``get_runtime_param`` fills. :data:`ENABLED` is false when the installed Typer
-lacks any of these, or when ``PUSHCTL_STOCK_TYPER=1`` is set (as a test does):
-pushctl then runs on stock Typer, slower and with the same results.
+- **Option values without pydantic** (:func:`click_command`). Typer (0.29)
+  converts every option value, defaults and absent values included, through a
+  pydantic ``TypeAdapter``. Importing pydantic and building the adapters costs
+  every run that parses options about 100 ms; ``--version`` and ``--help`` stop
+  before any value is converted. Measured (fastest of 30 interleaved runs on a
+  shared two-core machine, typer 0.29.2, where ``python -c "import typer"``
+  took 78 ms): Tab on ``pushctl --timeout 5 list --w`` 77 ms here against 181
+  ms on stock Typer; ``pushctl validate FILE`` 98 ms against 224 ms. For
+  strings, numbers with bounds, flags and lists of those, each parameter gets
+  here a plain converter with the same results and error messages. Any other
+  type (paths, choices, files, custom parsers; a flag given as a word) keeps
+  Typer's own conversion, built only when a value actually comes outside Tab
+  completion. Needs ``typer._coercion.RuntimeParam`` (a frozen dataclass of
+  ``parameter_info`` and ``annotation`` with an abstract ``_coerce_value``),
+  ``typer._coercion.build_runtime_param``, and parameters with a
+  ``type_descriptor`` and a ``_runtime_param`` slot that ``get_runtime_param``
+  fills; without them (:data:`ENABLED` false) stock Typer converts, slower.
+- **Help names an argument by its metavar** (``FILE``, not ``FILE <str>``):
+  replaces Typer's ``display_type_rich`` on such arguments; without that
+  method nothing needs replacing.
+- **What a group left for its subcommand** (:func:`leftover_args`, for Tab
+  completion): the context's ``_protected_args``, as click's own completion
+  reads them. The public way parses the words again on a throwaway context,
+  one made-up word added so that the group's public ``parse_args`` (which
+  keeps the subcommand's name to itself) shows how many words were left.
+- **Options added to a command's signature** (:func:`set_signature`): the
+  root's options are also accepted after the command through hidden copies
+  that Typer finds in the function's ``__signature__`` (Python's documented
+  way, which Typer honours through ``inspect.signature``). There is no other
+  way to add parameters to a function short of writing its source; the tests
+  of options after the command pin it on both ways.
 
 This is also the one module that imports ``typer.main``, for the documented
-``get_command``; everything else in pushctl uses what ``import typer`` exports.
+``get_command``.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
 import typer
 import typer.main
 
-#: set to 1 to run on stock Typer, without the plain converters
+#: set to 1 to take the public way everywhere: stock Typer, no trick of this module
 STOCK_VAR = "PUSHCTL_STOCK_TYPER"
+STOCK = os.environ.get(STOCK_VAR) == "1"
 
 try:
     from typer._coercion import RuntimeParam, build_runtime_param
@@ -63,7 +80,7 @@ def _typer_has_what_it_needs() -> bool:
     )
 
 
-ENABLED = os.environ.get(STOCK_VAR) != "1" and _typer_has_what_it_needs()
+ENABLED = not STOCK and _typer_has_what_it_needs()
 
 
 def click_command(app: typer.Typer) -> Any:
@@ -200,3 +217,34 @@ class PlainValue(RuntimeParam):
         except ValueError:
             message = f"Input should be {_KIND_NAMES[kind]}, {_UNPARSABLE[kind]}"
             raise typer.BadParameter(message, ctx=ctx, param=param) from None
+
+
+# -- what a group left for its subcommand ----------------------------------------
+
+# a word no command line holds: the group keeps it (or the word before it) to itself
+_MADE_UP_WORD = "\x00"
+
+
+def leftover_args(ctx: typer.Context, args: list[str]) -> list[str]:
+    """What the command of *ctx*, made from *args*, left for a subcommand: its name
+    and the words after it (nothing for a command that is not a group)."""
+    if not hasattr(ctx.command, "resolve_command"):
+        return list(ctx.args)
+    protected = None if STOCK else getattr(ctx, "_protected_args", None)
+    if isinstance(protected, list):
+        return [*protected, *ctx.args]
+    # A group stops at its first positional word and keeps it; the rest is public.
+    # With one more word at the end, exactly as many words are public as were left.
+    probe = typer.Context(
+        ctx.command, info_name=ctx.info_name, resilient_parsing=True, **ctx.command.context_settings
+    )
+    public = ctx.command.parse_args(probe, [*args, _MADE_UP_WORD])
+    return list(args[len(args) - len(public) :])
+
+
+# -- options added to a command's signature --------------------------------------
+
+
+def set_signature(function: Callable[..., Any], signature: inspect.Signature) -> None:
+    """The parameters Typer makes options and arguments of, for *function*."""
+    function.__signature__ = signature  # type: ignore[attr-defined]
