@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl import model
+from pushctl import kinds, model
 from pushctl.cli.common import (
     DryRunDelete,
     JsonFlag,
@@ -111,7 +111,9 @@ def set_command(
     lang: Annotated[
         str | None, typer.Option("--lang", metavar="LANG", help="Language tag, e.g. en-US.")
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", metavar="KIND", help="http or email.")] = "http",
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help=f"{' or '.join(kinds.NAMES)}.")
+    ] = kinds.DEFAULT.name,
     url: Annotated[
         str | None, typer.Option("--url", metavar="URL", help="Push gateway notify URL.")
     ] = None,
@@ -152,7 +154,7 @@ def set_command(
         if value is not None:
             pusher_data[key] = value
     pusher = {
-        "app_id": app_id if app_id is not None or kind != "email" else model.EMAIL_APP_ID,
+        "app_id": app_id if app_id is not None else kinds.named(kind).app_id,
         "pushkey": pushkey,
         "kind": kind,
         "app_display_name": app_display_name,

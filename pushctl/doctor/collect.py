@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pushctl import listing_cache
+from pushctl import kinds, listing_cache
 from pushctl.doctor import account, gateways, pushers, rules
 from pushctl.doctor.findings import NotChecked, Report
 from pushctl.errors import MatrixError, PushctlError, ServerError
@@ -121,7 +121,7 @@ def _account_checks(report: Report, client: Client, found: list[dict[str, Any]])
     muted = rules.muted_rooms(ruleset)
     report.add(rules.check_muted(muted, {r: n for r in muted if (n := room_name(client, r))}))
     report.add(account.check_ignored(account.ignored_users(ignored_list(client, user_id))))
-    if any(p.get("kind") == "email" for p in found):
+    if any(kinds.of(p).threepid_medium == account.EMAIL for p in found):
         threepids = client.client_request("GET", "/account/3pid")
         report.add(account.check_email(found, account.email_addresses(threepids)))
 
