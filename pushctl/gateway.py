@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pushctl import kinds
 from pushctl.errors import redact_known
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
-from pushctl.sessions import TIMED_OUT, failure_reason, json_body, new_session
+from pushctl.sessions import TIMED_OUT, failure_reason, json_body, new_session, no_credentials
 from pushctl.urls import BadUrl, split_or_none, split_url
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
                 json=notification(pusher, event_id),
                 timeout=settings.timeout,
                 allow_redirects=False,
-                auth=_no_auth,
+                auth=no_credentials,
             )
         except requests.RequestException as exc:
             return Probe(pusher, UNREACHABLE, failure_reason(exc))
@@ -226,9 +226,3 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     if pusher.get("pushkey") in rejected:
         return Probe(pusher, REJECTED, "the gateway rejected the pushkey", status)
     return Probe(pusher, DELIVERED, "", status)
-
-
-def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """Strips any Authorization header; passing it also keeps ~/.netrc credentials out."""
-    request.headers.pop("Authorization", None)
-    return request

@@ -34,7 +34,8 @@ PUSHKEY_MAX_BYTES = 512
 APP_ID_MAX_CHARS = 64
 NOTIFY_PATH = "/_matrix/push/v1/notify"
 DATA_FORMATS = ("event_id_only",)
-#: how deeply a value in ``data`` may nest (lists and mappings)
+#: how deeply lists and mappings may nest: in a value of ``data``, and in an import
+#: file (whose pushers need four levels above their ``data``)
 MAX_DEPTH = 32
 
 #: The fields of a pusher as the spec defines them, in display order.

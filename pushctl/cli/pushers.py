@@ -19,6 +19,7 @@ from pushctl.cli.common import (
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -263,7 +264,7 @@ def delete_command(
 
 
 def _count(pushers: list[model.Pusher]) -> str:
-    return f"{len(pushers)} pusher" + ("" if len(pushers) == 1 else "s")
+    return plural(len(pushers), "pusher")
 
 
 def _show_selection(

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pushctl import kinds, listing_cache
+from pushctl.admin import behind_mas
 from pushctl.doctor import account, gateways, pushers, rules
 from pushctl.doctor.findings import NotChecked, Report
-from pushctl.errors import MatrixError, PushctlError, ServerError
+from pushctl.errors import MatrixError, ServerError
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
     from pushctl.client import Client
     from pushctl.settings import Settings
 
-AUTH_METADATA = "/_matrix/client/v1/auth_metadata"
 ACCOUNT_AREAS = "push rules, ignored users and email addresses"
 ACCOUNT_STATE = "account state (deactivated, locked, shadow-banned)"
 USER_ADMIN_PATH = "/_synapse/admin/v2/users"
@@ -149,12 +149,3 @@ def room_name(client: Client, room_id: str) -> str | None:
         return None
     name = body.get("name") if isinstance(body, dict) else None
     return name if isinstance(name, str) and name else None
-
-
-def behind_mas(client: Client) -> bool:
-    """True when ``auth_metadata`` answers: Matrix Authentication Service is in front."""
-    try:
-        client.request("GET", AUTH_METADATA, auth=False)
-    except PushctlError:
-        return False
-    return True

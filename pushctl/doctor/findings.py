@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pushctl.errors import ExitStatus, PushctlError
+from pushctl.words import plural as plural
 
 PROBLEM = "problem"
 WARNING = "warning"
@@ -135,7 +136,3 @@ class ProblemsFound(PushctlError):
     """The report found at least one problem (exit 6)."""
 
     exit_status = ExitStatus.DOCTOR_PROBLEMS
-
-
-def plural(number: int, word: str) -> str:
-    return f"{number} {word}" + ("" if number == 1 else "s")

@@ -33,10 +33,8 @@ from pushctl.importfile.tree import (
     Tree,
     short_tag,
 )
-from pushctl.model import type_name
+from pushctl.model import MAX_DEPTH, type_name
 
-#: The deepest nesting of lists and mappings accepted (a pusher needs four levels).
-MAX_DEPTH = 32
 #: Fields an entry gets when neither it nor ``defaults:`` gives them (as ``pushctl set``).
 BUILTIN_DEFAULTS: Mapping[str, Any] = {"kind": kinds.DEFAULT.name}
 TOP_LEVEL_KEYS = ("defaults", "pushers")
