@@ -4,9 +4,10 @@ A pusher's ``kind`` decides what it must hold and what each command does with
 it. Those decisions live here, one :class:`PusherKind` per kind, and nowhere
 else: validation (:mod:`pushctl.model`), ``set``'s defaults, which gateways
 ``test``, ``prune --rejected`` and ``doctor`` send a test notification to, the
-addresses ``doctor`` compares the pushkey with, and which ``data.url`` the
-tables, ``fleet list``/``stats``/``health``/``gateways`` and ``fleet
-move-gateway`` take for the pusher's gateway. A kind this version does not know
+addresses ``doctor`` compares the pushkey with, and which ``data.url``
+``fleet list``/``stats``/``health``/``gateways`` and ``fleet move-gateway``
+take for the pusher's gateway (the Gateway column of ``list`` shows
+``data.url`` for every kind). A kind this version does not know
 (the homeserver stores any, e.g. ``org.matrix.msc4174.webpush``) gets
 :func:`unknown`: no rules beyond the common fields, no gateway probed.
 
@@ -41,8 +42,8 @@ class PusherKind:
     pushkey_words: str = ""
     #: the pushkey is an address of this 3PID medium: ``doctor`` checks it is one of the account's
     threepid_medium: str | None = None
-    #: its ``data.url`` is taken for its gateway by the tables, ``fleet list``,
-    #: ``stats``, ``health`` and ``gateways``, and rewritten by ``fleet move-gateway``
+    #: its ``data.url`` is taken for its gateway by ``fleet list``, ``stats``,
+    #: ``health`` and ``gateways``, and rewritten by ``fleet move-gateway``
     #: (``prune --inactive`` and ``delete`` treat every kind alike)
     listed_by_url: bool = True
 
