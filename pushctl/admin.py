@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from pushctl.client import Client
 
 ADMIN_PREFIX = "/_synapse/admin"
+#: OAuth 2.0 server metadata: served when Matrix Authentication Service is in front (MSC3861)
+AUTH_METADATA = "/_matrix/client/v1/auth_metadata"
 #: How long an acting token may live; it is revoked as soon as the command ends.
 ACTING_TOKEN_LIFETIME_S = 5 * 60
 
@@ -81,6 +83,22 @@ def account_state(client: Client, user_id: str) -> dict[str, Any]:
 # -- acting for a user ---------------------------------------------------------
 
 
+def behind_mas(client: Client) -> str | None:
+    """The issuer when the homeserver delegates authentication to Matrix Authentication
+    Service (its ``auth_metadata`` names one), else None.
+
+    Synapse then turns off the admin login as a user that acting goes through.
+    The one test of it: an answer must be OAuth 2.0 metadata, which always names
+    its ``issuer``; any refusal or other answer means plain Synapse login.
+    """
+    try:
+        metadata = client.request("GET", AUTH_METADATA, auth=False)
+    except PushctlError:
+        return None
+    issuer = metadata.get("issuer") if isinstance(metadata, dict) else None
+    return str(issuer) if issuer else None
+
+
 @contextmanager
 def acting_for(
     client: Client,
@@ -95,14 +113,14 @@ def acting_for(
     revoked when the block ends, however it ends; if revoking fails,
     *on_revoke_failure* hears why (the token then expires by itself after
     *lifetime_s*, default :data:`ACTING_TOKEN_LIFETIME_S`). A run that outlives
-    a token gets a new one (see :class:`_ActingTokens`). When *user_id* is the
+    a token gets a new one (see :class:`TokenKeeper`). When *user_id* is the
     admin's own account, *client* itself is used: Synapse refuses an admin login
     as oneself.
     """
     if client.whoami().get("user_id") == user_id:
         yield client
         return
-    tokens = _ActingTokens(client, user_id, lifetime_s or ACTING_TOKEN_LIFETIME_S)
+    tokens = TokenKeeper(client, user_id, lifetime_s)
     acting: Client | None = None
     try:
         # An interrupt while the token is being issued waits until we hold it,
@@ -118,19 +136,22 @@ def acting_for(
             tokens.revoke_all(on_revoke_failure)
 
 
-class _ActingTokens:
-    """The acting tokens of one command: a new one before the last expires; all revoked.
+class TokenKeeper:
+    """The acting tokens for one user: a new one before the last expires; all revoked.
 
+    The one keeper of acting tokens (``--user`` commands and ``fleet`` writes).
     A long run (an admin import of thousands of pushers) outlives one token:
     each request asks :meth:`current`, which issues a fresh token once less
-    than a third of the last one's life is left. Earlier tokens stay valid
-    for the requests still using them and are revoked with the last at the end.
+    than a third of the last one's life is left. A third, not a fixed margin:
+    it scales with the lifetime, and at five minutes its 100 s outlast a write
+    and its retries. Earlier tokens stay valid for the requests still using
+    them and are revoked with the last at the end.
     """
 
-    def __init__(self, client: Client, user_id: str, lifetime_s: float) -> None:
+    def __init__(self, client: Client, user_id: str, lifetime_s: float | None = None) -> None:
         self.client = client
         self.user_id = user_id
-        self.lifetime_s = lifetime_s
+        self.lifetime_s = lifetime_s or ACTING_TOKEN_LIFETIME_S
         self.issued: list[tuple[str, float]] = []  # (token, when it expires: time.time())
         self.lock = threading.Lock()
 
@@ -138,7 +159,7 @@ class _ActingTokens:
         with self.lock:
             if not self.issued or time.time() > self.issued[-1][1] - self.lifetime_s / 3:
                 expires = time.time() + self.lifetime_s
-                token = _issue_token(self.client, self.user_id, int(expires * 1000))
+                token = issue_acting_token(self.client, self.user_id, int(expires * 1000))
                 self.issued.append((token, expires))
             return self.issued[-1][0]
 
@@ -146,9 +167,7 @@ class _ActingTokens:
         with self.lock:
             issued, self.issued = self.issued, []
         for token, expires in issued:
-            acting = self.client.with_token(token)
-            problem = _revoke(acting)
-            acting.close()
+            problem = revoke_acting_token(self.client, token)
             if problem and on_revoke_failure:
                 expiry = time.strftime("%H:%M:%S UTC", time.gmtime(expires))
                 on_revoke_failure(

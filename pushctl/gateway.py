@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from pushctl import kinds
 from pushctl.errors import redact_known
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
-from pushctl.sessions import TIMED_OUT, failure_reason, json_body, new_session
+from pushctl.sessions import TIMED_OUT, failure_reason, json_body, new_session, no_credentials
 from pushctl.urls import BadUrl, split_or_none, split_url
 
 if TYPE_CHECKING:
@@ -82,10 +83,7 @@ def new_event_id() -> str:
     return TEST_EVENT_PREFIX + secrets.token_hex(8)
 
 
-def gateway_url(pusher: Mapping[str, Any]) -> str | None:
-    data = pusher.get("data")
-    url = data.get("url") if isinstance(data, Mapping) else None
-    return url if isinstance(url, str) else None
+gateway_url = kinds.gateway_url
 
 
 def notification(pusher: Mapping[str, Any], event_id: str) -> dict[str, Any]:
@@ -113,7 +111,7 @@ def notification(pusher: Mapping[str, Any], event_id: str) -> dict[str, Any]:
 
 def refusal(pusher: Mapping[str, Any], allow_insecure_http: bool) -> str | None:
     """Why this pusher must not be probed, or None."""
-    if pusher.get("kind") != "http":
+    if not kinds.has_push_gateway(pusher):
         return f"a {pusher.get('kind')!s} pusher has no push gateway"
     url = gateway_url(pusher)
     try:
@@ -144,7 +142,7 @@ def probe(pusher: Pusher, event_id: str, settings: ProbeSettings) -> Probe:
                 json=notification(pusher, event_id),
                 timeout=settings.timeout,
                 allow_redirects=False,
-                auth=_no_auth,
+                auth=no_credentials,
             )
         except requests.RequestException as exc:
             return Probe(pusher, UNREACHABLE, failure_reason(exc))
@@ -228,9 +226,3 @@ def _judge(pusher: Pusher, response: requests.Response) -> Probe:
     if pusher.get("pushkey") in rejected:
         return Probe(pusher, REJECTED, "the gateway rejected the pushkey", status)
     return Probe(pusher, DELIVERED, "", status)
-
-
-def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """Strips any Authorization header; passing it also keeps ~/.netrc credentials out."""
-    request.headers.pop("Authorization", None)
-    return request

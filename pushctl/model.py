@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pushctl import kinds
 from pushctl.pusherstate import ENABLED_NAMES as ENABLED_NAMES
 from pushctl.pusherstate import KNOWN_EXTRA
 from pushctl.pusherstate import MSC3881_DEVICE_ID as MSC3881_DEVICE_ID
@@ -29,13 +30,12 @@ from pushctl.urls import BadUrl, split_url
 
 Pusher = dict[str, Any]
 
-KINDS = ("http", "email")
 PUSHKEY_MAX_BYTES = 512
 APP_ID_MAX_CHARS = 64
 NOTIFY_PATH = "/_matrix/push/v1/notify"
 DATA_FORMATS = ("event_id_only",)
-EMAIL_APP_ID = "m.email"
-#: how deeply a value in ``data`` may nest (lists and mappings)
+#: how deeply lists and mappings may nest: in a value of ``data``, and in an import
+#: file (whose pushers need four levels above their ``data``)
 MAX_DEPTH = 32
 
 #: The fields of a pusher as the spec defines them, in display order.
@@ -57,7 +57,6 @@ MAY_BE_EMPTY = ("app_display_name", "device_display_name", "lang")
 # since real clients send it and the spec only says "e.g. 'en' or 'en-US'".
 # Used with fullmatch: ``$`` would also match before a trailing newline.
 _LANG_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # urlsplit drops tabs and newlines anywhere and strips leading spaces, so a URL
 # it accepts may not be the URL the homeserver is given: refuse them first.
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
@@ -219,9 +218,9 @@ _EMPTY = {
 
 
 def _check_kind_name(kind: str) -> list[Problem]:
-    if kind not in KINDS:
+    if not kinds.named(kind).known:
         message = (
-            f"{kind!r} is not a kind pushctl knows ({', '.join(KINDS)}); the homeserver "
+            f"{kind!r} is not a kind pushctl knows ({', '.join(kinds.NAMES)}); the homeserver "
             "stores it, and Synapse pushes nothing to it"
         )
         return [Problem("kind", message, warning=True)]
@@ -256,20 +255,23 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
             "the whole event, message text included, to the push gateway"
         )
         problems.append(Problem("data.format", message, warning=True))
-    if pusher["kind"] == "http":
-        problems += gateway_url_problems(data.get("url"))
-    elif pusher["kind"] == "email":
-        if pusher.get("app_id") != EMAIL_APP_ID:
-            problems.append(Problem("app_id", f"must be {EMAIL_APP_ID!r} for an email pusher"))
-        if isinstance(pusher.get("pushkey"), str) and not _EMAIL.fullmatch(pusher["pushkey"]):
-            problems.append(Problem("pushkey", "must be an email address for an email pusher"))
+    kind = kinds.named(pusher["kind"])
+    if kind.push_gateway:
+        problems += gateway_url_problems(data.get("url"), kind)
+    if kind.app_id is not None and pusher.get("app_id") != kind.app_id:
+        problems.append(Problem("app_id", f"must be {kind.app_id!r} for {kind.noun}"))
+    pushkey = pusher.get("pushkey")
+    shape = kind.pushkey_shape
+    if shape is not None and isinstance(pushkey, str) and not shape.fullmatch(pushkey):
+        problems.append(Problem("pushkey", f"must be {kind.pushkey_words} for {kind.noun}"))
     return problems
 
 
-def gateway_url_problems(url: object) -> list[Problem]:
-    """What is wrong with *url* as an http pusher's ``data.url``, warnings included."""
+def gateway_url_problems(url: object, kind: kinds.PusherKind = kinds.HTTP) -> list[Problem]:
+    """What is wrong with *url* as the ``data.url`` of a pusher of *kind* (one with a
+    push gateway), warnings included."""
     if url is None:
-        return [Problem("data.url", "is required for an http pusher")]
+        return [Problem("data.url", f"is required for {kind.noun}")]
     if not isinstance(url, str):
         return [Problem("data.url", f"must be a string, not {type_name(url)}")]
     if not_utf8(url):

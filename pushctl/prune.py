@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pushctl import kinds
 from pushctl.devices import Activity, has_device_field, judge_activity
 from pushctl.gateway import DELIVERED, REJECTED, Probe, ProbeSettings, probe_all
 from pushctl.model import Pusher, key_of, select
@@ -46,7 +47,7 @@ def find_dead(
 ) -> Plan:
     """The dead pushers of *target* (only *app_id*'s, if given), and those undecided.
 
-    With *rejected*, each http pusher's gateway gets a test notification (sent
+    With *rejected*, the gateway of each pusher whose kind has one gets a test notification (sent
     with *probing*); with *inactive_seconds*, a pusher whose device has not
     been seen for that long is dead. Without either, nothing is.
     """
@@ -58,8 +59,8 @@ def find_dead(
         activity = judge_activity(pushers, known, inactive_seconds, now_ms)
     probes: list[Probe] = []
     if rejected:
-        http = [p for p in pushers if p.get("kind") == "http"]
-        probes = probe_all(http, probing or ProbeSettings())
+        testable = [p for p in pushers if kinds.has_push_gateway(p)]
+        probes = probe_all(testable, probing or ProbeSettings())
     return plan(pushers, probes, activity)
 
 

@@ -69,6 +69,17 @@ def new_session(verify: bool | str = True, limit: int = ANSWER_LIMIT) -> request
     return session
 
 
+def no_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The ``auth`` of every request to a host other than the homeserver (push gateways).
+
+    Strips any ``Authorization`` header; given as ``auth``, it also keeps
+    requests from adding ~/.netrc credentials for the host. The one place that
+    does: the homeserver's token never reaches another host.
+    """
+    request.headers.pop("Authorization", None)
+    return request
+
+
 def json_body(response: requests.Response) -> Any:
     """The answer's JSON, as RFC 8259 has it; ValueError saying why when it is not.
 

@@ -29,6 +29,7 @@ from pushctl.errors import (
     PartialFailure,
     PushctlError,
 )
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.executor import Outcome, Report
@@ -62,7 +63,7 @@ class Words:
         return self.error(outcome) or "failed"
 
     def count(self, number: int) -> str:
-        return f"{number} {self.noun}" + ("" if number == 1 else "s")
+        return plural(number, self.noun)
 
 
 def conclude(report: Report, words: Words | None = None) -> str:

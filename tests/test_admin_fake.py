@@ -66,6 +66,10 @@ def serve_admin_login(server: HTTPServer, logins: list[dict[str, object]]) -> No
         return as_json({"access_token": ACTING})
 
     server.expect_request(LOGIN, method="POST").respond_with_handler(login)
+    # `set` reads the pusher it replaces first, to keep its enabled state
+    server.expect_request(f"/_synapse/admin/v1/users/{BOB}/pushers").respond_with_json(
+        {"pushers": [], "total": 0}
+    )
 
 
 def serve_no_pushers(server: HTTPServer) -> None:

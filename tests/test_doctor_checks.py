@@ -8,6 +8,7 @@ test: those checks are tested on data here.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -347,4 +348,54 @@ def test_forgetting_asks_whose_pushers_only_when_the_homeserver_has_a_listing(
     listing_cache.remember("https://hs.example", "@bob:x", [pusher(pushkey="gone")], environ)
     listing_cache.Whose("https://hs.example", whoami, environ).forget(gone)
     assert asked == ["whoami"]
-    assert listing_cache.recall_listing("https://hs.example", "@bob:x", environ).pushers == []
+    listing = listing_cache.recall_listing("https://hs.example", "@bob:x", environ)
+    assert listing is not None and listing.pushers == []
+
+
+def _check_ids_in_code() -> set[str]:
+    """Every check ID the code makes a finding of: constants given to problem/warning/info."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "pushctl"
+    trees = [ast.parse(path.read_text()) for path in package.rglob("*.py")]
+    # module constants by name (FAILING = "pusher.failing"), used as health.FAILING too
+    constants = {
+        target.id: node.value.value
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            first = node.args[0]
+            named = getattr(first, "id", getattr(first, "attr", None))
+            if name not in ("problem", "warning", "info", "Finding"):
+                continue
+            if isinstance(first, ast.Constant):
+                found.add(first.value)
+            elif named in constants:
+                found.add(constants[named])
+    # problem/warning/info of findings, not of logging: check IDs look like "gateway.blocked"
+    return {i for i in found if isinstance(i, str) and re.fullmatch(r"[a-z-]+\.[a-z0-9.-]+", i)}
+
+
+def test_every_check_of_the_code_files_under_a_known_area() -> None:
+    from pushctl.doctor.findings import AREA_ORDER, AREAS, prefix_of
+
+    ids = _check_ids_in_code()
+    assert {"pushers.none", "gateway.blocked", "pusher.failing", "email.no-3pid"} <= ids
+    assert {i for i in ids if prefix_of(i) not in AREAS} == set()
+    assert set(AREA_ORDER) == set(AREAS.values())
+
+
+def test_a_finding_of_a_check_with_no_area_cannot_be_made() -> None:
+    from pushctl.doctor.findings import problem
+
+    with pytest.raises(ValueError, match=r"'webpush\.x'"):
+        problem("webpush.x", "seen", "advice")

@@ -172,6 +172,8 @@ def test_an_email_pusher_whose_address_is_no_3pid(
 def test_a_pusher_another_client_set_against_the_rules_is_invalid(
     account: Account, pushctl
 ) -> None:
+    # Synapse does not check the scheme; an unknown kind is only a warning since
+    # pushers are carried as real clients set them
     account.add_pusher(pushkey="odd", data={"url": "ftp://bad/_matrix/push/v1/notify"})
     code, document = doctor(pushctl, account)
     assert code == 6

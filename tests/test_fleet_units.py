@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from pushctl import admin as admin_api
 from pushctl.fleet import planning, writing
 from pushctl.plan import Action, Change, Plan
 from tests.support.accounts import make_pusher
@@ -84,12 +85,13 @@ def test_a_token_is_renewed_when_a_users_writes_outlast_it(monkeypatch: pytest.M
     monkeypatch.setattr("pushctl.admin.issue_acting_token", issue)
     monkeypatch.setattr("pushctl.admin.revoke_acting_token", lambda c, t: revoked.append(t))
     now = [1000.0]
-    monkeypatch.setattr("pushctl.fleet.writing.time.time", lambda: now[0])
+    monkeypatch.setattr("pushctl.admin.time.time", lambda: now[0])
     plan = Plan([Change(Action.DELETE, owned("@a:x")) for _ in range(3)])
     tokens = writing.ActingTokens(admin, plan, "@admin:x", None)  # type: ignore[arg-type]
     assert tokens.token_for("@a:x") == "token-1"
     tokens.done("@a:x")
-    now[0] += writing.TOKEN_LIFETIME_S - writing.RENEW_MARGIN_S - 1
+    # renewed once less than a third of its life is left (pushctl.admin.TokenKeeper)
+    now[0] += admin_api.ACTING_TOKEN_LIFETIME_S * 2 / 3 - 1
     assert tokens.token_for("@a:x") == "token-1"
     tokens.done("@a:x")
     now[0] += 2

@@ -12,6 +12,7 @@ from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -136,7 +137,7 @@ def _question(env: Environment, plan: Plan, homeserver: str) -> str:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return plural(number, noun)
 
 
 def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:

@@ -16,6 +16,7 @@ from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.host import SynapseConfigOption
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.client import Client
@@ -375,4 +376,4 @@ def _write_json(env: Environment, value: Any) -> None:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return plural(number, noun)

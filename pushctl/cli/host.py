@@ -13,6 +13,7 @@ import typer
 
 from pushctl.cli.common import JsonFlag, environment, settings
 from pushctl.errors import UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -253,4 +254,4 @@ def _gateways_report(env: Environment, judged: list[Gateway]) -> None:
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return plural(number, noun)

@@ -11,6 +11,7 @@ from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
 from pushctl.cli.completion import complete_app_id, complete_pushkey
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.client import Client
@@ -199,4 +200,4 @@ def _name(change: Change) -> str:
 
 
 def _count(number: int) -> str:
-    return f"{number} pusher" + ("" if number == 1 else "s")
+    return plural(number, "pusher")

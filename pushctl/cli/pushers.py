@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl import model
+from pushctl import kinds, model
 from pushctl.cli.common import (
     DryRunDelete,
     JsonFlag,
@@ -19,6 +19,7 @@ from pushctl.cli.common import (
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -111,7 +112,9 @@ def set_command(
     lang: Annotated[
         str | None, typer.Option("--lang", metavar="LANG", help="Language tag, e.g. en-US.")
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", metavar="KIND", help="http or email.")] = "http",
+    kind: Annotated[
+        str, typer.Option("--kind", metavar="KIND", help=f"{' or '.join(kinds.NAMES)}.")
+    ] = kinds.DEFAULT.name,
     url: Annotated[
         str | None, typer.Option("--url", metavar="URL", help="Push gateway notify URL.")
     ] = None,
@@ -152,7 +155,7 @@ def set_command(
         if value is not None:
             pusher_data[key] = value
     pusher = {
-        "app_id": app_id if app_id is not None or kind != "email" else model.EMAIL_APP_ID,
+        "app_id": app_id if app_id is not None else kinds.named(kind).app_id,
         "pushkey": pushkey,
         "kind": kind,
         "app_display_name": app_display_name,
@@ -261,7 +264,7 @@ def delete_command(
 
 
 def _count(pushers: list[model.Pusher]) -> str:
-    return f"{len(pushers)} pusher" + ("" if len(pushers) == 1 else "s")
+    return plural(len(pushers), "pusher")
 
 
 def _show_selection(

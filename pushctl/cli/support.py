@@ -25,6 +25,7 @@ from pushctl.cli.common import (
 )
 from pushctl.cli.hints import annotate
 from pushctl.errors import PartialFailure, UsageError
+from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
@@ -331,4 +332,4 @@ def _name(pusher: model.Pusher) -> str:
 
 
 def _count(number: int) -> str:
-    return f"{number} pusher" + ("" if number == 1 else "s")
+    return plural(number, "pusher")

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pushctl import devices, model
+from pushctl import devices, kinds, model
 from pushctl.doctor.findings import Finding, plural, problem, warning
 from pushctl.doctor.pushers import describe
 
 INACTIVE_DAYS = 90
 DEACTIVATED = "deactivated"
 LOCKED = "locked"
+#: the 3PID medium of email addresses
+EMAIL = "email"
 
 
 def blocked_state(info: Any) -> str | None:
@@ -74,7 +76,7 @@ def email_addresses(threepids: Any) -> set[str]:
     return {
         str(t.get("address")).casefold()
         for t in entries
-        if isinstance(t, Mapping) and t.get("medium") == "email"
+        if isinstance(t, Mapping) and t.get("medium") == EMAIL
     }
 
 
@@ -89,7 +91,8 @@ def check_email(pushers: Iterable[model.Pusher], addresses: set[str]) -> list[Fi
             pusher=p,
         )
         for p in pushers
-        if p.get("kind") == "email" and str(p.get("pushkey", "")).casefold() not in addresses
+        if kinds.of(p).threepid_medium == EMAIL
+        and str(p.get("pushkey", "")).casefold() not in addresses
     ]
 
 

@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pushctl import listing_cache
+from pushctl import kinds, listing_cache
+from pushctl.admin import behind_mas
 from pushctl.doctor import account, gateways, pushers, rules
 from pushctl.doctor.findings import NotChecked, Report
 from pushctl.errors import MatrixError, PushctlError, ServerError
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from pushctl.client import Client
     from pushctl.settings import Settings
 
-AUTH_METADATA = "/_matrix/client/v1/auth_metadata"
 ACCOUNT_AREAS = "push rules, ignored users and email addresses"
 ACCOUNT_STATE = "account state (deactivated, locked, shadow-banned)"
 USER_ADMIN_PATH = "/_synapse/admin/v2/users"
@@ -124,7 +124,7 @@ def _account_checks(report: Report, client: Client, found: list[dict[str, Any]])
     muted = rules.muted_rooms(ruleset)
     report.add(rules.check_muted(muted, {r: n for r in muted if (n := room_name(client, r))}))
     report.add(account.check_ignored(account.ignored_users(ignored_list(client, user_id))))
-    if any(p.get("kind") == "email" for p in found):
+    if any(kinds.of(p).threepid_medium == account.EMAIL for p in found):
         threepids = client.client_request("GET", "/account/3pid")
         report.add(account.check_email(found, account.email_addresses(threepids)))
 
@@ -152,12 +152,3 @@ def room_name(client: Client, room_id: str) -> str | None:
         return None
     name = body.get("name") if isinstance(body, dict) else None
     return name if isinstance(name, str) and name else None
-
-
-def behind_mas(client: Client) -> bool:
-    """True when ``auth_metadata`` answers: Matrix Authentication Service is in front."""
-    try:
-        client.request("GET", AUTH_METADATA, auth=False)
-    except PushctlError:
-        return False
-    return True

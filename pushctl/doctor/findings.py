@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pushctl.errors import ExitStatus, PushctlError
+from pushctl.words import plural as plural
 
 PROBLEM = "problem"
 WARNING = "warning"
@@ -18,7 +19,8 @@ WARNING = "warning"
 INFO = "info"
 _SEVERITY_ORDER = {PROBLEM: 0, WARNING: 1, INFO: 2}
 
-#: the areas of checks, in report order; a check ID's area is what comes before its first dot
+#: the area of each check ID prefix (what comes before its first dot); a finding
+#: whose prefix is not here cannot be made (a new prefix is added here first)
 AREAS = {
     "pushers": "Pushers",
     "pusher": "Pushers",
@@ -30,7 +32,8 @@ AREAS = {
     "account": "Devices and account",
     "users": "Devices and account",
 }
-AREA_ORDER = ("Pushers", "Push gateways", "Push rules", "Devices and account")
+#: the areas in report order
+AREA_ORDER = tuple(dict.fromkeys(AREAS.values()))
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,13 @@ class Finding:
     pusher: Mapping[str, Any] | None = None
     room_id: str | None = None
 
+    def __post_init__(self) -> None:
+        if prefix_of(self.check) not in AREAS:
+            raise ValueError(f"check {self.check!r}: its prefix is not one of AREAS")
+
     @property
     def area(self) -> str:
-        return AREAS.get(self.check.split(".", 1)[0], "Other")
+        return AREAS[prefix_of(self.check)]
 
     def as_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -60,6 +67,10 @@ class Finding:
         if self.room_id is not None:
             result["room_id"] = self.room_id
         return result
+
+
+def prefix_of(check: str) -> str:
+    return check.split(".", 1)[0]
 
 
 def pusher_ref(pusher: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,8 +118,7 @@ class Report:
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.area, []).append(finding)
-        order = [a for a in AREA_ORDER if a in groups] + sorted(set(groups) - set(AREA_ORDER))
-        return [(a, sorted(groups[a], key=_severity_rank)) for a in order]
+        return [(a, sorted(groups[a], key=_severity_rank)) for a in AREA_ORDER if a in groups]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -126,7 +136,3 @@ class ProblemsFound(PushctlError):
     """The report found at least one problem (exit 6)."""
 
     exit_status = ExitStatus.DOCTOR_PROBLEMS
-
-
-def plural(number: int, word: str) -> str:
-    return f"{number} {word}" + ("" if number == 1 else "s")

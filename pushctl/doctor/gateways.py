@@ -70,7 +70,7 @@ def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     """Resolve the host of *url* and ``GET`` it; never sends a pushkey."""
     import requests
 
-    from pushctl.sessions import failure_reason, json_body, new_session
+    from pushctl.sessions import failure_reason, json_body, new_session, no_credentials
 
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -78,7 +78,7 @@ def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     with new_session(settings.verify) as session:
         try:
             response = session.get(
-                url, timeout=settings.timeout, allow_redirects=False, auth=_no_auth
+                url, timeout=settings.timeout, allow_redirects=False, auth=no_credentials
             )
         except requests.RequestException as exc:
             return Fingerprint(UNREACHABLE, failure_reason(exc), private)
@@ -114,11 +114,6 @@ def _matrix_refusal(status: int, body: Any) -> str | None:
     if status in (400, 401, 403, 404) and isinstance(errcode, str) and errcode.startswith("M_"):
         return errcode
     return None
-
-
-def _no_auth(request: Any) -> Any:
-    request.headers.pop("Authorization", None)
-    return request
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pushctl import model
+from pushctl import kinds, model
 from pushctl.devices import describe_time, enabled_of
 from pushctl.doctor.findings import Finding, plural, problem, warning
 
@@ -51,9 +51,9 @@ def check_invalid(pushers: Iterable[model.Pusher]) -> list[Finding]:
         spec_fields = {k: v for k, v in pusher.items() if k in model.FIELDS and v is not None}
         if not spec_fields.get("profile_tag"):
             spec_fields.pop("profile_tag", None)
-        kind = pusher.get("kind")
-        if isinstance(kind, str) and kind not in model.KINDS:
-            found.append(_unknown_kind(pusher, kind))
+        kind = kinds.of(pusher)
+        if not kind.known:
+            found.append(_unknown_kind(pusher, kind.name))
             continue
         errors = model.errors_only(model.validate_pusher(spec_fields))
         if errors:

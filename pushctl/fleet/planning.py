@@ -9,18 +9,14 @@ failure does only what is left, and after a complete run nothing.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from pushctl import model
+from pushctl import kinds, model
 from pushctl.plan import Action, Change, Plan, deletion
 
-
-def gateway_of(pusher: Mapping[str, Any]) -> str | None:
-    """The pusher's ``data.url``; None when it has none (an email pusher)."""
-    data = pusher.get("data")
-    url = data.get("url") if isinstance(data, dict) else None
-    return url if isinstance(url, str) else None
+#: the pusher's gateway URL (``data.url``); None when it has none (an email pusher)
+gateway_of = kinds.gateway_url
 
 
 def select(
@@ -96,7 +92,7 @@ def check_gateway_url(url: str) -> list[str]:
     sample = {
         "app_id": "a",
         "pushkey": "k",
-        "kind": "http",
+        "kind": kinds.HTTP.name,
         "app_display_name": "a",
         "device_display_name": "d",
         "lang": "en",

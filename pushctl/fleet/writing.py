@@ -1,9 +1,10 @@
 """Applying a fleet plan: each write through a short-lived token acting as its user.
 
 One token per user, issued when that user's first write starts, renewed when
-the user's writes outlast it, and revoked as soon as the user's last write is
-done; whatever is left is revoked at the end of the run, after a Ctrl-C or an
-error too. The tokens create no device (``POST /_synapse/admin/v1/users/<user>/login``).
+the user's writes outlast it (:class:`pushctl.admin.TokenKeeper`), and revoked
+as soon as the user's last write is done; whatever is left is revoked at the
+end of the run, after a Ctrl-C or an error too. The tokens create no device
+(``POST /_synapse/admin/v1/users/<user>/login``).
 
 Rewrites send ``append: true`` (the bulk writer does so for every update): with
 ``append: false`` Synapse also deletes *other users'* pushers with the same app
@@ -13,22 +14,17 @@ ID and pushkey. Synapse keeps an updated pusher on the device it was on.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pushctl import admin
 from pushctl.errors import AuthError, MatrixError, PushctlError
 
 if TYPE_CHECKING:
     from pushctl.client import Client
     from pushctl.executor import Outcome, Report
     from pushctl.plan import Change, Plan
-
-#: how long each acting token may live
-TOKEN_LIFETIME_S = 5 * 60
-#: a token this close to its end is replaced before the next write
-RENEW_MARGIN_S = 60
 
 
 class ActingRefused(AuthError):
@@ -41,12 +37,9 @@ def check_acting_possible(client: Client) -> None:
     Synapse then turns off the admin "login as user" endpoint every write here
     goes through; saying so once beats failing for each user.
     """
-    try:
-        metadata = client.request("GET", "/_matrix/client/v1/auth_metadata", auth=False)
-    except PushctlError:
-        return  # no OAuth 2.0 metadata: plain Synapse login
-    if isinstance(metadata, dict) and metadata.get("issuer"):
-        raise ActingRefused(_MAS_REASON.format(issuer=metadata["issuer"]))
+    issuer = admin.behind_mas(client)
+    if issuer:
+        raise ActingRefused(_MAS_REASON.format(issuer=issuer))
 
 
 _MAS_REASON = (
@@ -95,44 +88,33 @@ def apply(
 
 
 class ActingTokens:
-    """The acting tokens of one run: issued on demand, renewed, revoked when done."""
+    """The acting tokens of one run, one :class:`pushctl.admin.TokenKeeper` per user:
+    issued on demand, renewed by the keeper's rule, revoked after the user's last write."""
 
     def __init__(
         self,
-        admin: Client,
+        admin_client: Client,
         plan: Plan,
         own_user: Any,
         on_revoke_failure: Callable[[str], None] | None,
     ) -> None:
-        self.admin = admin
+        self.admin = admin_client
         self.own_user = own_user
         self.on_revoke_failure = on_revoke_failure
         self.left: Counter[str] = Counter(str(c.pusher["user_id"]) for c in plan.writes)
-        self.current: dict[str, tuple[str, float]] = {}  # user -> (token, expires at)
-        self.issued: dict[str, list[str]] = {}  # user -> tokens not yet revoked
+        self.keepers: dict[str, admin.TokenKeeper] = {}
         self.lock = threading.Lock()
-        self.user_locks: dict[str, threading.Lock] = {}
         self.closed = False
 
     def token_for(self, user: str) -> str:
-        """A token acting as *user* that lives at least RENEW_MARGIN_S longer."""
+        """A token acting as *user*, renewed when little of its life is left."""
         if user == self.own_user:
             assert self.admin.token is not None
             return self.admin.token
         with self.lock:
-            user_lock = self.user_locks.setdefault(user, threading.Lock())
-        with user_lock:
-            token, expires = self.current.get(user, ("", 0.0))
-            if time.time() < expires - RENEW_MARGIN_S:
-                return token
-            return self._issue(user)
-
-    def _issue(self, user: str) -> str:
-        from pushctl import admin
-
-        expires = time.time() + TOKEN_LIFETIME_S
+            keeper = self.keepers.setdefault(user, admin.TokenKeeper(self.admin, user))
         try:
-            token = admin.issue_acting_token(self.admin, user, int(expires * 1000))
+            token = keeper.current()
         except admin.AdminApiMissing as exc:
             raise ActingRefused(_login_refused(exc.message)) from None
         except MatrixError as exc:
@@ -140,8 +122,6 @@ class ActingTokens:
                 raise ActingRefused(_login_refused(exc.message)) from None
             raise
         with self.lock:
-            self.issued.setdefault(user, []).append(token)
-            self.current[user] = (token, expires)
             late = self.closed
         if late:  # the run ended while this token was being issued
             self._revoke(user)
@@ -158,28 +138,18 @@ class ActingTokens:
 
     def close(self) -> None:
         """Revoke every token still held (interrupted or failed runs); Ctrl-C waits."""
-        from pushctl.admin import interrupts_deferred
-
         with self.lock:
             self.closed = True
-            users = list(self.issued)
-        with interrupts_deferred():
+            users = list(self.keepers)
+        with admin.interrupts_deferred():
             for user in users:
                 self._revoke(user)
 
     def _revoke(self, user: str) -> None:
-        from pushctl.admin import revoke_acting_token
-
         with self.lock:
-            tokens = self.issued.pop(user, [])
-            self.current.pop(user, None)
-        for token in tokens:
-            problem = revoke_acting_token(self.admin, token)
-            if problem and self.on_revoke_failure:
-                self.on_revoke_failure(
-                    f"could not revoke the temporary token acting for {user} ({problem}); "
-                    "it expires by itself within 5 minutes"
-                )
+            keeper = self.keepers.pop(user, None)
+        if keeper is not None:
+            keeper.revoke_all(self.on_revoke_failure)
 
 
 def _login_refused(reason: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pushctl import kinds
 from pushctl.homeserver_host import blocklist
 
 if TYPE_CHECKING:
@@ -50,9 +51,7 @@ class Gateway:
 
 def urls(pushers: Iterable[dict[str, Any]]) -> Counter[str]:
     """How many pushers use each gateway URL (pushers without one are left out)."""
-    from pushctl.fleet.planning import gateway_of
-
-    return Counter(url for p in pushers if (url := gateway_of(p)))
+    return Counter(url for p in pushers if (url := kinds.gateway_url(p)))
 
 
 def judge_all(

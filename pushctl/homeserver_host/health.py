@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+from pushctl import kinds
 from pushctl.homeserver_host.database import StoredPusher
 
 FAILING = "pusher.failing"
@@ -34,9 +35,7 @@ class Checked:
 
     @property
     def url(self) -> str | None:
-        data = self.stored.pusher.get("data")
-        url = data.get("url") if isinstance(data, dict) else None
-        return url if isinstance(url, str) else None
+        return kinds.gateway_url(self.stored.pusher)
 
     def dropping(self, now_ms: int) -> bool:
         since = self.stored.failing_since

@@ -18,7 +18,6 @@ only: no tag can construct an object. Pure code apart from reading the file:
 nothing here talks to a server. Writing files lives in :mod:`pushctl.export`.
 """
 
-from pushctl.importfile.building import MAX_DEPTH
 from pushctl.importfile.checks import check, errors, load_valid, refuse, warnings
 from pushctl.importfile.document import Document, Entry, FileProblem
 from pushctl.importfile.reading import (
@@ -31,6 +30,7 @@ from pushctl.importfile.reading import (
     source_name,
 )
 from pushctl.importfile.yaml_format import yaml_loader
+from pushctl.model import MAX_DEPTH
 
 __all__ = [
     "FORMATS",

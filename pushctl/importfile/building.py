@@ -17,6 +17,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from pushctl import kinds
 from pushctl.importfile.document import SHAPE_HINT, Document, Entry, Fatal, FileProblem, Lines
 from pushctl.importfile.tree import (
     INT,
@@ -32,12 +33,10 @@ from pushctl.importfile.tree import (
     Tree,
     short_tag,
 )
-from pushctl.model import type_name
+from pushctl.model import MAX_DEPTH, type_name
 
-#: The deepest nesting of lists and mappings accepted (a pusher needs four levels).
-MAX_DEPTH = 32
 #: Fields an entry gets when neither it nor ``defaults:`` gives them (as ``pushctl set``).
-BUILTIN_DEFAULTS: Mapping[str, Any] = {"kind": "http"}
+BUILTIN_DEFAULTS: Mapping[str, Any] = {"kind": kinds.DEFAULT.name}
 TOP_LEVEL_KEYS = ("defaults", "pushers")
 
 #: An entry's own fields, its line, and the line of each field and data key.

@@ -9,6 +9,7 @@ from pushctl import model
 from pushctl.errors import InvalidInput
 from pushctl.importfile.document import Document, Entry, FileProblem
 from pushctl.importfile.reading import collector_paused, load
+from pushctl.words import plural
 
 
 def load_valid(path: str, stdin: IO[Any] | None = None) -> tuple[Document, list[FileProblem]]:
@@ -57,7 +58,7 @@ def refuse(document: Document, problems: list[FileProblem]) -> InvalidInput:
     Its ``problems`` hold the warnings too, for whoever wants to show them.
     """
     found = errors(problems)
-    count = f"{len(found)} error" + ("" if len(found) == 1 else "s")
+    count = plural(len(found), "error")
     lines = "\n".join(p.format(document.source) for p in found)
     return InvalidInput(f"{document.source}: {count}; nothing was sent:\n{lines}", problems)
 
