@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.cli.common import JsonFlag, environment, settings
+from pushctl.cli.common import environment, settings
+from pushctl.cli.output import output_options
 from pushctl.cli.support import UserOption, target
+from pushctl.render import Format
 
 if TYPE_CHECKING:
     from pushctl.doctor import Finding, Report
@@ -17,9 +19,10 @@ if TYPE_CHECKING:
 _MARK = {"problem": "PROBLEM", "warning": "warning"}
 
 
+@output_options()
 def doctor_command(
     ctx: typer.Context,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
     user: UserOption = None,
     no_push: Annotated[
         bool,
@@ -36,7 +39,7 @@ def doctor_command(
     where = target(ctx, user)
     report = doctor.run(where, settings(ctx), push=not no_push, on_revoke_failure=env.warn)
     report.findings = [_worded(f, annotate) for f in report.findings]
-    if as_json:
+    if output is Format.JSON:
         env.write(render.dump_json(report.as_json()))
     else:
         _write_report(env, report)
