@@ -6,24 +6,18 @@
 # private cache of the last `pushctl list`. It never contacts the homeserver.
 
 _pushctl_completion() {
-    local IFS=$'\n'
-    local line=${COMP_LINE:0:COMP_POINT}
-    local cur=${COMP_WORDS[COMP_CWORD]}
-    local word=${line##*[[:space:]]}
-    local prefix="" reply entry type value
-    # bash splits words at = and :, pushctl answers for the whole word
-    [[ $word == *"$cur" ]] && prefix=${word%"$cur"}
+    local reply entry
     COMPREPLY=()
-    reply=$(_PUSHCTL_COMPLETE=complete_bash _PUSHCTL_COMPLETE_LINE=$line "$1" 2>/dev/null) || return 0
-    for entry in $reply; do
-        type=${entry%%,*}
-        value=${entry#*,}
-        case $type in
-            plain) COMPREPLY+=("${value#"$prefix"}") ;;
+    # pushctl answers with the replacement of $2 (readline's text), quoted for the shell
+    reply=$(_PUSHCTL_COMPLETE=complete_bash _PUSHCTL_COMPLETE_LINE=${COMP_LINE:0:COMP_POINT} \
+        _PUSHCTL_COMPLETE_WORD=$2 "$1" 2>/dev/null) || return 0
+    while IFS= read -r entry; do
+        case ${entry%%,*} in
+            plain) COMPREPLY+=("${entry#*,}") ;;
             file) compopt -o default 2>/dev/null ;;
             dir) compopt -o dirnames 2>/dev/null ;;
         esac
-    done
+    done <<<"$reply"
     return 0
 }
 

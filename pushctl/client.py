@@ -27,7 +27,14 @@ from pushctl.errors import (
 )
 from pushctl.model import Pusher, delete_body, is_loopback_host, set_body
 from pushctl.retry import RATE_LIMITED, RETRYABLE_STATUSES, RetryPolicy, Throttle, parse_retry_after
-from pushctl.sessions import TLS_FAILED, failure_reason, json_body, new_session, unusable_answer
+from pushctl.sessions import (
+    HOMESERVER_ANSWER_LIMIT,
+    TLS_FAILED,
+    failure_reason,
+    json_body,
+    new_session,
+    unusable_answer,
+)
 from pushctl.urls import BadUrl, split_url
 
 log = logging.getLogger("pushctl.http")
@@ -89,7 +96,7 @@ class Client:
 
     def __post_init__(self) -> None:
         register_secret(self.token)
-        self.session = new_session(self.verify)
+        self.session = new_session(self.verify, HOMESERVER_ANSWER_LIMIT)
 
     def clone(self) -> Client:
         """A client with its own HTTP session, sharing throttle and settings."""
@@ -251,7 +258,7 @@ class Client:
     def get_pushers(self) -> list[Pusher]:
         return parse_pushers(self.client_request("GET", "/pushers"))
 
-    def set_pusher(self, pusher: Mapping[str, Any], append: bool = False) -> None:
+    def set_pusher(self, pusher: Mapping[str, Any], append: bool = True) -> None:
         self.client_request("POST", "/pushers/set", body=set_body(pusher, append))
 
     def delete_pusher(self, app_id: str, pushkey: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pushctl import devices
+from pushctl.pusherstate import enabled_state
 from pushctl.render import Cell, Column, Item, field_value, shorten, show, table
 
 if TYPE_CHECKING:
@@ -26,14 +27,16 @@ def pusher_columns(
     names: bool = True,
     device: bool = False,
     last_seen: bool = False,
+    enabled: bool = False,
     whole_urls: bool | None = None,
 ) -> list[Column]:
     """The pusher table's columns; *wide* keeps pushkeys (and gateway URLs) whole.
 
     Groups: *user* (whose pusher, first), *names* (device, app and language
-    names), *device* (the device ID and whether the pusher is enabled, as the
-    admin API or MSC3881 says), *last_seen* (the device's name and last-seen
-    time, after :func:`pushctl.devices.with_devices`). *whole_urls* defaults to *wide*.
+    names), *device* (the device ID, as the admin API or MSC3881 says),
+    *last_seen* (the device's name and last-seen time, after
+    :func:`pushctl.devices.with_devices`), *enabled* (whether the homeserver
+    pushes to it, MSC3881; last). *whole_urls* defaults to *wide*.
     """
     whole = wide if whole_urls is None else whole_urls
     columns = [Column("User", "user_id", _text("user_id"))] if user else []
@@ -57,14 +60,19 @@ def pusher_columns(
             Column("Device name", "device.display_name", _device_name),
             Column("Last seen", "device.last_seen_ts", lambda p: _last_seen(p, now_ms)),
         ]
-    if device:
-        columns.append(Column("Enabled", "enabled", _enabled, devices.enabled_of))
+    if enabled:
+        columns.append(Column("Enabled", "enabled", _enabled, enabled_state))
     return columns
 
 
+def report_state(pushers: Sequence[Item]) -> bool:
+    """Whether the homeserver reports the enabled state (MSC3881) of any of *pushers*."""
+    return any(enabled_state(p) is not None for p in pushers)
+
+
 def pushers_table(env: Environment, pushers: Sequence[Item], wide: bool = False) -> None:
-    """The plain pusher table (no groups), as ``list`` shows the token's own pushers."""
-    columns = pusher_columns(wide)
+    """The plain pusher table, as ``list`` shows the token's own pushers: Enabled if reported."""
+    columns = pusher_columns(wide, enabled=report_state(pushers))
     table(env, [c.header for c in columns], [[c.cell(p) for c in columns] for p in pushers])
 
 
@@ -113,7 +121,8 @@ def _device_id(pusher: Item) -> str | Cell:
 
 
 def _enabled(pusher: Item) -> str | Cell:
-    enabled = devices.enabled_of(pusher)
+    """``yes``, ``no`` (in the disabled colour), or nothing when the state is unknown."""
+    enabled = enabled_state(pusher)
     return "" if enabled is None else ("yes" if enabled else Cell("no", "disabled"))
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pushctl.errors import Hint, NetworkError, PushctlError, ServerError, UsageError
 from pushctl.ids import server_name
 from pushctl.model import is_loopback_host
-from pushctl.sessions import json_body, new_session
+from pushctl.sessions import failure_reason, json_body, new_session
 from pushctl.urls import BadUrl, split_url
 
 WELL_KNOWN = "/.well-known/matrix/client"
@@ -93,7 +93,7 @@ def _get(session: Any, target: str, timeout: float, url: str) -> Any:
         return session.get(target, timeout=timeout, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         host = urlsplit(target).netloc
-        reason = f"cannot reach {host} ({type(exc).__name__})"
+        reason = f"cannot reach {host} ({failure_reason(exc)})"
         raise _failed(url, reason, NetworkError) from None
 
 

@@ -41,7 +41,7 @@ class PusherWriter(Protocol):
 
     def clone(self) -> PusherWriter: ...
 
-    def set_pusher(self, pusher: model.Pusher, append: bool = False) -> None: ...
+    def set_pusher(self, pusher: model.Pusher, append: bool = True) -> None: ...
 
     def delete_pusher(self, app_id: str, pushkey: str) -> None: ...
 
@@ -331,8 +331,9 @@ def perform_change(client: PusherWriter, change: Change) -> None:
     if change.action is Action.DELETE:
         client.delete_pusher(*change.key)
     else:
-        # append: an update must not delete other users' pushers with the same key
-        client.set_pusher(change.pusher, append=change.action is Action.UPDATE)
+        # append unless asked to take the pushkey over: with append false the
+        # homeserver deletes every other account's pusher with the same key
+        client.set_pusher(change.pusher, append=not change.take_over)
 
 
 def _write(client: Worker, change: Change, perform: Perform) -> Outcome:

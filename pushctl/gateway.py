@@ -9,15 +9,16 @@ header ever, so the homeserver's access token can never reach a gateway.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pushctl.errors import redact_known
 from pushctl.model import NOTIFY_PATH, Pusher, is_loopback_host
-from pushctl.sessions import failure_reason, json_body, new_session
-from pushctl.urls import BadUrl, split_url
+from pushctl.sessions import TIMED_OUT, failure_reason, json_body, new_session
+from pushctl.urls import BadUrl, split_or_none, split_url
 
 if TYPE_CHECKING:
     import requests
@@ -68,10 +69,10 @@ class ProbeSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProbeSettings:
-        """The timeouts, CA bundle and plain-http permission of the connection settings."""
+        """The timeouts, gateway CA bundle and plain-http permission of the connection settings."""
         return cls(
             timeout=settings.timeouts,
-            verify=settings.verify,
+            verify=settings.gateway_verify,
             allow_insecure_http=settings.allow_insecure_http,
         )
 
@@ -158,12 +159,56 @@ def probe_all(
 ) -> list[Probe]:
     """Probe every pusher (a few at a time), in the given order, with one event ID.
 
+    A gateway is waited for once: when the first probe sent to it timed out,
+    its other pushers are reported unreachable for the same reason, unsent.
     Ctrl-C stops the wait at once: a gateway that never answers is abandoned.
     """
     from pushctl.concurrency import map_interruptibly
 
     event_id = event_id or new_event_id()
-    return map_interruptibly(lambda p: probe(p, event_id, settings), list(pushers), concurrency)
+    gateways = _Gateways(settings, event_id)
+    return map_interruptibly(gateways.probe, list(pushers), concurrency)
+
+
+class _Gateways:
+    """Probes grouped by gateway: the first to each one goes first, and the others
+    wait for its outcome, so that a gateway that does not answer costs one timeout."""
+
+    def __init__(self, settings: ProbeSettings, event_id: str) -> None:
+        self.settings = settings
+        self.event_id = event_id
+        self._first_done: dict[str, threading.Event] = {}
+        self._timed_out: dict[str, Probe] = {}
+        self._lock = threading.Lock()
+
+    def probe(self, pusher: Pusher) -> Probe:
+        gateway = _origin(pusher)
+        if gateway is None or refusal(pusher, self.settings.allow_insecure_http):
+            return probe(pusher, self.event_id, self.settings)
+        with self._lock:
+            first = gateway not in self._first_done
+            done = self._first_done.setdefault(gateway, threading.Event())
+        if not first:
+            done.wait()
+            if gateway in self._timed_out:
+                return replace(self._timed_out[gateway], pusher=pusher)
+            return probe(pusher, self.event_id, self.settings)
+        try:
+            result = probe(pusher, self.event_id, self.settings)
+            if result.result == UNREACHABLE and result.reason == TIMED_OUT:
+                self._timed_out[gateway] = result
+            return result
+        finally:
+            done.set()
+
+
+def _origin(pusher: Pusher) -> str | None:
+    """The gateway a pusher's notifications go to: scheme, host and port of its URL."""
+    parts = split_or_none(gateway_url(pusher) or "")
+    if parts is None:
+        return None
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
 def _judge(pusher: Pusher, response: requests.Response) -> Probe:

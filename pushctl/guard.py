@@ -138,7 +138,7 @@ def for_target(target: Target) -> Guard:
     from pushctl import admin
 
     if not target.admin_api:
-        return Guard(target.client, lambda client, _: client.get_pushers())
+        return for_client(target.client)
     user = target.user_id
     assert user is not None
     return Guard(
@@ -146,6 +146,15 @@ def for_target(target: Target) -> Guard:
         lambda client, _: admin.user_pushers(client, user),
         lambda client, _: account_problem(admin.account_state(client, user)),
     )
+
+
+def for_client(client: Client) -> Guard:
+    """The guard of a run whose plan came from *client*'s own ``GET /pushers``.
+
+    An acting token's account state is not read: a locked or deactivated
+    account refuses the read itself, so nothing is written there either.
+    """
+    return Guard(client, lambda reader, _: reader.get_pushers())
 
 
 def for_fleet(client: Client) -> Guard:

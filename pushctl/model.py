@@ -1,7 +1,10 @@
 """Pushers as plain JSON-like mappings, and the local validation rules.
 
 The homeserver stores almost anything it is given (a 600-byte pushkey, an
-unknown ``kind``), so these rules are the only guard. Pure code: no I/O.
+unknown ``kind``), so these rules are the only guard. They refuse only what can
+never work (the spec's MUSTs, what the homeserver or gateway refuses) and warn
+about what is merely unusual: a pusher the homeserver already holds must never
+be a reason to refuse a file. Pure code: no I/O.
 """
 
 from __future__ import annotations
@@ -13,6 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pushctl.pusherstate import ENABLED_NAMES as ENABLED_NAMES
+from pushctl.pusherstate import KNOWN_EXTRA
+from pushctl.pusherstate import MSC3881_DEVICE_ID as MSC3881_DEVICE_ID
+from pushctl.pusherstate import MSC3881_ENABLED as MSC3881_ENABLED
+from pushctl.pusherstate import SERVER_SET as SERVER_SET
+from pushctl.pusherstate import TAKE_OVER as TAKE_OVER
+from pushctl.pusherstate import enabled_state as enabled_state
+from pushctl.pusherstate import takes_over as takes_over
+from pushctl.pusherstate import with_state_of as with_state_of
 from pushctl.urls import BadUrl, split_url
 
 Pusher = dict[str, Any]
@@ -38,6 +50,8 @@ FIELDS = (
     "data",
 )
 REQUIRED = ("app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang", "data")
+#: required, but an empty value works: the homeserver stores it (a warning only)
+MAY_BE_EMPTY = ("app_display_name", "device_display_name", "lang")
 
 # BCP 47-like: "en", "en-US", "zh-Hant-TW". POSIX-style "en_US" is accepted too,
 # since real clients send it and the spec only says "e.g. 'en' or 'en-US'".
@@ -80,14 +94,37 @@ def validate_pusher(pusher: object) -> list[Problem]:
     if not isinstance(pusher, Mapping):
         return [Problem("pusher", f"must be a mapping of fields, not {type_name(pusher)}")]
     problems = [
-        Problem(str(name) or repr(name), f"unknown field (known: {', '.join(FIELDS)})")
+        Problem(
+            str(name) or repr(name),
+            "unknown field; sent to the homeserver as it is (pushctl knows "
+            f"{', '.join((*FIELDS, *ENABLED_NAMES, TAKE_OVER))})",
+            warning=True,
+        )
         for name in pusher
-        if name not in FIELDS
+        if name not in FIELDS and name not in KNOWN_EXTRA
     ]
     for name in FIELDS:
         problems += _check_field(pusher, name)
+    problems += _check_extra_fields(pusher)
     if isinstance(pusher.get("kind"), str) and isinstance(pusher.get("data"), Mapping):
         problems += _check_kind(pusher)
+    return problems
+
+
+def _check_extra_fields(pusher: Mapping[str, Any]) -> list[Problem]:
+    """The enabled state (either name, not both differing), take_over, server-set fields."""
+    problems = []
+    for name in (*ENABLED_NAMES, TAKE_OVER):
+        value = pusher.get(name)
+        if value is not None and not isinstance(value, bool):
+            problems.append(Problem(name, f"must be true or false, not {type_name(value)}"))
+    states = {pusher[name] for name in ENABLED_NAMES if isinstance(pusher.get(name), bool)}
+    if len(states) > 1:
+        message = f"says the opposite of {ENABLED_NAMES[0]}; give one of the two"
+        problems.append(Problem(MSC3881_ENABLED, message))
+    for name in SERVER_SET:
+        if name in pusher:
+            problems.append(Problem(name, "is set by the homeserver; not sent", warning=True))
     return problems
 
 
@@ -107,6 +144,8 @@ def _check_field(pusher: Mapping[str, Any], name: str) -> list[Problem]:
         return [Problem(name, f"must be a string, not {type_name(value)}")]
     if reason := not_utf8(value):
         return [Problem(name, reason)]
+    if name in MAY_BE_EMPTY and not value.strip():
+        return [Problem(name, _EMPTY[name], warning=True)]
     if name in REQUIRED and not value.strip():
         return [Problem(name, "must not be empty")]
     check = _FIELD_RULES.get(name)
@@ -172,15 +211,30 @@ def _check_app_id(app_id: str) -> list[Problem]:
     return []
 
 
+_EMPTY = {
+    "app_display_name": "is empty; the homeserver stores it, and lists show no app name",
+    "device_display_name": "is empty; the homeserver stores it, and lists show no device name",
+    "lang": "is empty; the homeserver stores it, and the push gateway gets no language",
+}
+
+
 def _check_kind_name(kind: str) -> list[Problem]:
     if kind not in KINDS:
-        return [Problem("kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")]
+        message = (
+            f"{kind!r} is not a kind pushctl knows ({', '.join(KINDS)}); the homeserver "
+            "stores it, and Synapse pushes nothing to it"
+        )
+        return [Problem("kind", message, warning=True)]
     return []
 
 
 def _check_lang(lang: str) -> list[Problem]:
     if not _LANG_TAG.fullmatch(lang):
-        return [Problem("lang", f"{lang!r} is not a language tag such as 'en' or 'en-US'")]
+        message = (
+            f"{lang!r} is not a language tag such as 'en' or 'en-US'; the homeserver stores "
+            "it, and the push gateway may not understand it"
+        )
+        return [Problem("lang", message, warning=True)]
     return []
 
 
@@ -197,9 +251,11 @@ def _check_kind(pusher: Mapping[str, Any]) -> list[Problem]:
     data = pusher["data"]
     problems = []
     if "format" in data and data["format"] not in DATA_FORMATS:
-        problems.append(
-            Problem("data.format", f"must be {' or '.join(DATA_FORMATS)}, not {data['format']!r}")
+        message = (
+            f"is {data['format']!r}, not {' or '.join(DATA_FORMATS)}: the homeserver sends "
+            "the whole event, message text included, to the push gateway"
         )
+        problems.append(Problem("data.format", message, warning=True))
     if pusher["kind"] == "http":
         problems += gateway_url_problems(data.get("url"))
     elif pusher["kind"] == "email":
@@ -276,11 +332,26 @@ def same_pusher(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return normalise(a) == normalise(b)
 
 
-def set_body(pusher: Mapping[str, Any], append: bool = False) -> dict[str, Any]:
-    """The JSON body of ``POST /pushers/set`` that creates or replaces *pusher*."""
-    body = {name: pusher[name] for name in FIELDS if pusher.get(name) is not None}
+def set_body(pusher: Mapping[str, Any], append: bool = True) -> dict[str, Any]:
+    """The JSON body of ``POST /pushers/set`` that creates or replaces *pusher*.
+
+    The spec's fields, the enabled state (as ``org.matrix.msc3881.enabled``, the
+    name Synapse reads) when the pusher states one, and any field pushctl does
+    not know, as given. What the homeserver sets (``device_id``) is left out.
+    ``append: true`` keeps other accounts' pushers with the same app ID and
+    pushkey; ``false`` removes them.
+    """
+    left_out = {*SERVER_SET, *ENABLED_NAMES, TAKE_OVER, "append"}
+    body = {
+        name: value
+        for name, value in pusher.items()
+        if name not in left_out and value is not None and isinstance(name, str)
+    }
     if body.get("profile_tag") == "":
         del body["profile_tag"]
+    state = enabled_state(pusher)
+    if state is not None:
+        body[MSC3881_ENABLED] = state
     body["append"] = append
     return body
 

@@ -56,6 +56,7 @@ def imported(
                 **_key(change),
                 "line": change.line,
                 "fields": list(change.fields),
+                "take_over": change.take_over,
                 "status": statuses.get(id(change), "planned" if report is None else "not_started"),
                 "error": errors.get(id(change)),
             }

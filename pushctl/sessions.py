@@ -1,7 +1,9 @@
 """The HTTP sessions pushctl opens, and what a request that got no answer ran into.
 
 Every session (homeserver, discovery, push gateway) says who is calling with
-the same User-Agent. ``requests`` is imported only when a session is made.
+the same User-Agent, and bounds its answers: each request ends by a deadline
+derived from its timeout, and each answer is refused past a size. ``requests``
+is imported only when a session is made.
 """
 
 from __future__ import annotations
@@ -17,34 +19,54 @@ if TYPE_CHECKING:
 
 USER_AGENT = f"pushctl/{__version__}"
 TLS_FAILED = "TLS verification failed"
+#: no TLS session at all: most often https:// to a port that speaks plain HTTP
+TLS_HANDSHAKE_FAILED = (
+    "TLS handshake failed (the port does not speak TLS, or not a version in common)"
+)
+TIMED_OUT = "timed out"
+
+MiB = 1024 * 1024
+#: the most a homeserver answer may hold: a listing of about 100,000 pushers
+HOMESERVER_ANSWER_LIMIT = 64 * MiB
+#: the most any other answer (push gateway, discovery) may hold
+ANSWER_LIMIT = 2 * MiB
+#: a whole request may take this many times its longest wait (``--timeout``)
+DEADLINE_FACTOR = 3
+#: requests' timeout when none is given: (connect, read)
+DEFAULT_TIMEOUT = (10.0, 30.0)
 
 
-def new_session(verify: bool | str = True) -> requests.Session:
-    """A session with pushctl's User-Agent; *verify* is True or a CA bundle file.
+def deadline_seconds(timeout: float | tuple[float, float] | None) -> float:
+    """Seconds a whole request may take, given requests' *timeout* (one wait, or two).
 
-    A CA bundle file given here wins over ``REQUESTS_CA_BUNDLE`` and
-    ``CURL_CA_BUNDLE``: requests would otherwise let those override it.
+    The server has the longest wait to start answering, as before, and twice
+    that again for the connection and the rest of a long answer; a server that
+    drips its answer cannot hold a request longer.
     """
-    import requests
+    waits = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    longest = max((wait for wait in waits if wait is not None), default=max(DEFAULT_TIMEOUT))
+    return DEADLINE_FACTOR * longest
 
-    session = _pinned_session(verify) if isinstance(verify, str) else requests.Session()
+
+def size_words(size: int) -> str:
+    """``64 MiB`` for a size in bytes."""
+    return f"{size / MiB:g} MiB"
+
+
+def new_session(verify: bool | str = True, limit: int = ANSWER_LIMIT) -> requests.Session:
+    """A session with pushctl's User-Agent and bounded answers.
+
+    *verify* is True or a CA bundle file; a CA bundle file given here wins over
+    ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``. Each request ends by its
+    deadline (:func:`deadline_seconds`), and an answer larger than *limit*
+    bytes is refused (:mod:`pushctl.transport`).
+    """
+    from pushctl.transport import BoundedSession
+
+    session = BoundedSession(limit, verify if isinstance(verify, str) else None)
     session.headers["User-Agent"] = USER_AGENT
     session.verify = verify
     return session
-
-
-def _pinned_session(bundle: str) -> requests.Session:
-    import requests
-
-    class PinnedSession(requests.Session):
-        def merge_environment_settings(
-            self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-        ) -> Any:
-            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-            settings["verify"] = bundle
-            return settings
-
-    return PinnedSession()
 
 
 def json_body(response: requests.Response) -> Any:
@@ -111,11 +133,15 @@ def failure_reason(exc: Exception) -> str:
     """Why a request got no answer, in a few words: ``timed out``, ``connection refused``..."""
     import requests
 
+    from pushctl.transport import AnswerTooLarge
+
     text = repr(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return TLS_FAILED
+        return TLS_FAILED if _certificate_refused(exc) else TLS_HANDSHAKE_FAILED
     if isinstance(exc, requests.Timeout):
-        return "timed out"
+        return TIMED_OUT
+    if isinstance(exc, AnswerTooLarge):
+        return str(exc)
     if "refused" in text.lower():
         return "connection refused"
     if "NameResolution" in text or "Name or service not known" in text:
@@ -123,10 +149,38 @@ def failure_reason(exc: Exception) -> str:
     return "connection failed or dropped"
 
 
+def _certificate_refused(exc: BaseException) -> bool:
+    """True when the TLS failure is the certificate's, not the handshake's."""
+    import ssl
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        item = pending.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        pending += [
+            item.__cause__,
+            item.__context__,
+            *(a for a in item.args if isinstance(a, BaseException)),
+        ]
+        reason = getattr(item, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+    return "CERTIFICATE_VERIFY_FAILED" in repr(exc)
+
+
 def unusable_answer(exc: Exception) -> str:
     """What went wrong with an answer that came but could not be used, in a few words."""
     import requests
 
+    from pushctl.transport import AnswerTooLarge
+
+    if isinstance(exc, AnswerTooLarge):
+        return f"sent an {exc}"
     if isinstance(exc, requests.TooManyRedirects):
         return "redirected too many times"
     unfollowable = (

@@ -30,6 +30,8 @@ class Settings:
     profile: str = DEFAULT_PROFILE
     allow_insecure_http: bool = False
     ca_bundle: str | None = None
+    #: CA certificates for push gateways; the homeserver's ``ca_bundle`` never applies to them
+    gateway_ca_bundle: str | None = None
     timeout: float = 30.0
     retries: int = 4
     #: seconds a run may spend waiting out rate limits before giving up
@@ -38,14 +40,18 @@ class Settings:
 
     @property
     def verify(self) -> bool | str:
-        """How TLS certificates are checked: the CA bundle file if one is given, else True."""
-        if self.ca_bundle is None:
-            return True
-        if not os.path.isfile(self.ca_bundle):
-            raise UsageError(
-                f"the CA certificates file {self.ca_bundle!r} does not exist or is not a file"
-            )
-        return self.ca_bundle
+        """How the homeserver's certificate is checked: the CA bundle file if given, else True."""
+        return _verify(self.ca_bundle)
+
+    @property
+    def gateway_verify(self) -> bool | str:
+        """How push gateways' certificates are checked: their own CA bundle file, else True.
+
+        A homeserver on a private CA says nothing about the gateways, which are
+        usually public (Sygnal of the app's vendor, ntfy.sh): True is requests'
+        default trust store, as for a homeserver without a CA bundle.
+        """
+        return _verify(self.gateway_ca_bundle)
 
     @property
     def timeouts(self) -> tuple[float, float]:
@@ -112,6 +118,14 @@ class Settings:
             retry=RetryPolicy(retries=self.retries, rate_limit_budget=self.rate_limit_wait),
             verify=self.verify,
         )
+
+
+def _verify(bundle: str | None) -> bool | str:
+    if bundle is None:
+        return True
+    if not os.path.isfile(bundle):
+        raise UsageError(f"the CA certificates file {bundle!r} does not exist or is not a file")
+    return bundle
 
 
 def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:

@@ -161,7 +161,7 @@ def test_prune_names_each_pusher_it_could_not_delete(httpserver: HTTPServer, pus
         result = pushctl("--retries", "0", "prune", "--rejected", "--yes", "--json",
                          env=env_for(httpserver))  # fmt: skip
     assert_clean_failure(result, 5)
-    assert "1 of 2 not deleted" in result.stderr and "stuck" in result.stderr
+    assert "1 of 2 pushers failed; 1 deleted" in result.stderr and "stuck" in result.stderr
     report = json.loads(result.stdout)
     assert [p["pushkey"] for p in report["deleted"]] == ["dead"]
     assert [f["pusher"]["pushkey"] for f in report["failed"]] == ["stuck"]

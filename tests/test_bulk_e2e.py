@@ -103,6 +103,7 @@ def test_prune_deletes_what_the_file_lacks_and_only_then(
         "pushkey": "old",
         "line": None,
         "fields": [],
+        "take_over": False,
         "status": "applied",
         "error": None,
     }
@@ -161,6 +162,7 @@ def test_json_file_and_json_summary(account: Account, proxy: Proxy, pushctl, tmp
                 "pushkey": f"key-000{i}",
                 "line": line,
                 "fields": [],
+                "take_over": False,
                 "status": "applied",
                 "error": None,
             }

@@ -83,10 +83,10 @@ INVALID = {
         GOOD_FILE + "  - just a string\n  - [a, list]\n",
         "{f}:9: pusher: must be a mapping of fields, not a list",
     ),
-    "unknown-field": (
+    "enabled-not-a-boolean": (
         "p.yaml",
-        GOOD_FILE + "    colour: blue\n",
-        "{f}:8: colour: unknown field",
+        GOOD_FILE + "    enabled: often\n",
+        "{f}:8: enabled: must be true or false, not a string",
     ),
     "two-documents": ("p.yaml", GOOD_FILE + "---\n" + GOOD_FILE, "{f}:8: malformed YAML"),
     "deeply-nested": ("p.yaml", "[" * 5000 + "]" * 5000, "{f}:1: malformed YAML: exceeded"),
@@ -148,8 +148,8 @@ INVALID = {
     ),
     "yaml-cr-line-endings": (
         "p.yaml",
-        (GOOD_FILE + "    colour: blue\n").replace("\n", "\r"),
-        "{f}:8: colour: unknown field",
+        (GOOD_FILE + "    enabled: often\n").replace("\n", "\r"),
+        "{f}:8: enabled: must be true or false, not a string",
     ),
     "json-cr-line-endings": (
         "p.json",
@@ -239,24 +239,28 @@ def test_all_problems_are_reported_at_once(pushctl, tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
     assert lines == [
         f"{path}:3: pushkey: must be a string, not a number",
-        f"{path}:12: lang: 'not a tag' is not a language tag such as 'en' or 'en-US'",
         f"{path}:13: data.url: must be an absolute http(s) URL, not "
         "'ftp://push.example.org/_matrix/push/v1/notify'",
     ]
+    # a language that is not a tag works (the homeserver stores it): a warning, with its line
+    assert (
+        f"pushctl: warning: {path}:12: lang: 'not a tag' is not a language tag such as 'en' "
+        "or 'en-US'" in result.stderr
+    )
 
 
 def test_validate_json_lists_errors_and_warnings(pushctl, tmp_path: Path) -> None:
-    content = GOOD_FILE.replace("https://", "http://") + "    colour: blue\n"
+    content = GOOD_FILE.replace("https://", "http://") + "    enabled: often\n"
     path = write(tmp_path, "p.yaml", content)
     result = pushctl("validate", "--json", str(path))
     assert result.returncode == 3
     report = json.loads(result.stdout)
     assert report["valid"] is False and report["entries"] is None
-    assert [(e["line"], e["field"]) for e in report["errors"]] == [(8, "colour")]
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(8, "enabled")]
     assert [(w["line"], w["field"]) for w in report["warnings"]] == [(7, "data.url")]
     plain = pushctl("validate", str(path))
     assert f"pushctl: warning: {path}:7: data.url: uses plain http" in plain.stderr
-    assert f"{path}:8: colour: unknown field" in plain.stderr
+    assert f"{path}:8: enabled: must be true or false" in plain.stderr
     fatal = pushctl("validate", "--json", str(write(tmp_path, "e.yaml", "")))
     assert json.loads(fatal.stdout)["errors"][0]["line"] == 1
 

@@ -436,3 +436,25 @@ def test_a_listing_still_works_when_the_cache_cannot_be_written(
     assert result.returncode == 0, result.stderr
     assert [p["pushkey"] for p in json.loads(result.stdout)] == ["key-a"]
     assert result.stderr == ""
+
+
+def test_a_profile_given_after_the_command_chooses_the_listing(
+    listed: Account, pushctl, home: Path
+) -> None:
+    listed.add_pusher(pushkey="work-key")
+    assert pushctl("--profile", "work", "list", env=listed.env()).returncode == 0
+    for line in (
+        "pushctl delete --profile work --pushkey wo",
+        "pushctl delete --pushkey wo --profile work --app-id org.example.app.ios --pushkey wo",
+        "pushctl --profile default delete --profile=work --pushkey wo",
+    ):
+        assert protocol(home, "bash", line) == ["plain,work-key"], line
+    # the default profile's listing has no work-key; the last --profile wins
+    assert (
+        protocol(home, "bash", "pushctl --profile work delete --profile default --pushkey wo") == []
+    )
+    assert protocol(home, "bash", "pushctl delete --pushkey wo", PUSHCTL_PROFILE="work") == [
+        "plain,work-key"
+    ]
+    line = "pushctl delete --profile default --pushkey wo"
+    assert protocol(home, "bash", line, PUSHCTL_PROFILE="work") == []

@@ -117,8 +117,11 @@ def test_the_resolver_asks_getaddrinfo(monkeypatch: pytest.MonkeyPatch) -> None:
     assert gateways.resolve("push.example.org", 443) == []
 
 
-def examined(item: dict[str, object], kind: str = gateways.SYGNAL) -> gateways.Examined:
-    return gateways.Examined(item, gateways.Fingerprint(kind), Probe(item, DELIVERED))
+def examined(
+    item: dict[str, object], kind: str = gateways.SYGNAL, pushed: bool = True
+) -> gateways.Examined:
+    probe = Probe(item, DELIVERED) if pushed else None
+    return gateways.Examined(item, gateways.Fingerprint(kind), probe)
 
 
 def test_pushkey_shapes_are_a_lint() -> None:
@@ -128,21 +131,46 @@ def test_pushkey_shapes_are_a_lint() -> None:
         [
             examined(pusher(pushkey=hex_token)),
             examined(pusher(pushkey="AAAA/base64+token="), gateways.SYGNAL),
-            examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy})),
+            examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy}), pushed=False),
             examined(pusher(pushkey="https://ntfy.example.org/up2", data={"url": ntfy})),
             examined(
                 pusher(pushkey="https://elsewhere.example/x", data={"url": URL}),
                 gateways.UNIFIED_PUSH,
+                pushed=False,
             ),
         ]
     )
     shapes = [(f.pusher and f.pusher["pushkey"], f.severity) for f in found
               if f.check == "pushkey.shape"]  # fmt: skip
+    # an endpoint on another server than a UnifiedPush gateway: only a test notification
+    # can tell whether the gateway forwards it (generic ones do, ntfy's does not)
     assert shapes == [
         (hex_token, "warning"),
-        ("https://other.example/up1", "warning"),
-        ("https://elsewhere.example/x", "warning"),
+        ("https://other.example/up1", "info"),
+        ("https://elsewhere.example/x", "info"),
     ]
+    report = Report(found)
+    assert (report.problems, report.warnings) == (0, 1)  # info counts as neither
+
+
+@pytest.mark.parametrize(
+    "gateway_url",
+    [
+        "https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify",
+        "https://up.schildi.chat/_matrix/push/v1/notify",
+        "https://push.example.org/_matrix/push/v1/notify",  # common-proxies: told by GET
+    ],
+)
+@pytest.mark.parametrize("pushed", [True, False])
+def test_generic_unifiedpush_gateways_forward_to_any_endpoint(
+    gateway_url: str, pushed: bool
+) -> None:
+    # as Element Android, Element X and SchildiChat register with a distributor's endpoint
+    endpoint = pusher(pushkey="https://ntfy.sh/upAbCdEf?up=1", data={"url": gateway_url})
+    found = gateways.check([examined(endpoint, gateways.UNIFIED_PUSH, pushed=pushed)])
+    severities = [f.severity for f in found if f.check == "pushkey.shape"]
+    known_host = "push.example.org" not in gateway_url
+    assert severities == ([] if pushed or known_host else ["info"])
 
 
 def test_default_rules_stripped_of_notify_and_rooms_muted_by_rules() -> None:
@@ -236,3 +264,39 @@ def test_vanished_pushers_name_when_they_were_last_seen() -> None:
     found = pushers.check_vanished([pusher()], earlier, NOW_MS - DAY_MS, NOW_MS)
     assert [f.pusher and f.pusher["pushkey"] for f in found] == ["gone"]
     assert "(1 d ago)" in found[0].message
+
+
+def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master() -> None:
+    everything = [{"kind": "event_match", "key": "type", "pattern": "*"}]
+    some = [{"kind": "event_match", "key": "type", "pattern": "m.room.*"}]
+    ruleset = {
+        "global": {
+            "override": [
+                {"rule_id": ".m.rule.master", "enabled": False, "actions": []},
+                {"rule_id": "bare", "enabled": True, "actions": [], "conditions": []},
+                {
+                    "rule_id": "any-type",
+                    "enabled": True,
+                    "actions": ["dont_notify"],
+                    "conditions": everything,
+                },
+                {"rule_id": "off", "enabled": False, "actions": [], "conditions": []},
+                {"rule_id": "loud", "enabled": True, "actions": ["notify"], "conditions": []},
+                {"rule_id": "some", "enabled": True, "actions": [], "conditions": some},
+                {"rule_id": "odd", "enabled": True, "actions": [], "conditions": [{"kind": "x"}]},
+            ],
+            "underride": [
+                {
+                    "rule_id": "rooms",
+                    "enabled": True,
+                    "actions": [],
+                    "conditions": [{"kind": "room_member_count", "is": ">=1"}],
+                },
+            ],
+        }
+    }
+    found = rules.check_silencing(ruleset)
+    assert [(f.check, f.severity) for f in found] == [("push-rules.silence-all", "problem")] * 3
+    assert ["bare" in found[0].message, "any-type" in found[1].message] == [True, True]
+    assert "underride push rule rooms" in found[2].message
+    assert Report(found).by_area()[0][0] == "Push rules"

@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import trustme
+from pytest_httpserver import HTTPServer
 
-from tests.support.accounts import Account, new_account
+from tests.support.accounts import APPSERVICE_PREFIX, Account, new_account
 from tests.support.fakegateways import FakeGateway
 from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 
@@ -257,6 +259,24 @@ def test_without_push_a_gateway_answering_html_is_no_gateway(
     assert code == 0 and "gateway.not-matrix" not in checks(document)
 
 
+def test_without_push_a_homeserver_is_no_gateway(
+    account: Account, synapse: Any, pushctl, httpserver: HTTPServer
+) -> None:
+    # Synapse answers GET on the notify path with JSON 404 M_UNRECOGNIZED; another
+    # homeserver may ask for a token first (JSON 401), which Synapse cannot be made to
+    account.add_pusher(pushkey="hs", data={"url": synapse.base_url + NOTIFY_PATH})
+    refusal = {"errcode": "M_MISSING_TOKEN", "error": "Missing access token"}
+    httpserver.expect_request(NOTIFY_PATH).respond_with_json(refusal, status=401)
+    account.add_pusher(pushkey="hs-401", data={"url": httpserver.url_for(NOTIFY_PATH)})
+    code, document = doctor(pushctl, account, "--no-push")
+    assert code == 6
+    found = {f["pusher"]["pushkey"]: f["message"] for f in document["findings"]
+             if f["check"] == "gateway.not-matrix"}  # fmt: skip
+    assert set(found) == {"hs", "hs-401"}
+    assert "404 with the Matrix error M_UNRECOGNIZED" in found["hs"]
+    assert "401 with the Matrix error M_MISSING_TOKEN" in found["hs-401"]
+
+
 def test_a_gateway_on_a_private_address_is_a_warning(
     account: Account, gateway: PushGateway, pushctl, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,3 +343,225 @@ def test_behind_mas_acting_is_unavailable_and_the_rest_is_reported(
     [skipped] = document["not_checked"]
     assert "push rules" in skipped["area"]
     assert "Matrix Authentication Service" in skipped["reason"]
+
+
+def test_a_rule_that_mutes_every_event_is_a_problem_like_the_master(
+    synapse: Any, gateway: PushGateway, pushctl
+) -> None:
+    alice, bob = new_account(synapse, "alice"), new_account(synapse, "bob")
+    alice.add_pusher(pushkey="alices-phone", data={"url": gateway.url})
+    put_rule(alice, "override", "mute-all", "", {"actions": ["dont_notify"], "conditions": []})
+    any_type = [{"kind": "event_match", "key": "type", "pattern": "*"}]
+    put_rule(alice, "override", "any-type", "", {"actions": [], "conditions": any_type})
+    code, document = doctor(pushctl, alice)
+    assert code == 6
+    assert checks(document, "problem") == ["push-rules.silence-all"] * 2
+    assert "mute-all" in " ".join(f["message"] for f in document["findings"])
+
+    # what doctor says is what Synapse does: nothing is pushed while the rules are on
+    invite = {"invite": [alice.user_id], "is_direct": True}
+    room = synapse.call("POST", "/_matrix/client/v3/createRoom", invite, token=bob.token)
+    rooms = f"/_matrix/client/v3/rooms/{quote(room['room_id'])}"
+    synapse.call("POST", f"{rooms}/join", {}, token=alice.token)
+    text = {"msgtype": "m.text", "body": "muted?"}
+    muted = synapse.call("PUT", f"{rooms}/send/m.room.message/1", text, token=bob.token)
+    for rule_id in ("mute-all", "any-type"):
+        put_rule(alice, "override", rule_id, "/enabled", {"enabled": False})
+    heard = synapse.call("PUT", f"{rooms}/send/m.room.message/2", text, token=bob.token)
+
+    def pushed() -> list[str]:
+        return [r.notification.get("event_id") for r in gateway.notifications_for("alices-phone")]
+
+    assert gateway.wait_for(lambda: heard["event_id"] in pushed(), timeout=30)
+    assert muted["event_id"] not in pushed()  # pushes go in order: the muted one never came
+    code, document = doctor(pushctl, alice)
+    assert "push-rules.silence-all" not in checks(document)
+
+
+# -- account state -----------------------------------------------------------------
+
+
+def admin_call(admin: Account, method: str, path: str, body: Any = None) -> Any:
+    return admin.server.call(method, f"/_synapse/admin{path}", body, token=admin.token)
+
+
+def test_a_deactivated_account_is_a_problem_and_gets_no_test_push(admin: Account, pushctl) -> None:
+    bob = new_account(admin.server, "bob")
+    admin_call(admin, "POST", f"/v1/deactivate/{quote(bob.user_id)}", {})
+    # deactivation deletes the pushers; a pusher written afterwards (as by a
+    # token acting for the user) stays, and would be pushed to
+    acting = admin_call(admin, "POST", f"/v1/users/{quote(bob.user_id)}/login", {})
+    with FakeGateway("sygnal") as sygnal:
+        Account(bob.server, bob.user, acting["access_token"], "").add_pusher(
+            pushkey="bobs", data={"url": sygnal.url}
+        )
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 6
+    assert checks(document, "problem") == ["account.deactivated"]
+    assert "pushers.none" not in checks(document)
+    assert sygnal.posts == 0
+    assert any("deactivated" in n["reason"] for n in document["not_checked"])
+    result = pushctl("doctor", "--user", bob.user_id, env=admin.env())
+    assert "Devices and account:" in result.stdout and "account.deactivated" in result.stdout
+
+
+def test_a_locked_account_is_a_problem_and_gets_no_test_push(admin: Account, pushctl) -> None:
+    bob = new_account(admin.server, "bob")
+    user = f"/v2/users/{quote(bob.user_id)}"
+    with FakeGateway("sygnal") as sygnal:
+        bob.add_pusher(pushkey="bobs", data={"url": sygnal.url})
+        admin_call(admin, "PUT", user, {"locked": True})
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+        assert code == 6
+        assert checks(document, "problem") == ["account.locked"]
+        assert sygnal.posts == 0
+        admin_call(admin, "PUT", user, {"locked": False})
+        code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 0 and not any(c.startswith("account.") for c in checks(document))
+    assert sygnal.posts == 1
+
+
+def test_a_shadow_banned_account_is_a_warning_and_still_tested(
+    admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    bob = new_account(admin.server, "bob")
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    admin_call(admin, "POST", f"/v1/users/{quote(bob.user_id)}/shadow_ban", {})
+    code, document = doctor(pushctl, admin, "--user", bob.user_id)
+    assert code == 0
+    assert only(document, "account.shadow-banned")["severity"] == "warning"
+    assert [r.pushkeys for r in gateway.received] == [["bobs"]]
+
+
+def test_an_application_service_says_it_could_not_read_the_account_state(
+    appservice: Any, gateway: PushGateway, pushctl
+) -> None:
+    bob = new_account(appservice.server, APPSERVICE_PREFIX)
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    result = pushctl("doctor", "--json", "--user", bob.user_id, env=appservice.env())
+    assert result.returncode == 0, result.stderr
+    [skipped] = json.loads(result.stdout)["not_checked"]
+    assert skipped["area"].startswith("account state")
+    assert "application service" in skipped["reason"]
+
+
+# -- one probe per gateway ------------------------------------------------------------
+
+
+def test_a_hanging_gateway_costs_one_timeout_and_one_finding(account: Account, pushctl) -> None:
+    with FakeGateway("hang") as hanging, FakeGateway("sygnal") as healthy:
+        for number in range(40):
+            account.add_pusher(pushkey=f"hung-{number}", data={"url": hanging.url})
+        for number in range(3):
+            account.add_pusher(pushkey=f"fine-{number}", data={"url": healthy.url})
+        started = time.monotonic()
+        code, document = doctor(pushctl, account, "--timeout", "1")
+        elapsed = time.monotonic() - started
+        posts = (hanging.posts, healthy.posts)
+    assert code == 6
+    [finding] = [f for f in document["findings"] if f["severity"] == "problem"]
+    assert finding["check"] == "gateway.unreachable"
+    assert "(used by 40 pushers)" in finding["message"] and "timed out" in finding["message"]
+    assert "39 other pushers not tried" in finding["message"]
+    assert posts == (1, 3)  # the hanging one got one test notification, the healthy all
+    assert elapsed < 2.5, elapsed  # one timeout of 1 s, not one per 16 pushers
+
+
+# -- pushkeys of UnifiedPush gateways ---------------------------------------------------
+
+
+def test_a_unifiedpush_endpoint_elsewhere_is_left_to_the_test_notification(
+    account: Account, pushctl
+) -> None:
+    # Element Android, Element X and SchildiChat: a generic UnifiedPush gateway and
+    # the distributor's endpoint (here ntfy's) as pushkey, on another server
+    endpoint = "https://ntfy.pushctl.invalid/upAbCdEf?up=1"
+    with FakeGateway("unifiedpush") as unified:
+        account.add_pusher(pushkey=endpoint, data={"url": unified.url})
+        code, document = doctor(pushctl, account)
+        assert code == 0 and unified.posts == 1
+        assert "pushkey.shape" not in checks(document)  # the gateway accepted it
+        code, document = doctor(pushctl, account, "--no-push")
+        terminal = pushctl("doctor", "--no-push", env=account.env())
+    assert code == 0
+    finding = only(document, "pushkey.shape")
+    assert finding["severity"] == "info" and "only a test notification" in finding["message"]
+    assert document["summary"] == {"problems": 0, "warnings": 1}  # the plain-http one
+    assert "  info     pushkey.shape:" in terminal.stdout
+
+
+def test_loopback_plain_http_does_not_claim_to_cross_the_network(account: Account, pushctl) -> None:
+    with FakeGateway("sygnal") as sygnal:
+        account.add_pusher(pushkey="k", data={"url": sygnal.url})
+        code, document = doctor(pushctl, account)
+    assert code == 0
+    message = only(document, "gateway.plain-http")["message"]
+    assert "cross the network" not in message and "loopback" in message
+
+
+# -- TLS words -------------------------------------------------------------------------
+
+
+def test_https_to_a_plain_http_port_is_a_handshake_failure_not_a_certificate_one(
+    account: Account, pushctl
+) -> None:
+    with FakeGateway("sygnal") as sygnal:
+        plain = sygnal.url.replace("http://", "https://")
+        account.add_pusher(pushkey="k", data={"url": plain})
+        code, document = doctor(pushctl, account)
+        # the homeserver's words are the same, without the advice for a private CA
+        https = plain.removesuffix(NOTIFY_PATH)
+        result = pushctl("--retries", "0", "doctor", env=account.env(PUSHCTL_HOMESERVER=https))
+    assert code == 6
+    finding = only(document, "gateway.unreachable")
+    assert "TLS handshake failed" in finding["message"]
+    assert "verification" not in finding["message"] and "certificate" not in finding["advice"]
+    assert "scheme and port" in finding["advice"]
+    assert result.returncode == 1 and "TLS handshake failed" in result.stderr
+    assert "--ca-bundle" not in result.stderr and "verification" not in result.stderr
+
+
+# -- whose CA certificates a gateway probe trusts -----------------------------------------
+
+
+@pytest.fixture
+def tls_gateway() -> Any:
+    """A Sygnal-like gateway on https://localhost with a certificate of its own CA."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    server = HTTPServer(host="localhost", port=0, ssl_context=context)
+    server.expect_request(NOTIFY_PATH, method="GET").respond_with_json({}, status=405)
+    server.expect_request(NOTIFY_PATH, method="POST").respond_with_json({"rejected": []})
+    server.start()
+    yield server, ca
+    server.clear()
+    server.stop()
+
+
+def test_the_homeservers_ca_bundle_is_not_the_gateways_trust_store(
+    account: Account, tls_gateway: Any, pushctl, tmp_path: Any
+) -> None:
+    server, gateway_ca = tls_gateway
+    homeserver_bundle, gateway_bundle = tmp_path / "homeserver.pem", tmp_path / "gateway.pem"
+    trustme.CA().cert_pem.write_to_path(str(homeserver_bundle))  # a private CA of its own
+    gateway_ca.cert_pem.write_to_path(str(gateway_bundle))
+    account.add_pusher(pushkey="k", data={"url": f"https://localhost:{server.port}{NOTIFY_PATH}"})
+    homeserver_ca = ("--ca-bundle", str(homeserver_bundle))
+
+    # the default trust store does not know the gateway's test CA: refused, as it must be
+    code, document = doctor(pushctl, account, *homeserver_ca)
+    assert code == 6
+    assert "TLS verification failed" in only(document, "gateway.unreachable")["message"]
+    # the gateway's CA, by requests' variable or the option: trusted, whatever the homeserver's
+    env = account.env(REQUESTS_CA_BUNDLE=str(gateway_bundle))
+    code, document = doctor(pushctl, account, *homeserver_ca, env=env)
+    assert code == 0, document
+    trusted = ("--gateway-ca-bundle", str(gateway_bundle))
+    code, document = doctor(pushctl, account, *homeserver_ca, *trusted)
+    assert code == 0, document
+    assert len([r for r in server.log if r[0].method == "POST"]) == 2

@@ -41,6 +41,7 @@ from tests.support.fuzzserver import (
     FakeServer,
     baseline,
     baseline_values,
+    pusher,
 )
 
 pytestmark = pytest.mark.inprocess
@@ -55,7 +56,7 @@ BRIDGE = "@bridge:localhost"
 #: (``versions`` is only asked when an old server is suspected, ``logout`` of a
 #: temporary token may fail with a warning, a gateway's answer is a result)
 RELIED_ON = {"whoami", "pushers", "set", "devices", "login", "admin_pushers", "admin_devices",
-             "admin_login"}  # fmt: skip
+             "admin_login", "admin_user"}  # fmt: skip
 
 _SET = ["--app-id", APP_ID, "--app-display-name", "App", "--device-display-name", "Phone",
         "--lang", "en", "--url", "{gateway}" + NOTIFY]  # fmt: skip
@@ -102,6 +103,15 @@ def command(args: str | list[str], endpoints: str, **kwargs: Any) -> Command:
 
 
 ADMIN_WRITE = "whoami admin_login set logout"
+#: pushers whose enabled state the homeserver reports (MSC3881), one of them paused
+_PAUSABLE = {
+    "pushers": {
+        "pushers": [
+            pusher(key, "https://push.invalid", **{"org.matrix.msc3881.enabled": key == "k1"})
+            for key in ("k1", "k2")
+        ]
+    }
+}
 # fmt: off
 COMMANDS = [
     command("list", "pushers versions"),
@@ -122,11 +132,16 @@ COMMANDS = [
     command("delete --all --yes --json", "pushers set"),
     command("delete --all --dry-run", "pushers"),
     command("delete --all --dry-run --json", "pushers"),
+    command("pause --all --yes", "pushers set", overrides=_PAUSABLE),
+    command("resume --all --yes --json", "pushers set", overrides=_PAUSABLE),
+    command("resume --all --dry-run", "pushers", overrides=_PAUSABLE),
+    command(f"pause --all --yes --user {BOB}", f"{ADMIN_WRITE} pushers", overrides=_PAUSABLE),
     command("import {file} --yes", "pushers set"),
     command("import {file} --dry-run", "pushers"),
     command("import {file} --yes --prune", "pushers set"),
     command("import {file} --yes --prune --json", "pushers set"),
-    command(f"import {{file}} --yes --prune --user {BOB}", f"admin_pushers {ADMIN_WRITE}"),
+    command(f"import {{file}} --yes --prune --user {BOB}",
+            f"admin_pushers admin_user {ADMIN_WRITE}"),
     command("export", "pushers"),
     command("export --format json", "pushers"),
     command(f"export --user {BOB}", "admin_pushers"),

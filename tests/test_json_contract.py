@@ -21,6 +21,10 @@ PROFILE_KEYS = {"profile", "homeserver", "user_id", "device_id", "kind"}
 SELECTION_KEYS = {
     "dry_run", "to_delete", "undecided", "deleted", "failed", "skipped", "unknown"
 }  # fmt: skip
+STATE_KEYS = {
+    "dry_run", "enabled", "to_change", "unchanged", "changed", "failed", "not_started", "skipped",
+    "unknown",
+}  # fmt: skip
 SET_KEYS = {"app_id", "pushkey", "kind", "app_display_name", "device_display_name", "lang"}
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -43,7 +47,7 @@ def set_args(pushkey: str) -> list[str]:
 def test_set_json_is_the_body_as_sent(account: Account, pushctl) -> None:
     sent = document(pushctl(*set_args("json-set"), "--json", env=account.env()))
     assert set(sent) == SET_KEYS | {"data", "append"}
-    assert sent["append"] is False and sent["pushkey"] == "json-set"
+    assert sent["append"] is True and sent["pushkey"] == "json-set"
     dry = document(pushctl(*set_args("json-set"), "--dry-run", env=account.env()))
     assert dry == sent, "--json after sending shows what --dry-run shows"
 
@@ -72,6 +76,27 @@ def test_delete_json_with_nothing_selected(account: Account, pushctl) -> None:
 def test_prune_json_is_the_selection_shape(account: Account, pushctl) -> None:
     selection = document(pushctl("prune", "--rejected", "--dry-run", "--json", env=account.env()))
     assert set(selection) == SELECTION_KEYS and selection["dry_run"] is True
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+@pytest.mark.parametrize("command", ["pause", "resume"])
+def test_pause_and_resume_json_is_one_shape(
+    admin: Account, account: Account, pushctl, command: str, dry_run: bool
+) -> None:
+    from tests.test_faithful_e2e import turn_on_msc3881
+
+    turn_on_msc3881(admin, account)
+    account.add_pusher(pushkey="on")
+    account.add_pusher(pushkey="off", **{"org.matrix.msc3881.enabled": False})
+    args = [command, "--all", "--json", "--dry-run" if dry_run else "--yes"]
+    state = document(pushctl(*args, env=account.env()))
+    assert set(state) == STATE_KEYS
+    assert state["dry_run"] is dry_run and state["enabled"] is (command == "resume")
+    to_change, unchanged = ("off", "on") if command == "resume" else ("on", "off")
+    assert [p["pushkey"] for p in state["to_change"]] == [to_change]
+    assert [p["pushkey"] for p in state["unchanged"]] == [unchanged]
+    assert [p["pushkey"] for p in state["changed"]] == ([] if dry_run else [to_change])
+    assert state["failed"] == [] and state["not_started"] == []
 
 
 def test_export_json_summarises_a_file(account: Account, pushctl, tmp_path: Path) -> None:

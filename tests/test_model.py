@@ -18,6 +18,10 @@ def fields_of(pusher: Any) -> set[str]:
     return {p.field for p in model.errors_only(model.validate_pusher(pusher))}
 
 
+def warnings_of(pusher: Any) -> list[str]:
+    return [str(p) for p in model.validate_pusher(pusher) if p.warning]
+
+
 def test_a_complete_http_pusher_is_valid() -> None:
     assert model.validate_pusher(make_pusher()) == []
 
@@ -55,9 +59,18 @@ def test_app_id_limit_counts_characters_not_bytes() -> None:
     assert problems_of(app_id="é" * 65) == ["app_id: is 65 characters; the limit is 64"]
 
 
-@pytest.mark.parametrize("kind", ["carrier-pigeon", "HTTP", "", "null"])
-def test_unknown_kinds_are_refused(kind: str) -> None:
-    assert "kind" in fields_of(make_pusher(kind=kind))
+def test_an_empty_kind_is_refused() -> None:
+    assert "kind" in fields_of(make_pusher(kind=""))
+
+
+@pytest.mark.parametrize("kind", ["carrier-pigeon", "HTTP", "null", "org.matrix.msc4174.webpush"])
+def test_unknown_kinds_are_carried_with_a_warning(kind: str) -> None:
+    # Synapse stores any kind (and pushes nothing to it): never a reason to refuse
+    pusher = make_pusher(kind=kind)
+    assert fields_of(pusher) == set()
+    [warning] = warnings_of(pusher)
+    assert warning.startswith(f"kind: {kind!r} is not a kind pushctl knows")
+    assert "pushes nothing" in warning
 
 
 @pytest.mark.parametrize(
@@ -83,11 +96,22 @@ def test_profile_tag_is_optional_but_must_be_a_string() -> None:
         ("lang", True, "lang: must be a string, not a boolean"),
         ("data", "url", "data: must be a mapping, not a string"),
         ("data", [], "data: must be a mapping, not a list"),
-        ("device_display_name", "  ", "device_display_name: must not be empty"),
+        ("app_id", " ", "app_id: must not be empty"),
+        ("pushkey", "", "pushkey: must not be empty"),
     ],
 )
 def test_types_are_checked(field: str, value: Any, expected: str) -> None:
     assert expected in problems_of(**{field: value})
+
+
+@pytest.mark.parametrize("field", ["device_display_name", "app_display_name", "lang"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_names_and_lang_are_warnings(field: str, value: str) -> None:
+    # the spec requires the field, not a value; Synapse stores it (Element Android sends "")
+    pusher = make_pusher(**{field: value})
+    assert fields_of(pusher) == set()
+    [warning] = warnings_of(pusher)
+    assert warning.startswith(f"{field}: is empty; the homeserver stores it")
 
 
 @pytest.mark.parametrize(
@@ -140,10 +164,16 @@ def test_plain_http_to_a_remote_gateway_is_a_warning_only() -> None:
     assert "plain http" in problems[0].message
 
 
-def test_data_format_only_event_id_only() -> None:
-    assert problems_of(data={"url": make_pusher()["data"]["url"], "format": "event_id_only"}) == []
-    assert problems_of(data={"url": make_pusher()["data"]["url"], "format": "full"}) == [
-        "data.format: must be event_id_only, not 'full'"
+@pytest.mark.parametrize("data_format", ["full", " ", ""])
+def test_a_data_format_other_than_event_id_only_is_a_warning(data_format: str) -> None:
+    # NeoChat sends " "; Synapse then sends the full event to the gateway
+    url = make_pusher()["data"]["url"]
+    assert model.validate_pusher(make_pusher(data={"url": url, "format": "event_id_only"})) == []
+    pusher = make_pusher(data={"url": url, "format": data_format})
+    assert problems_of(data=pusher["data"]) == []
+    assert warnings_of(pusher) == [
+        f"data.format: is {data_format!r}, not event_id_only: the homeserver sends the whole "
+        "event, message text included, to the push gateway"
     ]
 
 
@@ -155,8 +185,11 @@ def test_language_tags(lang: str) -> None:
 @pytest.mark.parametrize(
     "lang", ["e n", "english language", "en--US", "-en", "123456789x", "en\n", "en-US\n"]
 )
-def test_bad_language_tags(lang: str) -> None:
-    assert fields_of(make_pusher(lang=lang)) == {"lang"}
+def test_bad_language_tags_are_warnings(lang: str) -> None:
+    pusher = make_pusher(lang=lang)
+    assert fields_of(pusher) == set()
+    assert [p.field for p in model.validate_pusher(pusher)] == ["lang"]
+    assert "is not a language tag" in warnings_of(pusher)[0]
 
 
 def test_email_pusher_rules() -> None:
@@ -167,13 +200,18 @@ def test_email_pusher_rules() -> None:
     assert fields_of({**email, "pushkey": "alice@example.org\n"}) == {"pushkey"}
 
 
-def test_unknown_fields_are_refused() -> None:
-    assert fields_of(make_pusher(**{"app-id": "x"})) == {"app-id"}
+def test_unknown_fields_are_carried_with_a_warning() -> None:
+    pusher = make_pusher(**{"app-id": "x"})
+    assert fields_of(pusher) == set()
+    [warning] = warnings_of(pusher)
+    assert warning.startswith("app-id: unknown field; sent to the homeserver as it is")
+    assert model.set_body(pusher)["app-id"] == "x"
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    pusher = make_pusher(pushkey="k" * 600, app_id="a" * 65, kind="carrier-pigeon", lang="?")
-    assert fields_of(pusher) == {"pushkey", "app_id", "kind", "lang"}
+    pusher = make_pusher(pushkey="k" * 600, app_id="a" * 65, kind="", lang="?")
+    assert fields_of(pusher) == {"pushkey", "app_id", "kind"}
+    assert [p.field for p in model.validate_pusher(pusher) if p.warning] == ["lang"]
 
 
 def test_a_pusher_must_be_a_mapping() -> None:

@@ -95,12 +95,9 @@ def test_set_accepts_a_multibyte_pushkey_of_exactly_512_bytes(account: Account, 
     [
         (["--pushkey", "é" * 256 + "x"], "pushkey"),
         (["--pushkey", "k", "--app-id", "a" * 65], "app_id"),
-        (["--pushkey", "k", "--kind", "carrier-pigeon"], "kind"),
+        (["--pushkey", "k", "--kind", ""], "kind"),
         (["--pushkey", "k", "--url", "ftp://bad/_matrix/push/v1/notify"], "data.url"),
         (["--pushkey", "k", "--url", "https://push.example.org/notify"], "data.url"),
-        (["--pushkey", "k", "--format", "full"], "data.format"),
-        (["--pushkey", "k", "--lang", "not a tag"], "lang"),
-        (["--pushkey", "k", "--device-display-name", ""], "device_display_name"),
     ],
 )
 def test_set_refuses_invalid_pushers_before_sending(
@@ -112,6 +109,25 @@ def test_set_refuses_invalid_pushers_before_sending(
     assert f"{field}: " in result.stderr
     assert "POST" not in result.stderr, "nothing may be sent"
     assert account.pushers() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--kind", "org.matrix.msc4174.webpush"], "kind"),
+        (["--format", " "], "data.format"),
+        (["--lang", "not a tag"], "lang"),
+        (["--device-display-name", ""], "device_display_name"),
+    ],
+)
+def test_set_warns_about_what_is_unusual_and_sends_it(
+    account: Account, pushctl, args: list[str], field: str
+) -> None:
+    # the homeserver stores each of these (NeoChat's format, Element's empty name, ...)
+    result = pushctl("set", *SET_ARGS, "--pushkey", "k", *args, env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert f"pushctl: warning: {field}: " in result.stderr
+    assert [p["pushkey"] for p in account.pushers()] == ["k"]
 
 
 def test_set_without_required_flags_names_them(account: Account, pushctl) -> None:

@@ -560,7 +560,8 @@ def test_admin_listing_with_devices_fits_60_columns() -> None:
         pushers.append({**pusher, "device_id": f"DEVICE{number}", "enabled": number != 1})
         pushers[-1]["device"] = device
     env = environment({"COLUMNS": "60"}, terminals="stdout")
-    show_pushers(env, render.Format.TABLE, pushers, pusher_columns(device=True, last_seen=True))
+    shown_columns = pusher_columns(device=True, last_seen=True, enabled=True)
+    show_pushers(env, render.Format.TABLE, pushers, shown_columns)
     shown = text(env.stdout)
     assert "\x1b[31mno" in shown  # disabled
     lines = lines_of(shown)

@@ -65,7 +65,19 @@ def root(
     ] = False,
     ca_bundle: Annotated[
         str | None,
-        typer.Option("--ca-bundle", metavar="FILE", help="CA certificates file for a private CA."),
+        typer.Option(
+            "--ca-bundle",
+            metavar="FILE",
+            help="CA certificates file for a private CA (homeserver).",
+        ),
+    ] = None,
+    gateway_ca_bundle: Annotated[
+        str | None,
+        typer.Option(
+            "--gateway-ca-bundle",
+            metavar="FILE",
+            help="CA certificates file for push gateways on a private CA.",
+        ),
     ] = None,
     timeout: Annotated[
         float,
@@ -74,7 +86,7 @@ def root(
             metavar="SECONDS",
             min=MIN_TIMEOUT,
             max=MAX_TIMEOUT,
-            help="Seconds to wait for each answer.",
+            help="Seconds an answer may take to start or pause; a request ends in 3 times this.",
         ),
     ] = 30.0,
     retries: Annotated[
@@ -107,6 +119,7 @@ def root(
         profile=profile,
         allow_insecure_http=allow_insecure_http,
         ca_bundle=ca_bundle,
+        gateway_ca_bundle=gateway_ca_bundle,
         timeout=timeout,
         retries=retries,
         rate_limit_wait=rate_limit_wait,

@@ -60,6 +60,13 @@ def import_command(
         ),
     ] = None,
     user: UserOption = None,
+    take_over: Annotated[
+        bool,
+        typer.Option(
+            "--take-over",
+            help="Remove each pushkey of the file from every other account (append: false).",
+        ),
+    ] = False,
     output: Format = Format.TABLE,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
@@ -71,7 +78,7 @@ def import_command(
     document = _load_valid(env, file)
     words = _words(document)
     where = target(ctx, user)
-    plan = planning.make_plan(document.entries, where.pushers(), prune=prune)
+    plan = planning.make_plan(document.entries, where.pushers(), prune=prune, take_over=take_over)
     as_json = output is Format.JSON
     if not as_json:
         _show_plan(env, plan, dry_run)
@@ -152,6 +159,7 @@ def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
 
 
 PLAN_SIGNS = {"create": "+", "update": "~", "delete": "-"}
+TAKE_OVER_NOTE = "removes this pushkey from every other account"
 PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 
@@ -168,7 +176,7 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
             change.key[0],  # a server's pusher to delete may lack either
             render.shorten(change.key[1]),
             str(change.pusher.get("device_display_name") or ""),
-            ", ".join(change.fields),
+            ", ".join([*change.fields, *[TAKE_OVER_NOTE] * change.take_over]),
         ]
         for change in changes
     ]

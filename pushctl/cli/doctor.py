@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pushctl.cli.common import environment, settings
+from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.render import Format
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from pushctl.doctor import Finding, Report
     from pushctl.environment import Environment
 
-_MARK = {"problem": "PROBLEM", "warning": "warning"}
+_MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 
 
 @output_options()
@@ -30,6 +31,7 @@ def doctor_command(
             "--no-push", help="Do not send test notifications (they can reach the device)."
         ),
     ] = False,
+    synapse_config: SynapseConfigOption = None,
 ) -> None:
     """Find out why an account gets no notifications."""
     from pushctl import doctor, render
@@ -38,6 +40,8 @@ def doctor_command(
     env = environment(ctx)
     where = target(ctx, user)
     report = doctor.run(where, settings(ctx), push=not no_push, on_revoke_failure=env.warn)
+    if synapse_config:
+        _homeserver_side(report, synapse_config, where.user_id or where.client.whoami()["user_id"])
     report.findings = [_worded(f, annotate) for f in report.findings]
     if output is Format.JSON:
         env.write(render.dump_json(report.as_json()))
@@ -49,6 +53,15 @@ def doctor_command(
         raise doctor.ProblemsFound(
             f"found {plural(report.problems, 'problem')} and {plural(report.warnings, 'warning')}"
         )
+
+
+def _homeserver_side(report: Report, paths: list[str], user_id: str) -> None:
+    """The homeserver's verdicts replace doctor's guess about private addresses."""
+    from pushctl.cli.host import synapse_config
+    from pushctl.homeserver_host import doctoring
+
+    found = doctoring.findings(synapse_config(paths, "doctor"), str(user_id))
+    report.findings = [f for f in report.findings if f.check != doctoring.GUESS] + found
 
 
 def _worded(finding: Finding, annotate: Callable[[str], str]) -> Finding:

@@ -14,6 +14,7 @@ import typer
 from pushctl.cli import accepting_global_options
 from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
+from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import finish, output_options
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
 from pushctl.render import Format
@@ -45,6 +46,10 @@ def fleet_app() -> typer.Typer:
         ("delete", delete_command),
     ):
         app.command(name)(accepting_global_options(function))
+    from pushctl.cli import host
+
+    app.command("health")(accepting_global_options(host.health_command))
+    app.command("gateways")(accepting_global_options(host.gateways_command))
     return app
 
 
@@ -56,6 +61,7 @@ def list_command(
     ctx: typer.Context,
     gateway: GatewayOption = None,
     app_id: AppIdOption = None,
+    synapse_config: SynapseConfigOption = None,
     output: Format = Format.TABLE,
 ) -> None:
     """Show every local user's pushers (deactivated users are left out)."""
@@ -63,9 +69,11 @@ def list_command(
     from pushctl.fleet import planning
 
     env = environment(ctx)
-    inventory = _read(env, _admin_client(ctx))
+    inventory = _read_from(ctx, env, synapse_config)
     pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
-    shown = columns.pusher_columns(user=True, names=False, device=True, whole_urls=True)
+    shown = columns.pusher_columns(
+        user=True, names=False, device=True, enabled=True, whole_urls=True
+    )
     columns.show_pushers(env, output, pushers, shown)
     if output is Format.TABLE:
         env.info(f"{_count(len(pushers), 'pusher')} of {_count(len(inventory.users), 'user')}")
@@ -73,13 +81,15 @@ def list_command(
 
 
 @output_options()
-def stats_command(ctx: typer.Context, output: Format = Format.TABLE) -> None:
+def stats_command(
+    ctx: typer.Context, synapse_config: SynapseConfigOption = None, output: Format = Format.TABLE
+) -> None:
     """Count every local user's pushers by gateway and by app ID, and users with none."""
     from pushctl import render
     from pushctl.fleet import planning
 
     env = environment(ctx)
-    inventory = _read(env, _admin_client(ctx))
+    inventory = _read_from(ctx, env, synapse_config)
     found = planning.stats(
         inventory.pushers, len(inventory.users), inventory.users_without_pushers()
     )
@@ -111,6 +121,15 @@ def _admin_client(ctx: typer.Context) -> Client:
             "fleet commands need a Synapse server admin's user token, not an application service's"
         )
     return client
+
+
+def _read_from(ctx: typer.Context, env: Environment, synapse_config: list[str] | None) -> Inventory:
+    """Through Synapse's database when its config is given, else through the admin API."""
+    if synapse_config:
+        from pushctl.cli.host import read_inventory
+
+        return read_inventory(synapse_config)
+    return _read(env, _admin_client(ctx))
 
 
 def _read(env: Environment, client: Client) -> Inventory:

@@ -70,7 +70,10 @@ def list_command(
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
-    shown = columns.pusher_columns(wide, device=where.admin_api or devices, last_seen=devices)
+    device = where.admin_api or devices
+    shown = columns.pusher_columns(
+        wide, device=device, last_seen=devices, enabled=device or columns.report_state(found)
+    )
     columns.show_pushers(env, output, found, shown)
 
 
@@ -121,12 +124,16 @@ def set_command(
             help="Extra data field KEY=VALUE (KEY:=JSON for non-strings).",
         ),
     ] = None,
-    append: Annotated[
+    take_over: Annotated[
         bool,
         typer.Option(
-            "--append",
-            help="Keep other users' pushers with this pushkey (always so with --user).",
+            "--take-over",
+            help="Remove this app ID and pushkey from every other account (append: false).",
         ),
+    ] = False,
+    append: Annotated[
+        bool,
+        typer.Option("--append", hidden=True, help="The default now; kept for old scripts."),
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
@@ -154,13 +161,17 @@ def set_command(
         "data": pusher_data,
     }
     pusher = {k: v for k, v in pusher.items() if v is not None}
-    # Acting for someone else never deletes a third user's pusher with this key.
-    append = append or user is not None
+    if take_over and append:
+        raise UsageError("--take-over and --append exclude each other")
+    # Other accounts' pushers with this key stay unless a take-over is asked for.
+    append = not take_over
     check_pusher(env, pusher)
     if dry_run:
         env.write(render.dump_json(model.set_body(pusher, append)))
         return
-    with target(ctx, user).writer(on_revoke_failure=env.warn) as client:
+    where = target(ctx, user)
+    pusher = _with_current_state(where.pushers(), pusher)
+    with where.writer(on_revoke_failure=env.warn) as client:
         client.set_pusher(pusher, append=append)
     env.info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
     if output is Format.JSON:  # the body as sent, as --dry-run shows it
@@ -178,6 +189,13 @@ def _data_format(env: Environment, new: str | None, old: str | None) -> str | No
         "elsewhere, as in export --format)"
     )
     return old
+
+
+def _with_current_state(current: list[model.Pusher], pusher: model.Pusher) -> model.Pusher:
+    """*pusher* with the enabled state of the one it replaces: an edit never resumes it."""
+    key = model.key_of(pusher)
+    found = next((p for p in current if model.key_of(p) == key), None)
+    return pusher if found is None else model.with_state_of(pusher, found)
 
 
 def check_pusher(env: Environment, pusher: dict[str, Any]) -> None:

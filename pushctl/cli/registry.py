@@ -48,6 +48,7 @@ _SUPPORT = "pushctl.cli.support"
 _SHELL = "pushctl.cli.shell"
 _FLEET = "pushctl.cli.fleet"
 _DOCTOR = "pushctl.cli.doctor"
+_PAUSING = "pushctl.cli.pausing"
 
 #: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
@@ -67,6 +68,18 @@ COMMANDS = (
     Command("list", _PUSHERS, "list_command", "Show the pushers of the account."),
     Command("set", _PUSHERS, "set_command", "Create or replace one pusher."),
     Command("delete", _PUSHERS, "delete_command", "Delete one pusher, or a selection of them."),
+    Command(
+        "pause",
+        _PAUSING,
+        "pause_command",
+        "Stop a pusher's notifications without deleting it.",
+    ),
+    Command(
+        "resume",
+        _PAUSING,
+        "resume_command",
+        "Turn a paused pusher's notifications back on.",
+    ),
     Command(
         "import",
         _BULK,

@@ -10,6 +10,6 @@ Changes nothing (with ``push`` each gateway gets a test notification).
 from __future__ import annotations
 
 from pushctl.doctor.collect import run
-from pushctl.doctor.findings import PROBLEM, WARNING, Finding, ProblemsFound, Report
+from pushctl.doctor.findings import INFO, PROBLEM, WARNING, Finding, ProblemsFound, Report
 
-__all__ = ["PROBLEM", "WARNING", "Finding", "ProblemsFound", "Report", "run"]
+__all__ = ["INFO", "PROBLEM", "WARNING", "Finding", "ProblemsFound", "Report", "run"]

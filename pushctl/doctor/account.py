@@ -1,4 +1,4 @@
-"""Checks on what surrounds the pushers: devices, email addresses, ignored users.
+"""Checks on what surrounds the pushers: account state, devices, email addresses, ignored users.
 
 Pure code: each check takes what it needs and returns findings.
 """
@@ -13,6 +13,57 @@ from pushctl.doctor.findings import Finding, plural, problem, warning
 from pushctl.doctor.pushers import describe
 
 INACTIVE_DAYS = 90
+DEACTIVATED = "deactivated"
+LOCKED = "locked"
+
+
+def blocked_state(info: Any) -> str | None:
+    """DEACTIVATED or LOCKED when the admin API's user record says so, else None."""
+    if not isinstance(info, Mapping):
+        return None
+    if info.get("deactivated") is True:
+        return DEACTIVATED
+    if info.get("locked") is True:
+        return LOCKED
+    return None
+
+
+def check_state(info: Any, user_id: str) -> list[Finding]:
+    """Findings from ``GET /_synapse/admin/v2/users/<user>``: deactivated, locked, shadow-banned."""
+    state = blocked_state(info)
+    found = []
+    if state == DEACTIVATED:
+        found.append(
+            problem(
+                "account.deactivated",
+                f"the account {user_id} is deactivated: it has left its rooms, no session can "
+                "use it, and the homeserver sends it no notifications",
+                "nothing on the phone can fix this; a server admin can reactivate the account "
+                "(Synapse admin API: deactivated: false) if that was a mistake",
+            )
+        )
+    elif state == LOCKED:
+        found.append(
+            problem(
+                "account.locked",
+                f"the account {user_id} is locked: the homeserver refuses every request of its "
+                "sessions (M_USER_LOCKED), so no app can fetch or show a notification",
+                "a server admin can unlock the account (Synapse admin API: locked: false)",
+            )
+        )
+    if isinstance(info, Mapping) and info.get("shadow_banned") is True:
+        # it still gets notifications: what it sends silently reaches no one
+        found.append(
+            warning(
+                "account.shadow-banned",
+                f"the account {user_id} is shadow-banned: its messages and invites seem sent "
+                "but reach no one, so nobody is notified of them (its own notifications "
+                "still arrive)",
+                "a server admin can lift the shadow ban (Synapse admin API: "
+                "DELETE /_synapse/admin/v1/users/<user>/shadow_ban)",
+            )
+        )
+    return found
 
 
 def email_addresses(threepids: Any) -> set[str]:

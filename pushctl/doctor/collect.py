@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 AUTH_METADATA = "/_matrix/client/v1/auth_metadata"
 ACCOUNT_AREAS = "push rules, ignored users and email addresses"
+ACCOUNT_STATE = "account state (deactivated, locked, shadow-banned)"
+USER_ADMIN_PATH = "/_synapse/admin/v2/users"
 
 
 def run(
@@ -36,21 +38,28 @@ def run(
     """Look at *target*'s account from pushers to push rules; change nothing.
 
     With *push*, each pusher's gateway also gets a test notification, which
-    may reach the device.
+    may reach the device; never for a deactivated or locked account.
     """
     from pushctl.gateway import ProbeSettings
 
     report = Report()
     now_ms = int(time.time() * 1000)
     found = target.pushers()
-    report.add(pushers.check_none(found))
+    blocked = _account_state(report, target)
+    if blocked is None:
+        report.add(pushers.check_none(found))  # its advice (open the app) cannot help otherwise
     report.add(pushers.check_disabled(found))
     report.add(pushers.check_invalid(found))
     report.add(_vanished(found, settings, target.user_id, now_ms))
     known_devices = target.devices() if any(_has_device(p) for p in found) else []
     report.add(account.check_devices(found, known_devices, now_ms))
-    examined = gateways.examine(found, ProbeSettings.from_settings(settings), push=push)
+    probing = ProbeSettings.from_settings(settings)
+    examined = gateways.examine(found, probing, push=push and blocked is None)
     report.add(gateways.check(examined))
+    if blocked is not None:
+        reason = f"not read while the account is {blocked}, which stops its notifications first"
+        report.not_checked.append(NotChecked(ACCOUNT_AREAS, reason))
+        return report
     if target.admin_api and behind_mas(target.client):
         report.not_checked.append(
             NotChecked(
@@ -63,6 +72,29 @@ def run(
     with target.writer(on_revoke_failure=on_revoke_failure) as client:
         _account_checks(report, client, found)
     return report
+
+
+def _account_state(report: Report, target: Target) -> str | None:
+    """Add what the admin API says of the account's state; the state that blocks pushes, if any.
+
+    The token's own account is active and unlocked, or it could not have read its
+    pushers; another account's state is known only through the admin API.
+    """
+    from pushctl.acting import ASSERTION
+    from pushctl.client import user_path
+
+    if target.via == ASSERTION:
+        unreadable = "an application service cannot read it (the Synapse admin API can)"
+        report.not_checked.append(NotChecked(ACCOUNT_STATE, unreadable))
+    if not target.admin_api or target.user_id is None:
+        return None
+    try:
+        info = target.client.request("GET", f"{USER_ADMIN_PATH}/{user_path(target.user_id)}")
+    except (MatrixError, ServerError) as exc:
+        report.not_checked.append(NotChecked(ACCOUNT_STATE, f"the admin API refused: {exc}"))
+        return None
+    report.add(account.check_state(info, target.user_id))
+    return account.blocked_state(info)
 
 
 def _has_device(pusher: dict[str, Any]) -> bool:
@@ -84,6 +116,7 @@ def _account_checks(report: Report, client: Client, found: list[dict[str, Any]])
     user_id = str(client.whoami().get("user_id", ""))
     ruleset = client.client_request("GET", "/pushrules/")
     report.add(rules.check_master(ruleset))
+    report.add(rules.check_silencing(ruleset))
     report.add(rules.check_defaults(ruleset))
     muted = rules.muted_rooms(ruleset)
     report.add(rules.check_muted(muted, {r: n for r in muted if (n := room_name(client, r))}))

@@ -14,6 +14,9 @@ from pushctl.errors import ExitStatus, PushctlError
 
 PROBLEM = "problem"
 WARNING = "warning"
+#: something only a test notification can tell; counted neither as a problem nor a warning
+INFO = "info"
+_SEVERITY_ORDER = {PROBLEM: 0, WARNING: 1, INFO: 2}
 
 #: the areas of checks, in report order; a check ID's area is what comes before its first dot
 AREAS = {
@@ -24,6 +27,7 @@ AREAS = {
     "gateway": "Push gateways",
     "push-rules": "Push rules",
     "device": "Devices and account",
+    "account": "Devices and account",
     "users": "Devices and account",
 }
 AREA_ORDER = ("Pushers", "Push gateways", "Push rules", "Devices and account")
@@ -70,6 +74,10 @@ def warning(check: str, message: str, advice: str, **about: Any) -> Finding:
     return Finding(check, WARNING, message, advice, **about)
 
 
+def info(check: str, message: str, advice: str, **about: Any) -> Finding:
+    return Finding(check, INFO, message, advice, **about)
+
+
 @dataclass(frozen=True)
 class NotChecked:
     """An area that could not be looked at, and why."""
@@ -95,12 +103,12 @@ class Report:
         return sum(1 for f in self.findings if f.severity == WARNING)
 
     def by_area(self) -> list[tuple[str, list[Finding]]]:
-        """The findings grouped by area, problems before warnings within each."""
+        """The findings grouped by area, problems, then warnings, then the rest within each."""
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.area, []).append(finding)
         order = [a for a in AREA_ORDER if a in groups] + sorted(set(groups) - set(AREA_ORDER))
-        return [(a, sorted(groups[a], key=lambda f: f.severity != PROBLEM)) for a in order]
+        return [(a, sorted(groups[a], key=_severity_rank)) for a in order]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +116,10 @@ class Report:
             "summary": {"problems": self.problems, "warnings": self.warnings},
             "not_checked": [{"area": n.area, "reason": n.reason} for n in self.not_checked],
         }
+
+
+def _severity_rank(finding: Finding) -> int:
+    return _SEVERITY_ORDER.get(finding.severity, len(_SEVERITY_ORDER))
 
 
 class ProblemsFound(PushctlError):

@@ -1,4 +1,4 @@
-"""Push rules that silence an account: the master rule, default rules, muted rooms.
+"""Push rules that silence an account: the master rule or one like it, default rules, muted rooms.
 
 Pure code: each check takes the answer of ``GET /pushrules/`` (and, for muted
 rooms, the names of the rooms it could read) and returns findings.
@@ -27,6 +27,10 @@ NOTIFYING_DEFAULTS = (
     ".m.rule.encrypted",
 )
 KINDS = ("override", "content", "room", "sender", "underride")
+#: event keys every event has, so that the pattern ``*`` on them matches every event
+ALWAYS_PRESENT_KEYS = ("type", "room_id", "sender")
+#: ``room_member_count`` tests every room passes: a room has at least its reader in it
+ANY_MEMBER_COUNT = (">=0", ">0", ">=1")
 
 
 def global_rules(ruleset: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -63,6 +67,57 @@ def check_master(ruleset: Any) -> list[Finding]:
                 )
             ]
     return []
+
+
+def check_silencing(ruleset: Any) -> list[Finding]:
+    """Enabled override or underride rules other than the master rule that mute every event."""
+    found = []
+    for kind, rule in global_rules(ruleset):
+        if kind not in ("override", "underride") or rule["rule_id"] == MASTER:
+            continue
+        if not enabled(rule) or notifies(rule) or not matches_every_event(rule):
+            continue
+        found.append(_silencing(kind, rule["rule_id"]))
+    return found
+
+
+def _silencing(kind: str, rule_id: str) -> Finding:
+    if kind == "override":
+        effect = "every notification of the account is off, as with the master rule"
+    else:
+        # underrides come last: mentions, keywords and room rules still notify
+        effect = "messages that no earlier rule (mentions, keywords, rooms) picks out never notify"
+    return problem(
+        "push-rules.silence-all",
+        f"the {kind} push rule {rule_id} matches every event and does not notify: {effect}",
+        "disable or delete the rule if the account should be notified (a client's advanced "
+        f"notification settings, or DELETE /_matrix/client/v3/pushrules/global/{kind}/{rule_id})",
+    )
+
+
+def matches_every_event(rule: Mapping[str, Any]) -> bool:
+    """True when every condition of *rule* (none at all included) holds for any event."""
+    conditions = rule.get("conditions", [])
+    if not isinstance(conditions, list):
+        return False
+    return all(_always_holds(c) for c in conditions)
+
+
+def _always_holds(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False  # a condition the server cannot read never matches
+    kind = condition.get("kind")
+    if kind == "event_match":
+        pattern = condition.get("pattern")
+        return (
+            condition.get("key") in ALWAYS_PRESENT_KEYS
+            and isinstance(pattern, str)
+            and pattern != ""
+            and set(pattern) == {"*"}
+        )
+    if kind == "room_member_count":
+        return str(condition.get("is", "")).replace(" ", "") in ANY_MEMBER_COUNT
+    return False
 
 
 def check_defaults(ruleset: Any) -> list[Finding]:

@@ -2,7 +2,8 @@
 
 ``sygnal``: 405 on GET, a Push Gateway API answer on POST; ``unifiedpush``:
 ``{"unifiedpush": {"gateway": "matrix"}}`` on GET; ``html404``: a reverse proxy's
-HTML 404 for everything; ``slow``: a Sygnal that takes a second to answer anything.
+HTML 404 for everything; ``slow``: a Sygnal that takes a second to answer anything;
+``hang``: a Sygnal whose notifications never get an answer (it holds them 30 s).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from tests.support.pushgateway import NOTIFY_PATH
 
-MODES = ("sygnal", "unifiedpush", "html404", "slow")
+MODES = ("sygnal", "unifiedpush", "html404", "slow", "hang")
 
 
 class FakeGateway:
@@ -57,6 +58,9 @@ class FakeGateway:
                 fake.posts += 1
                 if fake.mode == "slow":
                     time.sleep(1)
+                if fake.mode == "hang":
+                    time.sleep(30)
+                    return
                 if fake.mode == "html404":
                     self._send(404, "text/html", "<html><body>Not Found</body></html>")
                 else:

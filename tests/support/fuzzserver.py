@@ -37,6 +37,7 @@ _ENDPOINTS = (
     ("logout", r"/_matrix/client/[^/]+/logout"),
     ("admin_pushers", r"/_synapse/admin/v1/users/[^/]+/pushers"),
     ("admin_devices", r"/_synapse/admin/v2/users/[^/]+/devices"),
+    ("admin_user", r"/_synapse/admin/v2/users/[^/]+"),
     ("admin_login", r"/_synapse/admin/v1/users/[^/]+/login"),
     ("notify", re.escape(NOTIFY)),
 )
@@ -152,6 +153,7 @@ def baseline_values(gateway: str) -> dict[str, Any]:
         "logout": {},
         "admin_pushers": {"pushers": pushers, "total": 2},
         "admin_devices": {"devices": devices, "total": 2},
+        "admin_user": {"name": BOB, "admin": False, "deactivated": False, "locked": False},
         "admin_login": {"access_token": ACTING_TOKEN},
         "notify": {"rejected": []},
     }

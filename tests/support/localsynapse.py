@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CACHE = Path(os.environ.get("PUSHCTL_SYNAPSE_CACHE", ROOT / ".cache"))
 SYNAPSE_SPEC = os.environ.get("PUSHCTL_SYNAPSE_SPEC", "matrix-synapse==1.163.*")
 SERVER_NAME = "localhost"
+# What the venv holds besides Synapse; part of the marker, so changing it reinstalls.
+SYNAPSE_EXTRAS = ["psycopg2-binary"]  # Synapse's PostgreSQL driver
+VENV_MARKER = " ".join([SYNAPSE_SPEC, *SYNAPSE_EXTRAS])
 
 RATE_UNLIMITED = {"per_second": 10000, "burst_count": 10000}
 
@@ -38,7 +41,7 @@ def synapse_python() -> Path:
     venv = CACHE / "synapse-venv"
     python = venv / "bin" / "python"
     marker = venv / ".installed"
-    if marker.exists() and marker.read_text() == SYNAPSE_SPEC:
+    if marker.exists() and marker.read_text() == VENV_MARKER:
         return python
     if venv.exists():
         shutil.rmtree(venv)
@@ -53,11 +56,12 @@ def synapse_python() -> Path:
             "--quiet",
             "--disable-pip-version-check",
             SYNAPSE_SPEC,
+            *SYNAPSE_EXTRAS,
         ],
         check=True,
         stderr=subprocess.DEVNULL if os.environ.get("CI") is None else None,
     )
-    marker.write_text(SYNAPSE_SPEC)
+    marker.write_text(VENV_MARKER)
     return python
 
 

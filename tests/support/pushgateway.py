@@ -7,6 +7,7 @@ It answers ``POST /_matrix/push/v1/notify`` as the Push Gateway API says, with
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -33,14 +34,22 @@ class Received:
         return [device["pushkey"] for device in self.notification.get("devices", [])]
 
 
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 class PushGateway:
     """Use as a context manager; ``url`` is the notify URL to put in ``data.url``."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.received: list[Received] = []
         self.rejecting: set[str] = set()
+        #: answer every notification with HTTP 500 (a gateway that is down behind its proxy)
+        self.failing = False
+        self.host = host
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        self._server = server_class((host, 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -51,7 +60,8 @@ class PushGateway:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{NOTIFY_PATH}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{NOTIFY_PATH}"
 
     def reject(self, *pushkeys: str) -> None:
         self.rejecting.update(pushkeys)
@@ -94,6 +104,9 @@ class PushGateway:
                     return
                 with gateway._lock:
                     gateway.received.append(Received(self.path, dict(self.headers), body))
+                if gateway.failing:
+                    self._answer(500, {"error": "gateway failing"})
+                    return
                 self._answer(200, {"rejected": [k for k in pushkeys if k in gateway.rejecting]})
 
             def _answer(self, status: int, body: Any) -> None:

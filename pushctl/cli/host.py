@@ -1,0 +1,256 @@
+"""``fleet health`` and ``fleet gateways``, and ``--synapse-config`` for the commands that take it.
+
+On the homeserver's host, these read Synapse's own configuration and database
+(:mod:`pushctl.homeserver_host`); they need no access token and write nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pushctl.cli.common import JsonFlag, environment, settings
+from pushctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from pushctl.environment import Environment
+    from pushctl.fleet.inventory import Inventory
+    from pushctl.homeserver_host.config import SynapseConfig
+    from pushctl.homeserver_host.gateways import Gateway
+    from pushctl.homeserver_host.health import Checked
+
+ENV_SYNAPSE_CONFIG = "PUSHCTL_SYNAPSE_CONFIG"
+
+SynapseConfigOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--synapse-config",
+        metavar="PATH",
+        envvar=ENV_SYNAPSE_CONFIG,
+        help="Synapse's config file or directory of *.yaml (repeatable, merged as Synapse "
+        "does): read its database instead of the admin API.",
+    ),
+]
+
+
+def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
+    from pushctl.homeserver_host import config
+
+    if not paths:
+        raise UsageError(
+            f"{command} reads Synapse's database: pass --synapse-config PATH "
+            f"(or set {ENV_SYNAPSE_CONFIG})"
+        )
+    return config.load(paths)
+
+
+def read_inventory(paths: list[str]) -> Inventory:
+    """``fleet list``/``stats`` from the database: the users and pushers the admin API gives."""
+    from pushctl.fleet.inventory import Inventory
+    from pushctl.homeserver_host import database
+
+    found = synapse_config(paths, "this command")
+    with database.opened(found.database) as reader:
+        users = database.local_users(reader)
+        stored = database.pushers(reader)
+    return Inventory(users=users, pushers=[s.pusher for s in stored])
+
+
+# -- fleet health ------------------------------------------------------------------
+
+
+def health_command(
+    ctx: typer.Context,
+    paths: SynapseConfigOption = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every pusher, not only those with a problem.")
+    ] = False,
+    as_json: JsonFlag = False,
+    prometheus: Annotated[
+        bool,
+        typer.Option("--prometheus", help="Prometheus text format (node_exporter textfile)."),
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="FILE", help="With --prometheus: write FILE."),
+    ] = None,
+) -> None:
+    """Failing pushers and pushers nothing will remove, from Synapse's database."""
+    from pushctl.homeserver_host import database, health
+
+    if output is not None and not prometheus:
+        raise UsageError("--output goes with --prometheus")
+    if prometheus and as_json:
+        raise UsageError("--prometheus and --json: choose one")
+    found = synapse_config(paths, "fleet health")
+    env = environment(ctx)
+    with database.opened(found.database) as reader:
+        checked = health.check(database.pushers(reader))
+    now_ms = int(time.time() * 1000)
+    if prometheus:
+        _write_prometheus(env, health.prometheus_text(checked, now_ms), output)
+        return
+    shown = checked if show_all else [c for c in checked if c.problems]
+    if as_json:
+        from pushctl import render
+
+        env.write(render.dump_json(health.as_json(checked, shown, now_ms)))
+    else:
+        _health_report(env, checked, shown, now_ms)
+    _failing_fails(checked)
+
+
+def _write_prometheus(env: Environment, text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        env.write(text)
+        return
+    from pathlib import Path
+
+    from pushctl.errors import PushctlError
+    from pushctl.files import replace_file
+
+    try:  # the textfile collector must never read half a file: replaced whole, readable
+        replace_file(Path(output), text, mode=0o644)
+    except OSError as exc:
+        raise PushctlError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _health_report(
+    env: Environment, checked: list[Checked], shown: list[Checked], now_ms: int
+) -> None:
+    from pushctl import render
+    from pushctl.homeserver_host import health
+
+    def pushkey(value: str) -> str:
+        return render.shorten(value) if env.stdout_drawn else value
+
+    rows = [
+        [
+            str(c.stored.pusher["user_id"]),
+            str(c.stored.pusher["app_id"]),
+            pushkey(str(c.stored.pusher["pushkey"])),
+            c.url or "",
+            str(c.stored.pusher["device_id"] or ""),
+            health.iso(c.stored.failing_since) or "",
+            health.iso(c.stored.last_success) or "",
+            " ".join(c.problems),
+        ]
+        for c in shown
+    ]
+    columns = ("USER", "APP ID", "PUSHKEY", "GATEWAY", "DEVICE", "FAILING SINCE", "LAST SUCCESS")
+    render.table(env, (*columns, "PROBLEMS"), rows)
+    summary = health.summary(checked, now_ms)
+    env.write("\n")
+    render.table(
+        env,
+        ("GATEWAY", "PUSHERS", "FAILING", "NO DEVICE"),
+        [_counts(g, "gateway") for g in summary["by_gateway"]],
+    )
+    env.write("\n")
+    render.table(
+        env,
+        ("APP ID", "PUSHERS", "FAILING", "NO DEVICE"),
+        [_counts(a, "app_id") for a in summary["by_app_id"]],
+    )
+    _explain(env, summary)
+
+
+def _counts(group: dict[str, object], key: str) -> list[str]:
+    numbers = (str(group[k]) for k in ("pushers", "failing", "no_device"))
+    return [str(group[key] or "(none)"), *numbers]
+
+
+def _explain(env: Environment, summary: dict[str, int]) -> None:
+    if summary["failing"]:
+        dropping = summary["dropping"]
+        env.info(
+            f"problem: pusher.failing: the homeserver has failed to deliver to "
+            f"{_count(summary['failing'], 'pusher')} since FAILING SINCE"
+            + (
+                f"; {dropping} for more than 24 h: Synapse is dropping their notifications"
+                if dropping
+                else ""
+            )
+        )
+    if summary["no_device"]:
+        env.info(
+            f"warning: pusher.no-device: {_count(summary['no_device'], 'pusher')} with no "
+            "device and no token: no logout or device deletion will ever remove them"
+        )
+    env.info(f"{_count(summary['pushers'], 'pusher')} in Synapse's database")
+
+
+def _failing_fails(checked: list[Checked]) -> None:
+    from pushctl.doctor.findings import ProblemsFound
+    from pushctl.homeserver_host.health import FAILING
+
+    failing = sum(1 for c in checked if FAILING in c.problems)
+    if failing:
+        raise ProblemsFound(f"{_count(failing, 'pusher')} failing")
+
+
+# -- fleet gateways ----------------------------------------------------------------
+
+
+def gateways_command(
+    ctx: typer.Context,
+    paths: SynapseConfigOption = None,
+    as_json: JsonFlag = False,
+    no_probe: Annotated[
+        bool, typer.Option("--no-probe", help="Do not contact the gateways from this host.")
+    ] = False,
+) -> None:
+    """Each gateway of the pushers, and whether the homeserver may push to it."""
+    from pushctl.gateway import ProbeSettings
+    from pushctl.homeserver_host import blocklist, database, gateways
+
+    found = synapse_config(paths, "fleet gateways")
+    rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
+    env = environment(ctx)
+    with database.opened(found.database) as reader:
+        counts = gateways.urls(s.pusher for s in database.pushers(reader))
+    probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
+    judged = gateways.judge_all(counts, rules, probe)
+    if as_json:
+        from pushctl import render
+
+        env.write(render.dump_json({"gateways": [g.as_json() for g in judged]}))
+    else:
+        _gateways_report(env, judged)
+    refused = [g for g in judged if g.problem]
+    if refused:
+        from pushctl.doctor.findings import ProblemsFound
+
+        raise ProblemsFound(
+            f"the homeserver cannot push to {_count(len(refused), 'gateway')} of {len(judged)}"
+        )
+
+
+def _gateways_report(env: Environment, judged: list[Gateway]) -> None:
+    from pushctl import render
+
+    rows = []
+    for item in judged:
+        fields = item.as_json()
+        probe = fields["probe"]
+        rows.append(
+            [
+                item.url,
+                str(item.pushers),
+                item.verdict.verdict,
+                ", ".join(item.verdict.addresses),
+                fields["blocked_by"] or "",
+                "" if probe is None else probe["result"],
+            ]
+        )
+    render.table(env, ("GATEWAY", "PUSHERS", "VERDICT", "ADDRESSES", "BLOCKED BY", "PROBE"), rows)
+    for item in judged:
+        advice = item.as_json()["advice"]
+        if advice:
+            env.info(f"{item.url}: {item.verdict.verdict}: {advice}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

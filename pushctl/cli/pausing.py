@@ -1,0 +1,203 @@
+"""``pause`` and ``resume``: turn pushers' notifications off and on without deleting them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pushctl import model
+from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
+from pushctl.cli.completion import complete_app_id, complete_pushkey
+from pushctl.cli.support import UserOption, target
+from pushctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from pushctl.client import Client
+    from pushctl.environment import Environment
+    from pushctl.executor import Report
+    from pushctl.plan import Change, Plan
+
+AppIdFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--app-id", metavar="ID", help="Only this app ID.", autocompletion=complete_app_id
+    ),
+]
+PushkeyFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--pushkey", metavar="KEY", help="Only this pushkey.", autocompletion=complete_pushkey
+    ),
+]
+DeviceNameFilter = Annotated[
+    str | None,
+    typer.Option("--device-name", metavar="NAME", help="Only this device display name."),
+]
+AllFlag = Annotated[bool, typer.Option("--all", help="Every pusher of the account.")]
+DryRunFlag = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; send nothing.")
+]
+
+#: the words of each command, by the state it sets
+VERB = {False: "pause", True: "resume"}
+DONE = {False: "paused", True: "resumed"}
+
+
+def pause_command(
+    ctx: typer.Context,
+    app_id: AppIdFilter = None,
+    pushkey: PushkeyFilter = None,
+    device_name: DeviceNameFilter = None,
+    all_pushers: AllFlag = False,
+    yes: YesFlag = False,
+    dry_run: DryRunFlag = False,
+    as_json: JsonFlag = False,
+    user: UserOption = None,
+) -> None:
+    """Stop a pusher's notifications without deleting it."""
+    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
+    _switch(ctx, False, filters, all_pushers, yes, dry_run, as_json, user)
+
+
+def resume_command(
+    ctx: typer.Context,
+    app_id: AppIdFilter = None,
+    pushkey: PushkeyFilter = None,
+    device_name: DeviceNameFilter = None,
+    all_pushers: AllFlag = False,
+    yes: YesFlag = False,
+    dry_run: DryRunFlag = False,
+    as_json: JsonFlag = False,
+    user: UserOption = None,
+) -> None:
+    """Turn a paused pusher's notifications back on."""
+    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
+    _switch(ctx, True, filters, all_pushers, yes, dry_run, as_json, user)
+
+
+def _switch(
+    ctx: typer.Context,
+    enabled: bool,
+    filters: dict[str, str | None],
+    all_pushers: bool,
+    yes: bool,
+    dry_run: bool,
+    as_json: bool,
+    user: str | None,
+) -> None:
+    if all_pushers == any(v is not None for v in filters.values()):
+        raise UsageError(
+            f"say which pushers to {VERB[enabled]}: --app-id and --pushkey for one; "
+            "--app-id, --device-name or --all for a selection"
+        )
+    exact = filters["app_id"] is not None and filters["pushkey"] is not None
+    env = environment(ctx)
+    with target(ctx, user).writer(on_revoke_failure=env.warn) as client:
+        plan = _plan(client, filters, enabled, user)
+        _show(env, plan, enabled, dry_run, as_json, table=dry_run or not exact)
+        if dry_run or not plan.writes:
+            if as_json:
+                env.write(_json(plan, enabled, dry_run, None))
+            return
+        if not exact:
+            if as_json and not yes and env.can_prompt:  # a question comes with what it is about
+                _show(env.on_stderr(), plan, enabled, False, as_json=False, table=True)
+            confirm(env, f"{VERB[enabled].capitalize()} {_count(len(plan.writes))}?", yes)
+        report = _apply(plan, client)
+    _report(env, plan, report, enabled, as_json)
+
+
+def _plan(client: Client, filters: dict[str, str | None], enabled: bool, user: str | None) -> Plan:
+    """The selected pushers' plan, read as the account's own clients read them.
+
+    With ``--user`` too (through the acting token): only that answer says whether
+    the homeserver honours the state, and it is the record to re-send.
+    """
+    from pushctl import pausing
+
+    selected = model.select(client.get_pushers(), **filters)
+    if selected:
+        pausing.require_support(selected, user or "this account")
+    return pausing.state_plan(selected, enabled)
+
+
+def _apply(plan: Plan, client: Client) -> Report:
+    from pushctl import executor
+    from pushctl.guard import for_client
+
+    return executor.apply(plan, client, guard=for_client(client))
+
+
+def _show(
+    env: Environment, plan: Plan, enabled: bool, dry_run: bool, as_json: bool, table: bool
+) -> None:
+    from pushctl import pausing
+    from pushctl.columns import pushers_table
+    from pushctl.plan import Action
+
+    if as_json:
+        return
+    if not plan.changes:
+        env.info(f"no pusher matches: nothing to {VERB[enabled]}")
+        return
+    already = plan.count(Action.UNCHANGED)
+    if already:
+        env.info(f"{_count(already)} already {DONE[enabled]}: unchanged")
+    if plan.writes and table:
+        doing = "Would" if dry_run else "Will"
+        env.info(f"{doing} {VERB[enabled]} {_count(len(plan.writes))}:")
+        pushers_table(env, [pausing.as_found(c, enabled) for c in plan.writes])
+
+
+def _report(env: Environment, plan: Plan, report: Report, enabled: bool, as_json: bool) -> None:
+    from pushctl.verdict import Words, conclude
+
+    if as_json:
+        env.write(_json(plan, enabled, False, report))
+    words = Words(verb=DONE[enabled], noun="pusher", again="run the same command again", name=_name)
+    env.info(conclude(report, words))
+
+
+def _json(plan: Plan, enabled: bool, dry_run: bool, report: Report | None) -> str:
+    """The one document of both commands, dry run or not (the pushers as the server held them)."""
+    from pushctl import pausing, render
+    from pushctl.plan import Action
+
+    def found(changes: list[Change]) -> list[dict[str, Any]]:
+        return [pausing.as_found(c, enabled) for c in changes]
+
+    unchanged = [c for c in plan.changes if c.action is Action.UNCHANGED]
+    unknown = report.unknown if report else []
+    lost = {id(o.change): o.error for o in (report.lost if report else [])}
+    return render.dump_json(
+        {
+            "dry_run": dry_run,
+            "enabled": enabled,
+            "to_change": found(plan.writes),
+            "unchanged": found(unchanged),
+            "changed": found(report.applied) if report else [],
+            "failed": [
+                {"pusher": pausing.as_found(o.change, enabled), "error": o.error}
+                for o in (report.failed if report else [])
+            ],
+            "not_started": found(report.not_started) if report else [],
+            "skipped": [
+                {"pusher": pausing.as_found(o.change, enabled), "reason": o.skipped}
+                for o in (report.skipped if report else [])
+            ],
+            "unknown": [
+                {"pusher": pausing.as_found(c, enabled), "error": lost.get(id(c))} for c in unknown
+            ],
+        }
+    )
+
+
+def _name(change: Change) -> str:
+    from pushctl import render
+
+    return f"{change.key[0]} {render.shorten(change.key[1])}"
+
+
+def _count(number: int) -> str:
+    return f"{number} pusher" + ("" if number == 1 else "s")
