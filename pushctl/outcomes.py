@@ -3,9 +3,10 @@
 One constructor per shape of document (the README's "JSON output" table pins
 each): :func:`imported` for ``import``, :func:`deleted` for ``delete`` and
 ``prune`` (a selection, dry run or not), :func:`fleet_written` for ``fleet
-move-gateway|delete``. Each returns a :class:`~pushctl.verdict.RunOutcome`,
-which also knows the summary and exit status (:mod:`pushctl.verdict`). A
-report of None is a run that wrote nothing: a dry run, or a plan without writes.
+move-gateway|delete``, :func:`switched` for ``pause`` and ``resume``. Each
+returns a :class:`~pushctl.verdict.RunOutcome`, which also knows the summary
+and exit status (:mod:`pushctl.verdict`). A report of None is a run that wrote
+nothing: a dry run, or a plan without writes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pushctl.plan import WRITES
+from pushctl.pausing import as_found
+from pushctl.plan import WRITES, Action
 from pushctl.verdict import RunOutcome, Words
 
 if TYPE_CHECKING:
@@ -151,6 +153,44 @@ FLEET_KEYS = (
     "operation", "dry_run", "interrupted", "users", "planned", "applied", "failed",
     "not_started", "skipped", "changes", "unreadable_users",
 )  # fmt: skip
+
+
+def switched(
+    enabled: bool, plan: Plan, report: Report | None, words: Words, *, dry_run: bool
+) -> RunOutcome:
+    """``pause`` and ``resume``: one document for both, dry run or not.
+
+    *enabled* is the state asked for. Each pusher is the homeserver's record as
+    it was read (:func:`pushctl.pausing.as_found`); ``unchanged`` lists those
+    already in that state; ``skipped`` (changed on the server since it was read)
+    and ``unknown`` (no answer) say what was not known to be written.
+    """
+
+    def found(changes: list[Change]) -> list[dict[str, Any]]:
+        return [as_found(c, enabled) for c in changes]
+
+    lost = {id(o.change): o.error for o in report.lost} if report else {}
+    document = {
+        "dry_run": dry_run,
+        "enabled": enabled,
+        "to_change": found(plan.writes),
+        "unchanged": found([c for c in plan.changes if c.action is Action.UNCHANGED]),
+        "changed": found(report.applied) if report else [],
+        "failed": [
+            {"pusher": as_found(o.change, enabled), "error": o.error}
+            for o in (report.failed if report else [])
+        ],
+        "not_started": found(report.not_started) if report else [],
+        "skipped": [
+            {"pusher": as_found(o.change, enabled), "reason": o.skipped}
+            for o in (report.skipped if report else [])
+        ],
+        "unknown": [
+            {"pusher": as_found(c, enabled), "error": lost.get(id(c))}
+            for c in (report.unknown if report else [])
+        ],
+    }
+    return RunOutcome(document, report, words)
 
 
 def _ordered(document: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
