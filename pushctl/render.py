@@ -96,6 +96,8 @@ class Format(str, enum.Enum):
     JSON = "json"
     YAML = "yaml"
     CSV = "csv"
+    #: the Prometheus text format, for node_exporter's textfile collector (``fleet health``)
+    PROMETHEUS = "prometheus"
 
 
 Item = Mapping[str, Any]

@@ -122,3 +122,40 @@ def test_set_data_format_with_an_unusual_value_warns_and_sets_it(account: Accoun
     assert result.returncode == 0, result.stderr
     assert "data.format" in result.stderr and "'full'" in result.stderr
     assert account.pushers()[0]["data"]["format"] == "full"
+
+
+def test_every_json_flag_is_declared_by_the_output_layer() -> None:
+    """No command declares ``--json`` itself: each takes it from ``output_options``."""
+    from pushctl.cli import click_command, make_app
+    from pushctl.cli.registry import COMMANDS
+
+    def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
+        if not hasattr(command, "commands"):  # a group's are its subcommands
+            return [(path, command)]
+        return [
+            found
+            for name, inner in command.commands.items()
+            for found in leaves(inner, f"{path} {name}".strip())
+        ]
+
+    built = leaves(click_command(make_app([c.name for c in COMMANDS])), "")
+    with_json = [path for path, c in built if any("--json" in p.opts for p in c.params)]
+    assert {"list", "pause", "resume", "fleet health", "fleet gateways"} <= set(with_json)
+    own = [path for path, c in built if path in with_json and not _from_layer(c.callback)]
+    assert own == [], f"--json declared outside output_options: {own}"
+
+
+def _from_layer(callback: Any) -> bool:
+    while callback is not None:
+        if hasattr(callback, "output_formats"):
+            return True
+        callback = getattr(callback, "__wrapped__", None)
+    return False
+
+
+@pytest.mark.parametrize("formats", [["--json", "--prometheus"], ["--prometheus", "--json"]])
+def test_fleet_health_json_and_prometheus_exclude_each_other(pushctl, formats: list[str]) -> None:
+    result = pushctl("fleet", "health", *formats, "--synapse-config", "/nonexistent.yaml")
+    assert result.returncode == 2
+    assert "--json and --prometheus exclude each other" in result.stderr
+    assert result.stdout == ""

@@ -15,7 +15,6 @@ from pushctl.environment import Environment, clean
 from pushctl.errors import ExitStatus, UsageError
 from pushctl.settings import Settings
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRunDelete = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")

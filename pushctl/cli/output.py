@@ -30,6 +30,7 @@ FLAGS: dict[Format, tuple[str, str]] = {
     Format.JSON: ("--json", "Machine-readable JSON on stdout."),
     Format.YAML: ("--yaml", "YAML on stdout."),
     Format.CSV: ("--csv", "CSV on stdout: a header row of field names, whole values."),
+    Format.PROMETHEUS: ("--prometheus", "Prometheus text format (node_exporter textfile)."),
 }
 
 
@@ -53,6 +54,7 @@ def output_options(*offered: Format) -> Callable[[Command], Command]:
         command.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[*kept, *flags]
         )
+        command.output_formats = formats  # type: ignore[attr-defined]
         return command  # type: ignore[return-value]
 
     return decorate
