@@ -19,7 +19,7 @@ application service, its sender user).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from pushctl.model import Pusher
 
 if TYPE_CHECKING:
     from pushctl.client import Client
+    from pushctl.listing_cache import Whose
     from pushctl.settings import Settings
 
 #: The token's own account (or, for an application service, its sender).
@@ -48,6 +49,28 @@ class Target:
     #: the user named by ``--user``; None for the token's own account
     user_id: str | None = None
     via: str = OWN
+    #: the token's own user ID, when the profile stored it with the token
+    own_user_id: str | None = None
+    #: the environment the listing cache's place comes from (None: the process's)
+    environ: Mapping[str, str] | None = None
+
+    def account_id(self) -> str:
+        """The user ID whose pushers these are.
+
+        Asks the homeserver (once) only for the token's own account when no
+        profile stored whose token it is (a token given in the environment).
+        """
+        if self.user_id:
+            return self.user_id
+        if self.own_user_id is None:
+            self.own_user_id = str(self.client.whoami()["user_id"])
+        return self.own_user_id
+
+    def whose(self) -> Whose:
+        """This account, for the listing cache to forget the pushers a run deletes."""
+        from pushctl.listing_cache import Whose
+
+        return Whose(self.client.homeserver, self.account_id, self.environ)
 
     @property
     def admin_api(self) -> bool:
@@ -100,10 +123,12 @@ def open_target(settings: Settings, user_id: str | None) -> Target:
     from pushctl.settings import authenticate
 
     credential, client = authenticate(settings)
+    environ = settings.environ
     if not user_id:
-        return Target(client)
+        stored = credential.source in (credentials.SOURCE_KEYRING, credentials.SOURCE_FILE)
+        return Target(client, own_user_id=credential.user_id if stored else None, environ=environ)
     if credential.kind == credentials.KIND_APPSERVICE:
         from pushctl.appservice import asserting
 
-        return Target(asserting(client, user_id), user_id, ASSERTION)
-    return Target(client, user_id, ADMIN_API)
+        return Target(asserting(client, user_id), user_id, ASSERTION, environ=environ)
+    return Target(client, user_id, ADMIN_API, environ=environ)

@@ -22,6 +22,7 @@ from pushctl.plan import Action, Change, Plan, deletion
 
 if TYPE_CHECKING:
     from pushctl.guard import Guard
+    from pushctl.listing_cache import Whose
 
 #: writes in a row, across workers, that got no answer at all (refused, dropped,
 #: timed out, each after its retries) before a run stops starting new ones
@@ -120,6 +121,7 @@ def apply(
     on_outcome: Callable[[Outcome], None] | None = None,
     perform: Perform | None = None,
     guard: Guard | None = None,
+    whose: Whose | None = None,
 ) -> Report:
     """Apply the plan's writes, a few at a time.
 
@@ -135,7 +137,7 @@ def apply(
     With a *guard* (:mod:`pushctl.guard`, closed here), each write first checks
     that the server still holds what the plan saw; a change that moved on is
     skipped, with the reason. A write sent and never answered is *unknown*,
-    not failed: the server may have applied it.
+    not failed: the server may have applied it. *whose* forgets deletions from the cache.
     """
     writes = plan.writes
     if concurrency is not None and concurrency < 1:
@@ -147,7 +149,10 @@ def apply(
     finally:
         if guard is not None:
             guard.close()
-    return run.report()
+    report = run.report()
+    if whose is not None:
+        whose.forget(c for c in report.applied + report.unknown if c.action is Action.DELETE)
+    return report
 
 
 class _Skip(Exception):
@@ -381,6 +386,7 @@ def delete_pushers(
     pushers: Iterable[model.Pusher],
     concurrency: int | None = None,
     guard: Guard | None = None,
+    whose: Whose | None = None,
 ) -> Deletion:
     """Delete *pushers* (the server's records) as :func:`apply` writes.
 
@@ -391,4 +397,4 @@ def delete_pushers(
     changes = [deletion(pusher) for pusher in pushers]
     if not changes:
         return Deletion()
-    return Deletion(apply(Plan(changes), client, concurrency=concurrency, guard=guard))
+    return Deletion(apply(Plan(changes), client, concurrency=concurrency, guard=guard, whose=whose))

@@ -68,6 +68,13 @@ def serve_admin_login(server: HTTPServer, logins: list[dict[str, object]]) -> No
     server.expect_request(LOGIN, method="POST").respond_with_handler(login)
 
 
+def serve_no_pushers(server: HTTPServer) -> None:
+    """Bob has no pushers yet: ``set`` reads them first, to keep a replaced one's state."""
+    server.expect_request(f"/_synapse/admin/v1/users/{BOB}/pushers").respond_with_json(
+        {"pushers": [], "total": 0}
+    )
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -92,6 +99,7 @@ def test_ctrl_c_during_a_write_still_revokes_the_acting_token(
     logouts: list[str] = []
     arrived, release = threading.Event(), threading.Event()
     serve_admin_login(threaded, logins)
+    serve_no_pushers(threaded)
 
     def slow_set(request: Request) -> Response:
         arrived.set()
@@ -134,6 +142,7 @@ def test_ctrl_c_during_a_write_still_revokes_the_acting_token(
 
 def test_a_failed_revocation_is_reported(threaded: HTTPServer, pushctl) -> None:
     serve_admin_login(threaded, [])
+    serve_no_pushers(threaded)
     threaded.expect_request(SET, method="POST").respond_with_json({})
     threaded.expect_request("/_matrix/client/v3/logout").respond_with_json(
         {"errcode": "M_UNKNOWN", "error": "database on fire"}, status=500

@@ -20,7 +20,7 @@ import pytest
 
 from scripts.gen_completions import stale
 from tests.support import COMMANDS, ROOT
-from tests.support.accounts import Account, clean_env
+from tests.support.accounts import Account, clean_env, new_account
 
 BIN = Path(sys.executable).parent
 SCRIPTS = {
@@ -348,7 +348,7 @@ def listed(account: Account, pushctl, home: Path) -> Account:
 
 
 def cache_file(home: Path) -> Path:
-    return home / ".cache" / "pushctl" / "pushers-default.json"
+    return home / ".cache" / "pushctl" / "pushers.json"
 
 
 def test_listing_writes_a_private_cache_without_the_token(listed: Account, home: Path) -> None:
@@ -410,9 +410,11 @@ def test_each_profile_completes_its_own_listing(listed: Account, pushctl, home: 
     line = "pushctl --profile other delete --pushkey "
     assert bash_complete(home, line, line.split(" ")) == []
     assert protocol(home, "bash", "pushctl delete --pushkey ", PUSHCTL_PROFILE="other") == []
-    listed.add_pusher(pushkey="work-key")
     work = "work.alice"
-    assert pushctl("--profile", work, "list", env=listed.env()).returncode == 0
+    colleague = new_account(listed.server, "work")  # a profile is an account: another one
+    colleague.add_pusher(app_id="org.example.web", pushkey="web+key/2=")
+    colleague.add_pusher(pushkey="work-key")
+    assert pushctl("--profile", work, "list", env=colleague.env()).returncode == 0
     line = f"pushctl --profile {work} delete --pushkey w"
     assert sorted(bash_complete(home, line, line.split(" "))) == ["web+key/2=", "work-key"]
     assert protocol(home, "bash", "pushctl delete --pushkey w") == ["plain,web+key/2="]
@@ -421,9 +423,44 @@ def test_each_profile_completes_its_own_listing(listed: Account, pushctl, home: 
 def test_a_damaged_cache_offers_nothing_and_says_nothing(home: Path) -> None:
     path = cache_file(home)
     path.parent.mkdir(parents=True)
-    path.write_text('{"format": 1, "pushers": [{"pushkey": 7}')
+    path.write_text('{"format": 2, "listings": [{"pushers": [{"pushkey": 7}')
     path.chmod(0o600)
     assert protocol(home, "bash", "pushctl delete --pushkey ") == []
+
+
+def test_a_cache_of_the_former_format_is_not_read(listed: Account, pushctl, home: Path) -> None:
+    # kept per profile, not per account: whose pushers they were is not known
+    old = cache_file(home).with_name("pushers-default.json")
+    old.write_text(json.dumps({"format": 1, "account": "own", "pushers": [{"pushkey": "old"}]}))
+    old.chmod(0o600)
+    cache_file(home).unlink()
+    assert protocol(home, "bash", "pushctl delete --pushkey ") == []
+    assert pushctl("list", env=listed.env()).returncode == 0
+    assert protocol(home, "bash", "pushctl delete --pushkey i") == ["plain,ios-key-1"]
+
+
+def test_tab_offers_the_listing_of_the_user_on_the_line(
+    admin: Account, pushctl, home: Path
+) -> None:
+    # one profile, two accounts listed: the admin's own, and alice's through --user
+    alice = new_account(admin.server, "alice")
+    alice.add_pusher(pushkey="alices-key")
+    admin.add_pusher(pushkey="admins-key")
+    assert pushctl("list", "--user", alice.user_id, env=admin.env()).returncode == 0
+    assert pushctl("list", env=admin.env()).returncode == 0
+    line = f"pushctl delete --user {alice.user_id} --pushkey "
+    assert protocol(home, "bash", line) == ["plain,alices-key"]
+    assert protocol(home, "bash", "pushctl delete --pushkey ") == ["plain,admins-key"]
+
+
+def test_tab_no_longer_offers_a_pusher_pushctl_deleted(
+    listed: Account, pushctl, home: Path
+) -> None:
+    result = pushctl(
+        "delete", "--app-id", "org.example.ios", "--pushkey", "ios-key-1", env=listed.env()
+    )
+    assert result.returncode == 0, result.stderr
+    assert protocol(home, "bash", "pushctl delete --pushkey ") == ["plain,web+key/2="]
 
 
 def test_a_listing_still_works_when_the_cache_cannot_be_written(
@@ -441,8 +478,9 @@ def test_a_listing_still_works_when_the_cache_cannot_be_written(
 def test_a_profile_given_after_the_command_chooses_the_listing(
     listed: Account, pushctl, home: Path
 ) -> None:
-    listed.add_pusher(pushkey="work-key")
-    assert pushctl("--profile", "work", "list", env=listed.env()).returncode == 0
+    colleague = new_account(listed.server, "work")  # a profile is an account: another one
+    colleague.add_pusher(pushkey="work-key")
+    assert pushctl("--profile", "work", "list", env=colleague.env()).returncode == 0
     for line in (
         "pushctl delete --profile work --pushkey wo",
         "pushctl delete --pushkey wo --profile work --app-id org.example.app.ios --pushkey wo",

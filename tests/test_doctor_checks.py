@@ -240,22 +240,48 @@ def test_the_report_json_and_its_summary() -> None:
     assert [area for area, _ in report.by_area()] == ["Pushers", "Push rules"]
 
 
-def test_the_listing_cache_says_whose_listing_and_when(tmp_path: Path) -> None:
+def test_the_listing_cache_keeps_one_listing_per_homeserver_and_user(tmp_path: Path) -> None:
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
-    listing_cache.remember("p", [pusher(pushkey="a")], environ, account="@bob:x")
-    listing = listing_cache.recall_listing("p", environ)
-    assert listing is not None and listing.account == "@bob:x"
-    assert isinstance(listing.listed_at_ms, int)
-    assert [e["pushkey"] for e in listing.pushers] == ["a"]
-    listing_cache.remember("p", [pusher(pushkey="a")], environ)
-    own = listing_cache.recall_listing("p", environ)
-    assert own is not None and own.account == listing_cache.OWN_ACCOUNT
-    # a listing written before whose and when were kept: completion still reads it
-    path = listing_cache.cache_path("p", environ)
-    path.write_text(json.dumps({"format": 1, "pushers": [{"pushkey": "old"}]}))
-    assert listing_cache.recall("p", environ) == [{"pushkey": "old"}]
-    old = listing_cache.recall_listing("p", environ)
-    assert old is not None and old.account is None and old.listed_at_ms is None
+    hs, other_hs = "https://hs.example", "https://other.example"
+    listing_cache.remember(hs, "@bob:x", [pusher(pushkey="bobs")], environ)
+    listing_cache.remember(hs, "@alice:x", [pusher(pushkey="alices")], environ, profile="p")
+    listing_cache.remember(other_hs, "@alice:x", [pusher(pushkey="elsewhere")], environ)
+    listing = listing_cache.recall_listing("HTTPS://HS.example/", "@bob:x", environ)
+    assert listing is not None and isinstance(listing.listed_at_ms, int)
+    assert [e["pushkey"] for e in listing.pushers] == ["bobs"]
+    alices = listing_cache.recall_listing(hs, "@alice:x", environ)
+    assert alices is not None and [e["pushkey"] for e in alices.pushers] == ["alices"]
+    assert listing_cache.recall_listing(hs, "@carol:x", environ) is None
+    # Tab: the profile's own account, or the user on the line, on the profile's homeserver
+    assert [e["pushkey"] for e in listing_cache.recall("p", None, environ)] == ["alices"]
+    assert [e["pushkey"] for e in listing_cache.recall("p", "@bob:x", environ)] == ["bobs"]
+    assert listing_cache.recall("q", None, environ) == []
+
+
+def test_the_listing_cache_forgets_only_that_accounts_deleted_pushers(tmp_path: Path) -> None:
+    environ = {"XDG_CACHE_HOME": str(tmp_path)}
+    hs = "https://hs.example"
+    both = [pusher(pushkey="shared"), pusher(pushkey="kept")]
+    listing_cache.remember(hs, "@bob:x", both, environ)
+    listing_cache.remember(hs, "@alice:x", both, environ)
+    listing_cache.forget(hs, "@bob:x", [("org.example.app", "shared")], environ)
+    bobs = listing_cache.recall_listing(hs, "@bob:x", environ)
+    alices = listing_cache.recall_listing(hs, "@alice:x", environ)
+    assert bobs is not None and [e["pushkey"] for e in bobs.pushers] == ["kept"]
+    assert alices is not None and [e["pushkey"] for e in alices.pushers] == ["shared", "kept"]
+
+
+def test_a_listing_cache_of_the_former_format_is_ignored(tmp_path: Path) -> None:
+    environ = {"XDG_CACHE_HOME": str(tmp_path)}
+    path = listing_cache.cache_path(environ)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"format": 1, "account": "own", "pushers": [{"pushkey": "a"}]}))
+    path.chmod(0o600)
+    assert listing_cache.recall_listing("https://hs.example", "@bob:x", environ) is None
+    assert listing_cache.recall("default", None, environ) == []
+    listing_cache.remember("https://hs.example", "@bob:x", [pusher(pushkey="b")], environ)
+    listing = listing_cache.recall_listing("https://hs.example", "@bob:x", environ)
+    assert listing is not None and [e["pushkey"] for e in listing.pushers] == ["b"]
 
 
 def test_vanished_pushers_name_when_they_were_last_seen() -> None:
@@ -300,3 +326,24 @@ def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master(
     assert ["bare" in found[0].message, "any-type" in found[1].message] == [True, True]
     assert "underride push rule rooms" in found[2].message
     assert Report(found).by_area()[0][0] == "Push rules"
+
+
+def test_forgetting_asks_whose_pushers_only_when_the_homeserver_has_a_listing(
+    tmp_path: Path,
+) -> None:
+    from pushctl.plan import deletion
+
+    environ = {"XDG_CACHE_HOME": str(tmp_path)}
+    asked: list[str] = []
+
+    def whoami() -> str:
+        asked.append("whoami")
+        return "@bob:x"
+
+    gone = [deletion(pusher(pushkey="gone"))]
+    listing_cache.Whose("https://hs.example", whoami, environ).forget(gone)
+    assert asked == []  # nothing cached: no request to learn the user ID
+    listing_cache.remember("https://hs.example", "@bob:x", [pusher(pushkey="gone")], environ)
+    listing_cache.Whose("https://hs.example", whoami, environ).forget(gone)
+    assert asked == ["whoami"]
+    assert listing_cache.recall_listing("https://hs.example", "@bob:x", environ).pushers == []

@@ -18,7 +18,7 @@ import pytest
 import trustme
 from pytest_httpserver import HTTPServer
 
-from tests.support.accounts import APPSERVICE_PREFIX, Account, new_account
+from tests.support.accounts import APPSERVICE_PREFIX, Account, make_pusher, new_account
 from tests.support.fakegateways import FakeGateway
 from tests.support.pushgateway import NOTIFY_PATH, PushGateway
 
@@ -172,11 +172,19 @@ def test_an_email_pusher_whose_address_is_no_3pid(
 def test_a_pusher_another_client_set_against_the_rules_is_invalid(
     account: Account, pushctl
 ) -> None:
-    account.add_pusher(pushkey="odd", kind="foo", data={"url": "ftp://bad"})
+    account.add_pusher(pushkey="odd", data={"url": "ftp://bad/_matrix/push/v1/notify"})
     code, document = doctor(pushctl, account)
     assert code == 6
     assert checks(document) == ["pusher.invalid"]
-    assert "kind" in only(document, "pusher.invalid")["message"]
+    assert "data.url" in only(document, "pusher.invalid")["message"]
+
+
+def test_a_pusher_of_a_kind_synapse_never_pushes_to_is_a_warning(account: Account, pushctl) -> None:
+    account.add_pusher(pushkey="odd", kind="foo", data={"url": "ftp://bad"})
+    code, document = doctor(pushctl, account)
+    assert code == 0
+    assert checks(document) == ["pusher.unknown-kind"]
+    assert "'foo'" in only(document, "pusher.unknown-kind")["message"]
 
 
 def test_a_pusher_gone_since_the_last_listing_has_vanished(
@@ -200,6 +208,103 @@ def test_another_users_listing_is_not_compared(
     assert pushctl("list", "--user", account.user_id, env=admin.env()).returncode == 0
     code, document = doctor(pushctl, admin)
     assert code == 6 and checks(document) == ["pushers.none"]  # not "theirs vanished"
+
+
+def vanished(document: dict[str, Any]) -> list[str]:
+    found = [f for f in document["findings"] if f["check"] == "pusher.vanished"]
+    return sorted(f["pusher"]["pushkey"] for f in found)
+
+
+def test_another_account_under_the_same_profile_is_never_shown_the_first_ones_pushers(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="alices", data={"url": gateway.url})
+    assert pushctl("list", env=account.env()).returncode == 0
+    bob = new_account(account.server, "bob")  # the same (default) profile, bob's token
+    bob.add_pusher(pushkey="bobs", data={"url": gateway.url})
+    code, document = doctor(pushctl, bob)
+    assert code == 0 and vanished(document) == []
+    assert "alices" not in json.dumps(document)
+
+
+def test_an_admin_keeps_a_listing_for_each_account_listed(
+    admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    alice = new_account(admin.server, "alice")
+    alice.add_pusher(pushkey="alices-phone", data={"url": gateway.url})
+    alice.add_pusher(pushkey="alices-tablet", data={"url": gateway.url})
+    admin.add_pusher(pushkey="admins", data={"url": gateway.url})
+    assert pushctl("list", "--user", alice.user_id, env=admin.env()).returncode == 0
+    assert pushctl("list", env=admin.env()).returncode == 0  # the admin's own, after
+    remove_pusher(alice, "alices-tablet")
+    _, document = doctor(pushctl, admin, "--user", alice.user_id)
+    assert vanished(document) == ["alices-tablet"]
+    code, document = doctor(pushctl, admin)
+    assert code == 0 and vanished(document) == []
+
+
+def remove_pusher(account: Account, pushkey: str) -> None:
+    """Delete a pusher as another client would (not pushctl)."""
+    body = {"app_id": "org.example.app.ios", "pushkey": pushkey, "kind": None}
+    account.server.call("POST", "/_matrix/client/v3/pushers/set", body, token=account.token)
+
+
+@pytest.mark.parametrize("how", ["delete", "delete-selection", "prune", "import-prune"])
+def test_pushers_pushctl_deleted_have_not_vanished(
+    account: Account, gateway: PushGateway, pushctl, tmp_path: Any, how: str
+) -> None:
+    stays = account.add_pusher(pushkey="stays", data={"url": gateway.url})
+    account.add_pusher(pushkey="goes", data={"url": gateway.url}, device_display_name="Old")
+    assert pushctl("list", env=account.env()).returncode == 0
+    file = tmp_path / "pushers.json"
+    file.write_text(json.dumps({"pushers": [stays]}))
+    gateway.reject("goes")
+    args = {
+        "delete": ["delete", "--app-id", "org.example.app.ios", "--pushkey", "goes"],
+        "delete-selection": ["delete", "--device-name", "Old", "--yes"],
+        "prune": ["prune", "--rejected", "--yes"],
+        "import-prune": ["import", str(file), "--prune", "--yes"],
+    }[how]
+    result = pushctl(*args, env=account.env())
+    assert result.returncode == 0, result.stderr
+    assert [p["pushkey"] for p in account.pushers()] == ["stays"]
+    code, document = doctor(pushctl, account)
+    assert code == 0 and vanished(document) == []
+
+
+def test_pushers_pushctl_deleted_for_another_user_have_not_vanished(
+    admin: Account, gateway: PushGateway, pushctl
+) -> None:
+    alice = new_account(admin.server, "alice")
+    app = f"org.example.gone{time.monotonic_ns()}"  # fleet delete reaches every user
+    alice.add_pusher(pushkey="stays", data={"url": gateway.url})
+    alice.add_pusher(pushkey="goes", data={"url": gateway.url})
+    alice.add_pusher(app_id=app, pushkey="fleet-goes", data={"url": gateway.url})
+    assert pushctl("list", "--user", alice.user_id, env=admin.env()).returncode == 0
+    deleting = ["delete", "--user", alice.user_id, "--app-id", "org.example.app.ios"]
+    result = pushctl(*deleting, "--pushkey", "goes", env=admin.env())
+    assert result.returncode == 0, result.stderr
+    result = pushctl("fleet", "delete", "--app-id", app, "--yes", env=admin.env())
+    assert result.returncode == 0, result.stderr
+    assert [p["pushkey"] for p in alice.pushers()] == ["stays"]
+    _, document = doctor(pushctl, admin, "--user", alice.user_id)
+    assert vanished(document) == []
+
+
+def test_a_pusher_the_server_removed_at_logout_has_still_vanished(
+    account: Account, gateway: PushGateway, pushctl
+) -> None:
+    account.add_pusher(pushkey="mine", data={"url": gateway.url})
+    phone = account.server.login(account.user)["access_token"]
+    pusher = make_pusher(pushkey="phone", data={"url": gateway.url})
+    account.server.call("POST", "/_matrix/client/v3/pushers/set", pusher, token=phone)
+    assert pushctl("list", env=account.env()).returncode == 0
+    result = pushctl("delete", "--app-id", "org.example.app.ios", "--pushkey", "mine",
+                     env=account.env())  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    account.server.call("POST", "/_matrix/client/v3/logout", {}, token=phone)
+    _, document = doctor(pushctl, account)
+    assert vanished(document) == ["phone"]
 
 
 # -- gateways --------------------------------------------------------------------

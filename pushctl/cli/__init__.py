@@ -244,11 +244,22 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> None:
         gc.freeze()
     args = sys.argv[1:] if argv is None else argv
     env = Environment.create() if env is None else env
-    sys.exit(_run(args, env))
+    sys.exit(_run(args, env, _ignore_further_interrupts if argv is None else None))
 
 
-def _run(args: list[str], env: Environment) -> int:
-    """The exit status of one run; every message goes to *env*."""
+def _ignore_further_interrupts() -> None:
+    """The run stops on Ctrl-C: more presses must not turn its exit 130 into
+    death by SIGINT while it says so and the interpreter shuts down."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(args: list[str], env: Environment, on_interrupt: Callable[[], None] | None = None) -> int:
+    """The exit status of one run; every message goes to *env*.
+
+    *on_interrupt* is called first thing once the run is known to end on Ctrl-C.
+    """
     instruction = env.environ.get(completion.COMPLETE_VAR)
     if instruction is not None:
         return _complete(instruction, env)
@@ -267,9 +278,13 @@ def _run(args: list[str], env: Environment) -> int:
     except PushctlError as exc:
         from pushctl.cli.hints import message
 
+        if on_interrupt and exc.exit_status == ExitStatus.INTERRUPTED:
+            on_interrupt()
         env.error(message(exc), exc.exit_status, json_errors)
         return exc.exit_status
     except KeyboardInterrupt:
+        if on_interrupt:
+            on_interrupt()
         env.error("interrupted", ExitStatus.INTERRUPTED, json_errors)
         return ExitStatus.INTERRUPTED
     except typer.Abort:

@@ -100,6 +100,7 @@ def import_command(
             concurrency=concurrency,
             on_outcome=on_outcome,
             guard=guard.for_target(where),
+            whose=where.whose(),
         )
     if not as_json:
         _summary_table(env, plan, report)

@@ -45,6 +45,7 @@ from pushctl.cli.shellwords import split_line as split_line  # for pushctl.cli
 from pushctl.settings import DEFAULT_PROFILE
 
 if TYPE_CHECKING:
+    from pushctl.acting import Target
     from pushctl.environment import Environment
 
 SHELLS = ("bash", "zsh", "fish")
@@ -262,10 +263,12 @@ _PROFILE_KEY = "pushctl.completion.profile"
 
 
 def _cached_pushers(ctx: typer.Context) -> list[dict[str, str]]:
+    """The listing of the line's ``--user``, else of the profile's own account."""
     # the line's last --profile, else the root's (which has PUSHCTL_PROFILE)
     profile = ctx.meta.get(_PROFILE_KEY) or ctx.find_root().params.get("profile")
     profile = profile or DEFAULT_PROFILE
-    return listing_cache.recall(str(profile))
+    user = ctx.params.get("user")
+    return listing_cache.recall(str(profile), user if isinstance(user, str) else None)
 
 
 def complete_app_id(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
@@ -296,17 +299,21 @@ def _describe_device(pusher: dict[str, str]) -> str:
     return f"{device} ({app_id})" if device else app_id
 
 
-def remember_listing(
-    ctx: typer.Context, pushers: Iterable[dict[str, Any]], user: str | None = None
-) -> None:
-    """Keep the listing (of *user*, for ``--user``) for Tab and for ``doctor``.
+def remember_listing(ctx: typer.Context, where: Target, pushers: Iterable[dict[str, Any]]) -> None:
+    """Keep the listing of *where*'s account for Tab and for ``doctor``.
 
     A cache that cannot be written is only traced.
     """
+    from pushctl.errors import PushctlError
+
     current = settings(ctx)
+    own = None if where.user_id else current.profile
     try:
-        listing_cache.remember(current.profile, pushers, current.environ, account=user)
-    except OSError as exc:
+        user_id = where.account_id()
+        listing_cache.remember(
+            where.client.homeserver, user_id, pushers, current.environ, profile=own
+        )
+    except (OSError, PushctlError) as exc:
         import logging
 
         logging.getLogger("pushctl.completion").info("cannot write the completion cache: %s", exc)

@@ -258,7 +258,9 @@ def _run(
         confirm(env, f"{described[0].upper()}{described[1:]} on {client.homeserver}?", yes)
         with env.progress("writing", len(plan.changes)) as advance:
             on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
-            report = writing.apply(plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn)
+            report = writing.apply(
+                plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn, environ=env.environ
+            )
         outcome = fleet_written(
             operation, plan, report, words, dry_run=False, unreadable=unreadable
         )

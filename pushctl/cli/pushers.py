@@ -66,7 +66,7 @@ def list_command(
     env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
-    remember_listing(ctx, everything, user)
+    remember_listing(ctx, where, everything)
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
@@ -268,7 +268,8 @@ def delete_command(
     from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        report = delete_pushers(client, doomed, guard=for_target(where)).report
+        guarded = for_target(where)
+        report = delete_pushers(client, doomed, guard=guarded, whose=where.whose()).report
     finish(env, deleted(picked, report, deletion_words(), dry_run=False), output)
 
 

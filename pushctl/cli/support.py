@@ -191,7 +191,8 @@ def prune_command(
 
     with where.writer(on_revoke_failure=env.warn) as client:
         pushers = [v.pusher for v in plan.doomed]
-        report = delete_pushers(client, pushers, guard=for_target(where)).report
+        guarded = for_target(where)
+        report = delete_pushers(client, pushers, guard=guarded, whose=where.whose()).report
     finish(env, deleted(doomed, report, words, dry_run=False, undecided=undecided), output)
 
 

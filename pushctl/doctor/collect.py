@@ -50,7 +50,7 @@ def run(
         report.add(pushers.check_none(found))  # its advice (open the app) cannot help otherwise
     report.add(pushers.check_disabled(found))
     report.add(pushers.check_invalid(found))
-    report.add(_vanished(found, settings, target.user_id, now_ms))
+    report.add(_vanished(found, target, now_ms))
     known_devices = target.devices() if any(_has_device(p) for p in found) else []
     report.add(account.check_devices(found, known_devices, now_ms))
     probing = ProbeSettings.from_settings(settings)
@@ -103,11 +103,14 @@ def _has_device(pusher: dict[str, Any]) -> bool:
     return has_device_field(pusher)
 
 
-def _vanished(
-    found: list[dict[str, Any]], settings: Settings, user_id: str | None, now_ms: int
-) -> list[Any]:
-    earlier = listing_cache.recall_listing(settings.profile, settings.environ)
-    if earlier is None or earlier.account != (user_id or listing_cache.OWN_ACCOUNT):
+def _vanished(found: list[dict[str, Any]], target: Target, now_ms: int) -> list[Any]:
+    """The pushers of this account's last listing (by homeserver and user) that are gone."""
+    try:
+        user_id = target.account_id()
+    except PushctlError:
+        return []  # cannot tell whose listing to compare with
+    earlier = listing_cache.recall_listing(target.client.homeserver, user_id, target.environ)
+    if earlier is None:
         return []
     return pushers.check_vanished(found, earlier.pushers, earlier.listed_at_ms, now_ms)
 

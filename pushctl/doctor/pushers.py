@@ -51,6 +51,10 @@ def check_invalid(pushers: Iterable[model.Pusher]) -> list[Finding]:
         spec_fields = {k: v for k, v in pusher.items() if k in model.FIELDS and v is not None}
         if not spec_fields.get("profile_tag"):
             spec_fields.pop("profile_tag", None)
+        kind = pusher.get("kind")
+        if isinstance(kind, str) and kind not in model.KINDS:
+            found.append(_unknown_kind(pusher, kind))
+            continue
         errors = model.errors_only(model.validate_pusher(spec_fields))
         if errors:
             found.append(
@@ -63,6 +67,18 @@ def check_invalid(pushers: Iterable[model.Pusher]) -> list[Finding]:
                 )
             )
     return found
+
+
+def _unknown_kind(pusher: model.Pusher, kind: str) -> Finding:
+    # A warning, not a problem: the app chose the kind (gomuks' webpush, say) and a
+    # homeserver that knows it pushes to it; Synapse stores any kind and pushes to http only.
+    return warning(
+        "pusher.unknown-kind",
+        f"pusher {describe(pusher)} is of kind {kind!r}, which pushctl does not know; "
+        "Synapse stores such a pusher and sends it nothing",
+        "if that device should get notifications, let its app register an http pusher",
+        pusher=pusher,
+    )
 
 
 def check_vanished(

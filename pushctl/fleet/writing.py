@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pushctl.errors import AuthError, MatrixError, PushctlError
@@ -63,6 +63,7 @@ def apply(
     concurrency: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_revoke_failure: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Report:
     """Apply *plan* (changes carrying ``user_id``) as each change's user.
 
@@ -71,9 +72,11 @@ def apply(
     refused acting) stops the run. Before a user's first write, that user's
     account and pushers are read again: nothing is written into a deactivated
     or locked account, nor over a pusher changed or deleted since the plan
-    (:mod:`pushctl.guard`); those changes are skipped.
+    (:mod:`pushctl.guard`); those changes are skipped. The pushers deleted leave
+    their users' listings in the cache found through *environ*.
     """
     from pushctl import executor, guard
+    from pushctl.listing_cache import Whose
 
     own = client.whoami().get("user_id")
     tokens = ActingTokens(client, plan, own, on_revoke_failure)
@@ -85,6 +88,7 @@ def apply(
             on_outcome=on_outcome,
             perform=_perform,
             guard=guard.for_fleet(client),
+            whose=Whose(client.homeserver, environ=environ),
         )
     finally:
         tokens.close()
