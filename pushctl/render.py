@@ -1,4 +1,8 @@
-"""Output: tables for people, JSON and YAML for programs.
+"""Output: tables for people; JSON, YAML and CSV for programs.
+
+:func:`show` is the one place a listing meets the format its command line
+chose (:class:`Format`): the items go out whole as JSON or YAML, or through
+their :class:`Column` s as a table or CSV.
 
 Tables are written to the run's :class:`~pushctl.environment.Environment`,
 which decides the terminal rules (styles, escaping of values from the server).
@@ -11,14 +15,14 @@ stays cheap.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pushctl.environment import escape, escape_json, escape_yaml, hides_something
-from pushctl.model import Pusher
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
@@ -85,37 +89,95 @@ class Cell:
         return self.text
 
 
-PUSHER_COLUMNS: Sequence[tuple[str, str]] = (
-    ("App ID", "app_id"),
-    ("Pushkey", "pushkey"),
-    ("Kind", "kind"),
-    ("Device", "device_display_name"),
-    ("App", "app_display_name"),
-    ("Lang", "lang"),
-    ("Gateway", "gateway"),
-)
+class Format(str, enum.Enum):
+    """How a command writes its data on stdout."""
+
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+    CSV = "csv"
+    #: the Prometheus text format, for node_exporter's textfile collector (``fleet health``)
+    PROMETHEUS = "prometheus"
 
 
-def pusher_cell(pusher: Pusher, key: str, wide: bool = True) -> str:
-    if key == "gateway":
-        return gateway_label(pusher, wide)
-    if key.startswith("data."):
-        data = pusher.get("data") or {}
-        value = data.get(key[5:], "") if isinstance(data, dict) else ""
+Item = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a listing: its table header and cell, its CSV field and value.
+
+    The table's cell is for people (a pushkey shortened, a state in colour); the
+    CSV's value is the item's own, whole (:func:`field_value` of *field* unless
+    *value* says otherwise).
+    """
+
+    header: str
+    #: the CSV header: the JSON field, with dots into objects (``data.url``)
+    field: str
+    cell: Callable[[Item], str | Cell]
+    value: Callable[[Item], Any] | None = None
+
+    def csv_value(self, item: Item) -> str:
+        found = self.value(item) if self.value else field_value(item, self.field)
+        return csv_text(found)
+
+
+def field_value(item: Item, path: str) -> Any:
+    """The value at a dotted *path* (``data.url``), or None where there is none."""
+    found: Any = item
+    for part in path.split("."):
+        found = found.get(part) if isinstance(found, Mapping) else None
+    return found
+
+
+def csv_text(value: Any) -> str:
+    """A value as a CSV cell: empty for none, JSON's spelling for the rest that is not text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def show(
+    env: Environment,
+    chosen: Format,
+    items: Sequence[Item],
+    columns: Sequence[Column],
+    empty: str | None = None,
+) -> None:
+    """*items* on stdout in the *chosen* format; with no items and a table, *empty* on stderr."""
+    if chosen is Format.JSON:
+        env.write(dump_json(list(items)))
+    elif chosen is Format.YAML:
+        env.write(dump_yaml(list(items)))
+    elif chosen is Format.CSV:
+        env.write(dump_csv(columns, items, escaped=env.stdout_isatty))
+    elif items or empty is None:
+        table(env, [c.header for c in columns], [[c.cell(i) for c in columns] for i in items])
     else:
-        value = pusher.get(key, "")
-    return "" if value is None else str(value)
+        env.info(empty)
 
 
-def gateway_label(pusher: Pusher, wide: bool) -> str:
-    """The gateway's URL; only its origin when narrow (the path is always the same)."""
-    from pushctl.urls import split_or_none
+def dump_csv(columns: Sequence[Column], items: Iterable[Item], escaped: bool = False) -> str:
+    """RFC 4180 CSV: a header row of field names, then one row per item, values whole.
 
-    url = pusher_cell(pusher, "data.url")
-    if wide or not url:
-        return url
-    parts = split_or_none(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else url
+    Values are written as they are, a leading ``=``, ``+``, ``-`` or ``@``
+    included: a pushkey may well start with ``+``, and CSV is for programs.
+    *escaped* (stdout is a terminal) writes control and invisible characters as
+    escapes, as everything else shown on a terminal.
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # RFC 4180: "\r\n" ends a row; quotes only where needed
+    writer.writerow([c.field for c in columns])
+    for item in items:
+        row = [c.csv_value(item) for c in columns]
+        writer.writerow([escape(value) for value in row] if escaped else row)
+    return buffer.getvalue()
 
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -189,25 +251,3 @@ def display_width(text: str) -> int:
         elif unicodedata.east_asian_width(char) in ("W", "F"):
             width += 1
     return width
-
-
-def pushers_table(env: Environment, pushers: Sequence[Pusher], wide: bool = False) -> None:
-    """The pushers, one a row; an Enabled column when the homeserver reports the state."""
-    from pushctl.pusherstate import enabled_state
-
-    with_state = any(enabled_state(p) is not None for p in pushers)
-    rows: list[list[str | Cell]] = []
-    for pusher in pushers:
-        row: list[str | Cell] = [pusher_cell(pusher, key, wide) for _, key in PUSHER_COLUMNS]
-        if not wide:
-            row[1] = shorten(str(row[1]))
-        if with_state:
-            row.append(enabled_cell(enabled_state(pusher)))
-        rows.append(row)
-    columns = [name for name, _ in PUSHER_COLUMNS] + ["Enabled"] * with_state
-    table(env, columns, rows)
-
-
-def enabled_cell(state: bool | None) -> str | Cell:
-    """``yes``, ``no`` (in the disabled colour), or nothing when the state is unknown."""
-    return "" if state is None else ("yes" if state else Cell("no", "disabled"))

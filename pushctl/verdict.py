@@ -1,7 +1,9 @@
-"""How a bulk run went: one summary and one exit status, the same for every command.
+"""How a write run went: one summary, one JSON document, one exit status.
 
-``import``, ``delete``, ``prune`` and ``fleet`` all end here. The first rule
-that holds decides:
+``import``, ``delete``, ``prune`` and ``fleet move-gateway|delete`` each make a
+:class:`RunOutcome` (see :mod:`pushctl.outcomes`) and the command line ends
+every one of them the same way: the JSON document first (under ``--json``),
+then the summary, or the error. The first rule that holds decides:
 
 1. interrupted (Ctrl-C): 130, saying what was applied;
 2. the token was refused mid-run: 4;
@@ -12,6 +14,10 @@ that holds decides:
 5. otherwise 0. Changes skipped because the server moved on since the plan
    (:mod:`pushctl.guard`) are named but leave the status alone: they were
    neither applied nor failed, and running the command again plans them afresh.
+
+Interruption comes first because what the user did (Ctrl-C) explains every
+count after it: failures seen before the interruption are counted in its
+message, not reported as a failure of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pushctl.errors import (
     AuthError,
@@ -66,23 +72,51 @@ class Words:
         return plural(number, self.noun)
 
 
-def conclude(report: Report, words: Words | None = None) -> str:
-    """The summary of a run that went well (exit 0); otherwise raises it as the error.
+@dataclass(frozen=True)
+class RunOutcome:
+    """A write run as it ended: what a person is told, what a program reads, the exit status.
 
-    The error's exit status follows the order in this module's description.
+    *report* is None when nothing was written (a dry run, a plan without writes):
+    then there is no summary and the status is 0. *document* is the run's
+    ``--json`` document, already made.
     """
-    words = words or Words()
+
+    document: Any
+    report: Report | None = None
+    words: Words = field(default_factory=Words)
+
+    @property
+    def ending(self) -> str | PushctlError | None:
+        """The summary of a run that went well, the error of one that did not, or None."""
+        return None if self.report is None else judge(self.report, self.words)
+
+    @property
+    def exit_status(self) -> int:
+        ending = self.ending
+        return ending.exit_status if isinstance(ending, PushctlError) else ExitStatus.SUCCESS
+
+
+def conclude(report: Report, words: Words | None = None) -> str:
+    """The summary of a run that went well (exit 0); otherwise raises it as the error."""
+    ending = judge(report, words or Words())
+    if isinstance(ending, PushctlError):
+        raise ending
+    return ending
+
+
+def judge(report: Report, words: Words) -> str | PushctlError:
+    """The summary of a run that went well, or its error, in this module's order."""
     if report.interrupted:
-        raise Interrupted(f"interrupted: {_tally(report, words)}; {words.again} to finish")
+        return Interrupted(f"interrupted: {_tally(report, words)}; {words.again} to finish")
     if report.stopped_by is not None:
-        raise AuthError(
+        return AuthError(
             f"stopped after {len(report.applied)} of {words.count(report.total)}: "
             f"{words.why(report.stopped_by)}; {words.again} once the token works"
         )
     if report.unreachable_since is not None:
-        raise _unreachable(report, words)
+        return _unreachable(report, words)
     if report.failed or report.lost:
-        raise _failures(report, words)
+        return _failures(report, words)
     summary = f"{words.verb} {words.count(len(report.applied))}"
     if report.skipped:
         summary += (

@@ -104,7 +104,7 @@ def test_list_shows_every_users_pushers_with_user_and_device(fleet: Fleet, pushc
 
     table = fleet.run(pushctl, "list", "--gateway", fleet.old)
     assert table.returncode == 0, table.stderr
-    assert fleet.users[1].user_id in table.stdout and "DEVICE ID" in table.stdout
+    assert fleet.users[1].user_id in table.stdout and "Device ID" in table.stdout
 
 
 def test_stats_counts_by_gateway_and_app_id(fleet: Fleet, pushctl) -> None:

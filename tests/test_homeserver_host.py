@@ -296,6 +296,21 @@ def test_database_list_and_stats_equal_the_admin_api(host: Host, pushctl) -> Non
     assert "hana-1" in table.stdout
 
 
+def test_database_list_csv_equals_the_admin_apis(host: Host, pushctl) -> None:
+    """``fleet list --csv`` prints the same rows through the database (same path as the API)."""
+    user = new_account(host.server, "ines")
+    user.add_pusher(pushkey="ines-csv", data={"url": f"https://c.pushctl.invalid{NOTIFY_PATH}"})
+    args = ["fleet", "list", "--csv", "--app-id", "org.example.app.ios"]
+    through_api = pushctl(*args, env=host.admin.env())
+    through_db = pushctl(*args, *host.pushctl_args())
+    assert through_api.returncode == 0, through_api.stderr
+    assert through_db.returncode == 0, through_db.stderr
+    header, *rows = through_db.stdout.splitlines()
+    assert header == "user_id,app_id,pushkey,kind,data.url,device_id,enabled"
+    assert any(row.startswith(f"{user.user_id},") and "ines-csv" in row for row in rows)
+    assert sorted(rows) == sorted(through_api.stdout.splitlines()[1:])
+
+
 def test_nothing_appears_beside_a_live_sqlite_database(host: Host, pushctl) -> None:
     if host.backend != "sqlite":
         pytest.skip("SQLite only")

@@ -154,3 +154,27 @@ def test_errors_under_json_are_one_json_object(account: Account, pushctl) -> Non
     assert result.returncode == 4
     assert set(json.loads(result.stderr)) == {"error"}
     assert set(json.loads(result.stderr)["error"]) == {"code", "message"}
+
+
+def test_csv_columns_are_pinned(account: Account, admin: Account, pushctl) -> None:
+    """``--csv`` headers are a contract too (README, "CSV output")."""
+    import csv
+    import io
+
+    def header(*args: str, env: dict[str, str]) -> list[str]:
+        result = pushctl(*args, "--csv", env=env)
+        assert result.returncode == 0, result.stderr
+        return next(csv.reader(io.StringIO(result.stdout)))
+
+    plain = ["app_id", "pushkey", "kind", "device_display_name", "app_display_name", "lang"]
+    plain.append("data.url")
+    assert header("list", env=account.env()) == plain
+    assert header("list", "--user", account.user_id, env=admin.env()) == [
+        *plain, "device_id", "enabled"
+    ]  # fmt: skip
+    assert header("list", "--user", account.user_id, "--devices", env=admin.env()) == [
+        *plain, "device_id", "device.display_name", "device.last_seen_ts", "enabled"
+    ]  # fmt: skip
+    assert header("fleet", "list", "--app-id", "org.example.none", env=admin.env()) == [
+        "user_id", "app_id", "pushkey", "kind", "data.url", "device_id", "enabled"
+    ]  # fmt: skip

@@ -265,7 +265,8 @@ hostile_urls = st.lists(url_pieces | st.text(max_size=4), max_size=8).map("".joi
 @settings(max_examples=400)
 @given(hostile_urls)
 def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) -> None:
-    from pushctl import gateway, render
+    from pushctl import gateway
+    from pushctl.columns import gateway_label
 
     pusher = make_pusher(data={"url": url})
     problems = model.errors_only(model.validate_pusher(pusher))
@@ -273,7 +274,7 @@ def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) 
     if not problems:  # a URL the rules accept can be taken apart and probed
         assert gateway.refusal(pusher, allow_insecure_http=True) is None
     gateway.refusal(pusher, allow_insecure_http=False)
-    render.gateway_label(pusher, wide=False)
+    gateway_label(pusher, wide=False)
 
 
 @settings(max_examples=200)

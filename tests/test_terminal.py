@@ -549,7 +549,7 @@ def test_states_have_colours(state: str, code: str) -> None:
 
 
 def test_admin_listing_with_devices_fits_60_columns() -> None:
-    from pushctl.cli.support import pushers_table
+    from pushctl.columns import pusher_columns, show_pushers
     from tests.support.accounts import make_pusher
 
     day_ms = 86_400_000
@@ -560,7 +560,8 @@ def test_admin_listing_with_devices_fits_60_columns() -> None:
         pushers.append({**pusher, "device_id": f"DEVICE{number}", "enabled": number != 1})
         pushers[-1]["device"] = device
     env = environment({"COLUMNS": "60"}, terminals="stdout")
-    pushers_table(env, pushers, wide=False)
+    shown_columns = pusher_columns(device=True, last_seen=True, enabled=True)
+    show_pushers(env, render.Format.TABLE, pushers, shown_columns)
     shown = text(env.stdout)
     assert "\x1b[31mno" in shown  # disabled
     lines = lines_of(shown)
@@ -641,3 +642,15 @@ def test_yaml_output_escapes_what_would_act_on_a_terminal(
     document = yaml.safe_load(result.stdout)
     pushers = document if isinstance(document, list) else document["pushers"]
     assert [p["pushkey"] for p in pushers] == [sneaky]
+
+
+def test_csv_on_a_terminal_escapes_control_characters_and_in_a_pipe_keeps_them() -> None:
+    from pushctl.columns import pusher_columns
+
+    pushers = [{"app_id": "a", "pushkey": "k", "device_display_name": "\x1b]0;title\x07"}]
+    shown = environment(terminals="stdout")
+    render.show(shown, render.Format.CSV, pushers, pusher_columns())
+    assert "\x1b" not in text(shown.stdout) and "\\x1b]0;title\\x07" in text(shown.stdout)
+    piped = environment()
+    render.show(piped, render.Format.CSV, pushers, pusher_columns())
+    assert "\x1b]0;title\x07" in text(piped.stdout), "a program reads the server's value"

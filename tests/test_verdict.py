@@ -170,3 +170,23 @@ def test_a_delete_that_timed_out_is_unknown(httpserver: HTTPServer, pushctl) -> 
     [unknown] = selection["unknown"]
     assert unknown["pusher"]["pushkey"] == "slow-key" and "timed out" in unknown["error"]
     assert answered.wait(10)
+
+
+def test_a_run_outcome_knows_its_document_summary_and_status() -> None:
+    from pushctl.verdict import RunOutcome
+
+    items = [change(n) for n in range(3)]
+    refused = MatrixError(400, "M_UNKNOWN", "no")
+    interrupted = Report(
+        applied=items[:1], failed=[failed(items[1], refused)], not_started=items[2:],
+        order=items, interrupted=True,
+    )  # fmt: skip
+    outcome = RunOutcome({"doc": 1}, interrupted)
+    assert outcome.document == {"doc": 1}
+    assert outcome.exit_status == ExitStatus.INTERRUPTED, "interruption before failures"
+    assert isinstance(outcome.ending, PushctlError)
+    assert "1 failed" in outcome.ending.message
+    done = RunOutcome({}, Report(applied=items, order=items))
+    assert done.exit_status == 0 and done.ending == "applied 3 changes"
+    assert RunOutcome({"dry_run": True}).ending is None, "a run that wrote nothing says nothing"
+    assert RunOutcome({"dry_run": True}).exit_status == 0

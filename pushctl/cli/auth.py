@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
+from pushctl.cli.common import YesFlag, confirm, environment, settings
+from pushctl.cli.output import output_options
 from pushctl.errors import UsageError
+from pushctl.render import Format
 from pushctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ def _settings(ctx: typer.Context, profile: str | None, homeserver: str | None = 
     return current
 
 
+@output_options()
 def login_command(
     ctx: typer.Context,
     user: Annotated[
@@ -76,7 +79,7 @@ def login_command(
         ),
     ] = False,
     profile: ProfileOption = None,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Log in and keep the access token in the OS keyring."""
     from pushctl import auth
@@ -130,7 +133,7 @@ def login_command(
             f"logged in as {done.user_id} on {done.homeserver} (device {done.device_id}, "
             f"profile {done.name!r}); token kept in the {result.stored_in}"
         )
-    if as_json:
+    if output is Format.JSON:
         replaced = _profile_json(old) if old else None
         _write_json(
             env, {**_profile_json(done), "token_location": result.stored_in, "replaced": replaced}
@@ -178,6 +181,7 @@ def _read_secret(env: Environment, prompt: str, what: str) -> str:
     return secret
 
 
+@output_options()
 def logout_command(
     ctx: typer.Context,
     revoke: Annotated[
@@ -189,7 +193,7 @@ def logout_command(
     ] = False,
     yes: YesFlag = False,
     profile: ProfileOption = None,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Forget the stored token; with --revoke also end the session on the server."""
     from pushctl import auth, credentials
@@ -202,12 +206,12 @@ def logout_command(
             env.info(f"note: {variable} is set; logout does not touch it")
     if stored is None:
         env.info(f"not logged in (profile {current.profile!r}): nothing to forget")
-        if as_json:
+        if output is Format.JSON:
             _write_json(env, _logout_json(current.profile, None, False, False))
         return
     if stored.kind == credentials.KIND_APPSERVICE:
         _forget_appservice(env, current, stored, revoke)
-        if as_json:
+        if output is Format.JSON:
             _write_json(env, _logout_json(stored.name, stored, False, False))
         return
     if revoke:
@@ -227,7 +231,7 @@ def logout_command(
     else:
         ending = "no token was stored, so no session could be ended"
     env.info(f"logged out of profile {stored.name!r} ({stored.user_id}): token forgotten; {ending}")
-    if as_json:
+    if output is Format.JSON:
         _write_json(env, _logout_json(stored.name, stored, result.revoked, result.token_was_dead))
 
 
@@ -259,11 +263,10 @@ def _forget_appservice(env: Environment, current: Settings, stored: Profile, rev
     )
 
 
+@output_options()
 def status_command(
     ctx: typer.Context,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable JSON on stdout.")
-    ] = False,
+    output: Format = Format.TABLE,
     profile: ProfileOption = None,
 ) -> None:
     """Show who the token belongs to, where it came from, and the server's versions."""
@@ -271,7 +274,7 @@ def status_command(
 
     report = auth.status(_settings(ctx, profile))
     env = environment(ctx)
-    if as_json:
+    if output is Format.JSON:
         env.write(render.dump_json(report))
     else:
         render.fields(env, _status_fields(report))

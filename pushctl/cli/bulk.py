@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
+from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
+from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
@@ -19,12 +21,12 @@ if TYPE_CHECKING:
     from pushctl.executor import Report
     from pushctl.importfile import Document, FileProblem
     from pushctl.plan import Change, Plan
-
-#: version of the ``import --json`` summary object; bumped only on incompatible change
-SUMMARY_VERSION = 1
+    from pushctl.verdict import Words
 
 
-class Format(str, enum.Enum):
+class FileFormat(str, enum.Enum):
+    """What ``export --format`` writes: the import format as YAML or JSON."""
+
     yaml = "yaml"
     json = "json"
 
@@ -37,6 +39,7 @@ FileArgument = Annotated[
 # -- import ----------------------------------------------------------------------
 
 
+@output_options()
 def import_command(
     ctx: typer.Context,
     file: FileArgument,
@@ -57,7 +60,6 @@ def import_command(
             help="At most N writes in flight (default: as many as the server takes, up to 32).",
         ),
     ] = None,
-    as_json: JsonFlag = False,
     user: UserOption = None,
     take_over: Annotated[
         bool,
@@ -66,20 +68,24 @@ def import_command(
             help="Remove each pushkey of the file from every other account (append: false).",
         ),
     ] = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
     from pushctl import executor, guard
     from pushctl import plan as planning
+    from pushctl.outcomes import imported
 
     env = environment(ctx)
     document = _load_valid(env, file)
+    words = _words(document)
     where = target(ctx, user)
     plan = planning.make_plan(document.entries, where.pushers(), prune=prune, take_over=take_over)
+    as_json = output is Format.JSON
     if not as_json:
         _show_plan(env, plan, dry_run)
     if dry_run or not plan.writes:
-        if as_json:
-            _write_json(env, _summary(document, plan, None, dry_run=dry_run, prune=prune))
+        outcome = imported(document.source, plan, None, words, dry_run=dry_run, prune=prune)
+        finish(env, outcome, output)
         return
     if as_json and not yes and env.can_prompt:  # a question comes with what it is about
         _show_plan(env.on_stderr(), plan, dry_run)
@@ -97,11 +103,9 @@ def import_command(
             guard=guard.for_target(where),
             whose=where.whose(),
         )
-    if as_json:
-        _write_json(env, _summary(document, plan, report, dry_run=False, prune=prune))
-    else:
+    if not as_json:
         _summary_table(env, plan, report)
-    _finish(env, document, report)
+    finish(env, imported(document.source, plan, report, words, dry_run=False, prune=prune), output)
 
 
 def _load_valid(env: Environment, file: str) -> Document:
@@ -207,16 +211,15 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
     render.table(env, columns, rows)
 
 
-def _finish(env: Environment, document: Document, report: Report) -> None:
-    """Say how the run went; the exit status is :func:`pushctl.verdict.conclude`'s."""
-    from pushctl.verdict import Words, conclude
+def _words(document: Document) -> Words:
+    """How ``import`` speaks of its run (:mod:`pushctl.verdict`)."""
+    from pushctl.verdict import Words
 
-    words = Words(
+    return Words(
         again="run the same import again",
         name=lambda change: _change_name(document, change),
         error=outcome_error,
     )
-    env.info(conclude(report, words))
 
 
 def _change_name(document: Document, change: Change) -> str:
@@ -225,68 +228,6 @@ def _change_name(document: Document, change: Change) -> str:
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
     return f"{where}: {change.action.value} {app_id} {render.shorten(pushkey)}"
-
-
-def _summary(
-    document: Document, plan: Plan, report: Report | None, *, dry_run: bool, prune: bool
-) -> dict[str, Any]:
-    """The ``import --json`` object; its fields are a documented contract (README)."""
-    from pushctl.plan import WRITES
-
-    statuses = _statuses(report)
-    failures = (
-        {id(o.change): outcome_error(o) for o in report.failed + report.lost} if report else {}
-    )
-    return {
-        "version": SUMMARY_VERSION,
-        "source": document.source,
-        "dry_run": dry_run,
-        "prune": prune,
-        "interrupted": bool(report and report.interrupted),
-        "planned": plan.counts(),
-        "applied": {a.value: report.applied_count(a) if report else 0 for a in WRITES},
-        "failed": len(report.failed) if report else 0,
-        "not_started": len(report.not_started) + len(report.unknown) if report else 0,
-        "skipped": [
-            {
-                "action": o.change.action.value,
-                "app_id": o.change.pusher.get("app_id"),
-                "pushkey": o.change.pusher.get("pushkey"),
-                "line": o.change.line,
-                "reason": o.skipped,
-            }
-            for o in (report.skipped if report else [])
-        ],
-        "changes": [
-            {
-                "action": change.action.value,
-                "app_id": change.pusher.get("app_id"),
-                "pushkey": change.pusher.get("pushkey"),
-                "line": change.line,
-                "fields": list(change.fields),
-                "take_over": change.take_over,
-                "status": statuses.get(id(change), "planned" if report is None else "not_started"),
-                "error": failures.get(id(change)),
-            }
-            for change in plan.writes
-        ],
-    }
-
-
-def _statuses(report: Report | None) -> dict[int, str]:
-    if report is None:
-        return {}
-    statuses: dict[int, str] = {}
-    groups: list[tuple[str, list[Change]]] = [
-        ("applied", report.applied),
-        ("failed", [o.change for o in report.failed]),
-        ("skipped", [o.change for o in report.skipped]),
-        ("not_started", report.not_started),
-        ("unknown", report.unknown),
-    ]
-    for status, changes in groups:
-        statuses.update((id(change), status) for change in changes)
-    return statuses
 
 
 def _write_json(env: Environment, value: Any) -> None:
@@ -298,40 +239,41 @@ def _write_json(env: Environment, value: Any) -> None:
 # -- export ----------------------------------------------------------------------
 
 
+@output_options()
 def export_command(
     ctx: typer.Context,
-    output_format: Annotated[
-        Format | None,
+    file_format: Annotated[
+        FileFormat | None,
         typer.Option("--format", help="yaml or json (default: from -o's suffix, else yaml)."),
     ] = None,
-    output: Annotated[
+    destination: Annotated[
         str | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
     ] = None,
     user: UserOption = None,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Write the account's pushers in the import format."""
     from pushctl import export
 
-    to_stdout = output is None or output == "-"
-    if as_json and to_stdout:
+    to_stdout = destination is None or destination == "-"
+    if output is Format.JSON and to_stdout:
         raise UsageError(
             "--json summarises an export to a file (-o FILE); "
             "for the pushers themselves as JSON, use --format json"
         )
     env = environment(ctx)
-    fmt = output_format.value if output_format else _format_of(output)
+    fmt = file_format.value if file_format else _format_of(destination)
     pushers = target(ctx, user).pushers()
     _warn_unimportable(env, pushers)
     text = export.dump(pushers, fmt)
-    if output is None or to_stdout:
+    if destination is None or to_stdout:
         env.write(text)
         return
-    _write_file(output, text)
-    env.info(f"exported {_count(len(pushers), 'pusher')} to {output}")
-    if as_json:
-        _write_json(env, {"file": output, "format": fmt, "pushers": len(pushers)})
+    _write_file(destination, text)
+    env.info(f"exported {_count(len(pushers), 'pusher')} to {destination}")
+    if output is Format.JSON:
+        _write_json(env, {"file": destination, "format": fmt, "pushers": len(pushers)})
 
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
@@ -369,12 +311,13 @@ def _write_file(path: str, text: str) -> None:
 # -- validate --------------------------------------------------------------------
 
 
-def validate_command(ctx: typer.Context, file: FileArgument, as_json: JsonFlag = False) -> None:
+@output_options()
+def validate_command(ctx: typer.Context, file: FileArgument, output: Format = Format.TABLE) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
     from pushctl import importfile
 
     env = environment(ctx)
-    if not as_json:
+    if output is not Format.JSON:
         document = _load_valid(env, file)
         count = _count(len(document.entries), "pusher")
         env.write(f"{document.source}: {count}, valid\n")

@@ -6,8 +6,8 @@ loaded by every run, Tab completion included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,6 @@ from pushctl.environment import Environment, clean
 from pushctl.errors import ExitStatus, UsageError
 from pushctl.settings import Settings
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRunDelete = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
@@ -24,8 +23,6 @@ DryRunDelete = Annotated[
 
 if TYPE_CHECKING:
     import logging
-
-    from pushctl.executor import Deletion
 
 #: where the run's Environment is kept in the context (click's ``meta`` is shared by
 #: the whole tree of contexts of one run)
@@ -99,27 +96,3 @@ def parse_assignments(items: Iterable[str], flag: str) -> dict[str, object]:
         if not key:
             raise UsageError(f"{flag} {item!r}: the key is empty")
     return result
-
-
-def selection_json(
-    dry_run: bool,
-    to_delete: Sequence[tuple[Mapping[str, Any], str | None]],
-    undecided: Sequence[tuple[Mapping[str, Any], str]] = (),
-    deletion: Deletion | None = None,
-) -> dict[str, Any]:
-    """The ``--json`` document of a selection to delete (``delete``, ``prune``), dry run or not.
-
-    One shape for both commands and both modes: ``to_delete`` and ``undecided``
-    list ``{"pusher", "reason"}`` (``reason`` is null for a selection by
-    filters); ``deleted``, ``failed``, ``skipped`` (changed on the server since
-    it was listed) and ``unknown`` (no answer) say what was done (empty in a dry run).
-    """
-    return {
-        "dry_run": dry_run,
-        "to_delete": [{"pusher": p, "reason": r} for p, r in to_delete],
-        "undecided": [{"pusher": p, "reason": r} for p, r in undecided],
-        "deleted": deletion.deleted if deletion else [],
-        "failed": [{"pusher": p, "error": m} for p, m in deletion.failed] if deletion else [],
-        "skipped": [{"pusher": p, "reason": r} for p, r in deletion.skipped] if deletion else [],
-        "unknown": [{"pusher": p, "error": m} for p, m in deletion.unknown] if deletion else [],
-    }

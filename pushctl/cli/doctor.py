@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.cli.common import JsonFlag, environment, settings
+from pushctl.cli.common import environment, settings
 from pushctl.cli.host import SynapseConfigOption
+from pushctl.cli.output import output_options
 from pushctl.cli.support import UserOption, target
+from pushctl.render import Format
 
 if TYPE_CHECKING:
     from pushctl.doctor import Finding, Report
@@ -18,9 +20,10 @@ if TYPE_CHECKING:
 _MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 
 
+@output_options()
 def doctor_command(
     ctx: typer.Context,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
     user: UserOption = None,
     no_push: Annotated[
         bool,
@@ -40,7 +43,7 @@ def doctor_command(
     if synapse_config:
         _homeserver_side(report, synapse_config, where.user_id or where.client.whoami()["user_id"])
     report.findings = [_worded(f, annotate) for f in report.findings]
-    if as_json:
+    if output is Format.JSON:
         env.write(render.dump_json(report.as_json()))
     else:
         _write_report(env, report)

@@ -7,23 +7,25 @@ plan, ask (or take ``--yes``) and write through tokens acting as each user
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pushctl.cli import accepting_global_options
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment, settings
+from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.host import SynapseConfigOption
+from pushctl.cli.output import finish, output_options
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.client import Client
     from pushctl.environment import Environment
-    from pushctl.executor import Report
     from pushctl.fleet.inventory import Inventory
     from pushctl.plan import Change, Plan
+    from pushctl.verdict import Words
 
 GatewayOption = Annotated[
     str | None,
@@ -55,49 +57,33 @@ def fleet_app() -> typer.Typer:
 # -- reading ---------------------------------------------------------------------
 
 
+@output_options(Format.CSV)
 def list_command(
     ctx: typer.Context,
     gateway: GatewayOption = None,
     app_id: AppIdOption = None,
-    as_json: JsonFlag = False,
     synapse_config: SynapseConfigOption = None,
+    output: Format = Format.TABLE,
 ) -> None:
     """Show every local user's pushers (deactivated users are left out)."""
-    from pushctl import render
+    from pushctl import columns
     from pushctl.fleet import planning
 
     env = environment(ctx)
     inventory = _read_from(ctx, env, synapse_config)
     pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
-    if as_json:
-        env.write(render.dump_json(pushers))
-    else:
-        rows = [_pusher_row(p) for p in pushers]
-        render.table(
-            env, ("USER", "APP ID", "PUSHKEY", "KIND", "DEVICE ID", "ENABLED", "GATEWAY"), rows
-        )
+    shown = columns.pusher_columns(
+        user=True, names=False, device=True, enabled=True, whole_urls=True
+    )
+    columns.show_pushers(env, output, pushers, shown)
+    if output is Format.TABLE:
         env.info(f"{_count(len(pushers), 'pusher')} of {_count(len(inventory.users), 'user')}")
     _unreadable_fails(inventory)
 
 
-def _pusher_row(pusher: dict[str, Any]) -> list[str]:
-    from pushctl import render
-    from pushctl.fleet.planning import gateway_of
-
-    enabled = pusher.get("enabled")
-    return [
-        str(pusher["user_id"]),
-        str(pusher.get("app_id") or ""),
-        render.shorten(str(pusher.get("pushkey") or "")),
-        str(pusher.get("kind") or ""),
-        str(pusher.get("device_id") or ""),
-        "" if enabled is None else ("yes" if enabled else "no"),
-        gateway_of(pusher) or "",
-    ]
-
-
+@output_options()
 def stats_command(
-    ctx: typer.Context, as_json: JsonFlag = False, synapse_config: SynapseConfigOption = None
+    ctx: typer.Context, synapse_config: SynapseConfigOption = None, output: Format = Format.TABLE
 ) -> None:
     """Count every local user's pushers by gateway and by app ID, and users with none."""
     from pushctl import render
@@ -108,7 +94,7 @@ def stats_command(
     found = planning.stats(
         inventory.pushers, len(inventory.users), inventory.users_without_pushers()
     )
-    if as_json:
+    if output is Format.JSON:
         found["unreadable_users"] = _unreadable_json(inventory)
         env.write(render.dump_json(found))
     else:
@@ -171,6 +157,7 @@ def _unreadable_fails(inventory: Inventory) -> None:
 # -- writing ---------------------------------------------------------------------
 
 
+@output_options()
 def move_gateway_command(
     ctx: typer.Context,
     old_url: Annotated[
@@ -180,7 +167,7 @@ def move_gateway_command(
     app_id: AppIdOption = None,
     dry_run: DryRunFlag = False,
     yes: YesFlag = False,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Point every local user's pushers on one gateway to another, each kept on its device."""
     from pushctl import model
@@ -211,10 +198,11 @@ def move_gateway_command(
         what,
         dry_run=dry_run,
         yes=yes,
-        as_json=as_json,
+        output=output,
     )
 
 
+@output_options()
 def delete_command(
     ctx: typer.Context,
     app_id: Annotated[
@@ -223,7 +211,7 @@ def delete_command(
     gateway: GatewayOption = None,
     dry_run: DryRunFlag = False,
     yes: YesFlag = False,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Delete every local user's pushers of an app ID (on one gateway, with --gateway)."""
     from pushctl.fleet import planning
@@ -234,7 +222,7 @@ def delete_command(
     plan = planning.delete_plan(inventory.pushers, app_id, gateway)
     on = f" on {gateway}" if gateway else ""
     what = f"delete {{pushers}} of {{users}} (app ID {app_id}{on})"
-    _run(env, client, inventory, plan, "delete", what, dry_run=dry_run, yes=yes, as_json=as_json)
+    _run(env, client, inventory, plan, "delete", what, dry_run=dry_run, yes=yes, output=output)
 
 
 def _run(
@@ -247,32 +235,38 @@ def _run(
     *,
     dry_run: bool,
     yes: bool,
-    as_json: bool,
+    output: Format,
 ) -> None:
     """Show the plan, ask, apply, report; the exit status says how it went."""
     from pushctl.fleet import writing
+    from pushctl.outcomes import fleet_written
 
+    words = _words(operation)
+    unreadable = inventory.unreadable
     users = len({c.pusher["user_id"] for c in plan.changes})
     described = what.format(
         pushers=_count(len(plan.changes), "pusher"), users=_count(users, "user")
     )
+    as_json = output is Format.JSON
     if not as_json or (not yes and not dry_run and plan.changes and env.can_prompt):
         _show_plan(env if not as_json else env.on_stderr(), plan, described, dry_run)
     if dry_run or not plan.changes:
-        if as_json:
-            _write_json(env, _summary(inventory, plan, operation, None, dry_run))
-        _unreadable_fails(inventory)
-        return
-    writing.check_acting_possible(client)
-    confirm(env, f"{described[0].upper()}{described[1:]} on {client.homeserver}?", yes)
-    with env.progress("writing", len(plan.changes)) as advance:
-        on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
-        report = writing.apply(
-            plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn, environ=env.environ
+        outcome = fleet_written(
+            operation, plan, None, words, dry_run=dry_run, unreadable=unreadable
         )
-    if as_json:
-        _write_json(env, _summary(inventory, plan, operation, report, False))
-    _finish(env, inventory, report, operation)
+    else:
+        writing.check_acting_possible(client)
+        confirm(env, f"{described[0].upper()}{described[1:]} on {client.homeserver}?", yes)
+        with env.progress("writing", len(plan.changes)) as advance:
+            on_outcome = None if advance is None else lambda outcome: advance(outcome.ok)
+            report = writing.apply(
+                plan, client, on_outcome=on_outcome, on_revoke_failure=env.warn, environ=env.environ
+            )
+        outcome = fleet_written(
+            operation, plan, report, words, dry_run=False, unreadable=unreadable
+        )
+    finish(env, outcome, output)
+    _unreadable_fails(inventory)
 
 
 def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:
@@ -299,80 +293,23 @@ def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> N
     render.table(env, ("USER", "APP ID", "PUSHKEY", "DEVICE ID", "DEVICE"), rows)
 
 
-def _summary(
-    inventory: Inventory, plan: Plan, operation: str, report: Report | None, dry_run: bool
-) -> dict[str, Any]:
-    """The ``fleet move-gateway|delete --json`` object (a documented contract, README)."""
-    statuses: dict[int, str] = {}
-    errors: dict[int, str | None] = {}
-    if report is not None:
-        statuses.update((id(c), "applied") for c in report.applied)
-        statuses.update((id(c), "not_started") for c in report.not_started)
-        statuses.update((id(c), "unknown") for c in report.unknown)
-        statuses.update((id(o.change), "skipped") for o in report.skipped)
-        for outcome in report.failed:
-            statuses[id(outcome.change)] = "failed"
-        for outcome in report.failed + report.lost:
-            errors[id(outcome.change)] = outcome_error(outcome)
-    return {
-        "operation": operation,
-        "dry_run": dry_run,
-        "interrupted": bool(report and report.interrupted),
-        "users": len({c.pusher["user_id"] for c in plan.changes}),
-        "planned": len(plan.changes),
-        "applied": len(report.applied) if report else 0,
-        "failed": len(report.failed) if report else 0,
-        "not_started": len(report.not_started) + len(report.unknown) if report else 0,
-        "skipped": [
-            {
-                "user_id": o.change.pusher["user_id"],
-                "app_id": o.change.pusher.get("app_id"),
-                "pushkey": o.change.pusher.get("pushkey"),
-                "reason": o.skipped,
-            }
-            for o in (report.skipped if report else [])
-        ],
-        "changes": [
-            {
-                "user_id": change.pusher["user_id"],
-                "action": change.action.value,
-                "app_id": change.pusher.get("app_id"),
-                "pushkey": change.pusher.get("pushkey"),
-                "device_id": change.pusher.get("device_id"),
-                "status": statuses.get(id(change), "planned"),
-                "error": errors.get(id(change)),
-            }
-            for change in plan.changes
-        ],
-        "unreadable_users": _unreadable_json(inventory),
-    }
-
-
-def _finish(env: Environment, inventory: Inventory, report: Report, operation: str) -> None:
-    """Say how the run went (:func:`pushctl.verdict.conclude`), then any unreadable users."""
+def _words(operation: str) -> Words:
+    """How ``fleet move-gateway|delete`` speak of their runs (:mod:`pushctl.verdict`)."""
     from pushctl import render
-    from pushctl.verdict import Words, conclude
+    from pushctl.verdict import Words
 
     def name(change: Change) -> str:
         pusher = change.pusher
         pushkey = render.shorten(str(pusher.get("pushkey")))
         return f"{pusher['user_id']}: {pusher.get('app_id')} {pushkey}"
 
-    words = Words(
+    return Words(
         "moved" if operation == "move-gateway" else "deleted",
         "pusher",
         "run the same command again (it writes only what is left)",
         name=name,
         error=outcome_error,
     )
-    env.info(conclude(report, words))
-    _unreadable_fails(inventory)
-
-
-def _write_json(env: Environment, value: Any) -> None:
-    from pushctl import render
-
-    env.write(render.dump_json(value))
 
 
 def _count(number: int, noun: str) -> str:

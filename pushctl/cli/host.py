@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.cli.common import JsonFlag, environment, settings
+from pushctl.cli.common import environment, settings
+from pushctl.cli.output import output_options
 from pushctl.errors import UsageError
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
@@ -62,39 +64,34 @@ def read_inventory(paths: list[str]) -> Inventory:
 # -- fleet health ------------------------------------------------------------------
 
 
+@output_options(Format.PROMETHEUS)
 def health_command(
     ctx: typer.Context,
     paths: SynapseConfigOption = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Every pusher, not only those with a problem.")
     ] = False,
-    as_json: JsonFlag = False,
-    prometheus: Annotated[
-        bool,
-        typer.Option("--prometheus", help="Prometheus text format (node_exporter textfile)."),
-    ] = False,
-    output: Annotated[
+    destination: Annotated[
         str | None,
         typer.Option("--output", "-o", metavar="FILE", help="With --prometheus: write FILE."),
     ] = None,
+    output: Format = Format.TABLE,
 ) -> None:
     """Failing pushers and pushers nothing will remove, from Synapse's database."""
     from pushctl.homeserver_host import database, health
 
-    if output is not None and not prometheus:
+    if destination is not None and output is not Format.PROMETHEUS:
         raise UsageError("--output goes with --prometheus")
-    if prometheus and as_json:
-        raise UsageError("--prometheus and --json: choose one")
     found = synapse_config(paths, "fleet health")
     env = environment(ctx)
     with database.opened(found.database) as reader:
         checked = health.check(database.pushers(reader))
     now_ms = int(time.time() * 1000)
-    if prometheus:
-        _write_prometheus(env, health.prometheus_text(checked, now_ms), output)
+    if output is Format.PROMETHEUS:
+        _write_prometheus(env, health.prometheus_text(checked, now_ms), destination)
         return
     shown = checked if show_all else [c for c in checked if c.problems]
-    if as_json:
+    if output is Format.JSON:
         from pushctl import render
 
         env.write(render.dump_json(health.as_json(checked, shown, now_ms)))
@@ -103,8 +100,8 @@ def health_command(
     _failing_fails(checked)
 
 
-def _write_prometheus(env: Environment, text: str, output: str | None) -> None:
-    if output is None or output == "-":
+def _write_prometheus(env: Environment, text: str, destination: str | None) -> None:
+    if destination is None or destination == "-":
         env.write(text)
         return
     from pathlib import Path
@@ -113,9 +110,9 @@ def _write_prometheus(env: Environment, text: str, output: str | None) -> None:
     from pushctl.files import replace_file
 
     try:  # the textfile collector must never read half a file: replaced whole, readable
-        replace_file(Path(output), text, mode=0o644)
+        replace_file(Path(destination), text, mode=0o644)
     except OSError as exc:
-        raise PushctlError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise PushctlError(f"cannot write {destination}: {exc.strerror or exc}") from None
 
 
 def _health_report(
@@ -195,13 +192,14 @@ def _failing_fails(checked: list[Checked]) -> None:
 # -- fleet gateways ----------------------------------------------------------------
 
 
+@output_options()
 def gateways_command(
     ctx: typer.Context,
     paths: SynapseConfigOption = None,
-    as_json: JsonFlag = False,
     no_probe: Annotated[
         bool, typer.Option("--no-probe", help="Do not contact the gateways from this host.")
     ] = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Each gateway of the pushers, and whether the homeserver may push to it."""
     from pushctl.gateway import ProbeSettings
@@ -214,7 +212,7 @@ def gateways_command(
         counts = gateways.urls(s.pusher for s in database.pushers(reader))
     probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
     judged = gateways.judge_all(counts, rules, probe)
-    if as_json:
+    if output is Format.JSON:
         from pushctl import render
 
         env.write(render.dump_json({"gateways": [g.as_json() for g in judged]}))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pushctl import model
-from pushctl.cli.common import JsonFlag, YesFlag, confirm, environment
+from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.completion import complete_app_id, complete_pushkey
+from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import UsageError
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from pushctl.environment import Environment
     from pushctl.executor import Report
     from pushctl.plan import Change, Plan
+    from pushctl.verdict import Words
 
 AppIdFilter = Annotated[
     str | None,
@@ -45,6 +48,7 @@ VERB = {False: "pause", True: "resume"}
 DONE = {False: "paused", True: "resumed"}
 
 
+@output_options()
 def pause_command(
     ctx: typer.Context,
     app_id: AppIdFilter = None,
@@ -53,14 +57,15 @@ def pause_command(
     all_pushers: AllFlag = False,
     yes: YesFlag = False,
     dry_run: DryRunFlag = False,
-    as_json: JsonFlag = False,
     user: UserOption = None,
+    output: Format = Format.TABLE,
 ) -> None:
     """Stop a pusher's notifications without deleting it."""
     filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
-    _switch(ctx, False, filters, all_pushers, yes, dry_run, as_json, user)
+    _switch(ctx, False, filters, all_pushers, yes, dry_run, output, user)
 
 
+@output_options()
 def resume_command(
     ctx: typer.Context,
     app_id: AppIdFilter = None,
@@ -69,12 +74,12 @@ def resume_command(
     all_pushers: AllFlag = False,
     yes: YesFlag = False,
     dry_run: DryRunFlag = False,
-    as_json: JsonFlag = False,
     user: UserOption = None,
+    output: Format = Format.TABLE,
 ) -> None:
     """Turn a paused pusher's notifications back on."""
     filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
-    _switch(ctx, True, filters, all_pushers, yes, dry_run, as_json, user)
+    _switch(ctx, True, filters, all_pushers, yes, dry_run, output, user)
 
 
 def _switch(
@@ -84,29 +89,32 @@ def _switch(
     all_pushers: bool,
     yes: bool,
     dry_run: bool,
-    as_json: bool,
+    output: Format,
     user: str | None,
 ) -> None:
+    from pushctl.outcomes import switched
+
     if all_pushers == any(v is not None for v in filters.values()):
         raise UsageError(
             f"say which pushers to {VERB[enabled]}: --app-id and --pushkey for one; "
             "--app-id, --device-name or --all for a selection"
         )
     exact = filters["app_id"] is not None and filters["pushkey"] is not None
+    as_json = output is Format.JSON
     env = environment(ctx)
     with target(ctx, user).writer(on_revoke_failure=env.warn) as client:
         plan = _plan(client, filters, enabled, user)
-        _show(env, plan, enabled, dry_run, as_json, table=dry_run or not exact)
+        if not as_json:
+            _show(env, plan, enabled, dry_run, table=dry_run or not exact)
         if dry_run or not plan.writes:
-            if as_json:
-                env.write(_json(plan, enabled, dry_run, None))
+            finish(env, switched(enabled, plan, None, _words(enabled), dry_run=dry_run), output)
             return
         if not exact:
             if as_json and not yes and env.can_prompt:  # a question comes with what it is about
-                _show(env.on_stderr(), plan, enabled, False, as_json=False, table=True)
+                _show(env.on_stderr(), plan, enabled, False, table=True)
             confirm(env, f"{VERB[enabled].capitalize()} {_count(len(plan.writes))}?", yes)
         report = _apply(plan, client)
-    _report(env, plan, report, enabled, as_json)
+    finish(env, switched(enabled, plan, report, _words(enabled), dry_run=False), output)
 
 
 def _plan(client: Client, filters: dict[str, str | None], enabled: bool, user: str | None) -> Plan:
@@ -130,14 +138,11 @@ def _apply(plan: Plan, client: Client) -> Report:
     return executor.apply(plan, client, guard=for_client(client))
 
 
-def _show(
-    env: Environment, plan: Plan, enabled: bool, dry_run: bool, as_json: bool, table: bool
-) -> None:
-    from pushctl import pausing, render
+def _show(env: Environment, plan: Plan, enabled: bool, dry_run: bool, table: bool) -> None:
+    from pushctl import pausing
+    from pushctl.columns import pushers_table
     from pushctl.plan import Action
 
-    if as_json:
-        return
     if not plan.changes:
         env.info(f"no pusher matches: nothing to {VERB[enabled]}")
         return
@@ -147,50 +152,14 @@ def _show(
     if plan.writes and table:
         doing = "Would" if dry_run else "Will"
         env.info(f"{doing} {VERB[enabled]} {_count(len(plan.writes))}:")
-        render.pushers_table(env, [pausing.as_found(c, enabled) for c in plan.writes])
+        pushers_table(env, [pausing.as_found(c, enabled) for c in plan.writes])
 
 
-def _report(env: Environment, plan: Plan, report: Report, enabled: bool, as_json: bool) -> None:
-    from pushctl.verdict import Words, conclude
+def _words(enabled: bool) -> Words:
+    """How ``pause`` and ``resume`` speak of their runs (:mod:`pushctl.verdict`)."""
+    from pushctl.verdict import Words
 
-    if as_json:
-        env.write(_json(plan, enabled, False, report))
-    words = Words(verb=DONE[enabled], noun="pusher", again="run the same command again", name=_name)
-    env.info(conclude(report, words))
-
-
-def _json(plan: Plan, enabled: bool, dry_run: bool, report: Report | None) -> str:
-    """The one document of both commands, dry run or not (the pushers as the server held them)."""
-    from pushctl import pausing, render
-    from pushctl.plan import Action
-
-    def found(changes: list[Change]) -> list[dict[str, Any]]:
-        return [pausing.as_found(c, enabled) for c in changes]
-
-    unchanged = [c for c in plan.changes if c.action is Action.UNCHANGED]
-    unknown = report.unknown if report else []
-    lost = {id(o.change): o.error for o in (report.lost if report else [])}
-    return render.dump_json(
-        {
-            "dry_run": dry_run,
-            "enabled": enabled,
-            "to_change": found(plan.writes),
-            "unchanged": found(unchanged),
-            "changed": found(report.applied) if report else [],
-            "failed": [
-                {"pusher": pausing.as_found(o.change, enabled), "error": o.error}
-                for o in (report.failed if report else [])
-            ],
-            "not_started": found(report.not_started) if report else [],
-            "skipped": [
-                {"pusher": pausing.as_found(o.change, enabled), "reason": o.skipped}
-                for o in (report.skipped if report else [])
-            ],
-            "unknown": [
-                {"pusher": pausing.as_found(c, enabled), "error": lost.get(id(c))} for c in unknown
-            ],
-        }
-    )
+    return Words(verb=DONE[enabled], noun="pusher", again="run the same command again", name=_name)
 
 
 def _name(change: Change) -> str:

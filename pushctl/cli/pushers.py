@@ -9,21 +9,20 @@ import typer
 from pushctl import kinds, model
 from pushctl.cli.common import (
     DryRunDelete,
-    JsonFlag,
     YesFlag,
     confirm,
     environment,
     parse_assignments,
-    selection_json,
 )
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
+from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.environment import Environment
-    from pushctl.executor import Deletion
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -36,7 +35,7 @@ SET_FLAGS = {
     "lang": "--lang",
     "data": "--data",
     "data.url": "--url",
-    "data.format": "--format",
+    "data.format": "--data-format",
 }
 
 AppIdFilter = Annotated[
@@ -47,10 +46,9 @@ AppIdFilter = Annotated[
 ]
 
 
+@output_options(Format.YAML, Format.CSV)
 def list_command(
     ctx: typer.Context,
-    as_json: JsonFlag = False,
-    as_yaml: Annotated[bool, typer.Option("--yaml", help="YAML on stdout.")] = False,
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys.")] = False,
     app_id: AppIdFilter = None,
     kind: Annotated[
@@ -60,13 +58,12 @@ def list_command(
     devices: Annotated[
         bool, typer.Option("--devices", help="Add each pusher's device and when it was last seen.")
     ] = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Show the pushers of the account."""
-    from pushctl import render
+    from pushctl import columns
     from pushctl.cli import support
 
-    if as_json and as_yaml:
-        raise UsageError("--json and --yaml exclude each other")
     env = environment(ctx)
     where = target(ctx, user)
     everything = where.pushers()
@@ -74,18 +71,14 @@ def list_command(
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
         found = support.add_devices(where, found)
-    if as_json:
-        env.write(render.dump_json(found))
-    elif as_yaml:
-        env.write(render.dump_yaml(found))
-    elif found and (where.admin_api or devices):
-        support.pushers_table(env, found, wide=wide)
-    elif found:
-        render.pushers_table(env, found, wide=wide)
-    else:
-        env.info("no pushers")
+    device = where.admin_api or devices
+    shown = columns.pusher_columns(
+        wide, device=device, last_seen=devices, enabled=device or columns.report_state(found)
+    )
+    columns.show_pushers(env, output, found, shown)
 
 
+@output_options()
 def set_command(
     ctx: typer.Context,
     pushkey: Annotated[
@@ -119,7 +112,11 @@ def set_command(
         str | None, typer.Option("--url", metavar="URL", help="Push gateway notify URL.")
     ] = None,
     data_format: Annotated[
-        str | None, typer.Option("--format", metavar="FORMAT", help="data.format (event_id_only).")
+        str | None,
+        typer.Option("--data-format", metavar="FORMAT", help="data.format (event_id_only)."),
+    ] = None,
+    old_data_format: Annotated[
+        str | None, typer.Option("--format", metavar="FORMAT", hidden=True)
     ] = None,
     profile_tag: Annotated[str | None, typer.Option("--profile-tag", metavar="TAG")] = None,
     data: Annotated[
@@ -145,11 +142,13 @@ def set_command(
         bool, typer.Option("--dry-run", help="Print the JSON body; send nothing.")
     ] = False,
     user: UserOption = None,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Create or replace one pusher."""
     from pushctl import render
 
+    env = environment(ctx)
+    data_format = _data_format(env, data_format, old_data_format)
     pusher_data: dict[str, Any] = parse_assignments(data or [], "--data")
     for key, value in (("url", url), ("format", data_format)):
         if value is not None:
@@ -169,7 +168,6 @@ def set_command(
         raise UsageError("--take-over and --append exclude each other")
     # Other accounts' pushers with this key stay unless a take-over is asked for.
     append = not take_over
-    env = environment(ctx)
     check_pusher(env, pusher)
     if dry_run:
         env.write(render.dump_json(model.set_body(pusher, append)))
@@ -179,8 +177,21 @@ def set_command(
     with where.writer(on_revoke_failure=env.warn) as client:
         client.set_pusher(pusher, append=append)
     env.info(f"set pusher {pusher['app_id']} {render.shorten(str(pusher['pushkey']))}")
-    if as_json:  # the body as sent, as --dry-run shows it
+    if output is Format.JSON:  # the body as sent, as --dry-run shows it
         env.write(render.dump_json(model.set_body(pusher, append)))
+
+
+def _data_format(env: Environment, new: str | None, old: str | None) -> str | None:
+    """``--data-format``, or the deprecated ``--format`` it replaces (with a warning)."""
+    if old is None:
+        return new
+    if new is not None:
+        raise UsageError("--format is the old spelling of --data-format: give only --data-format")
+    env.warn(
+        "set --format is deprecated: use --data-format (--format means the output format "
+        "elsewhere, as in export --format)"
+    )
+    return old
 
 
 def _with_current_state(current: list[model.Pusher], pusher: model.Pusher) -> model.Pusher:
@@ -205,6 +216,7 @@ def check_pusher(env: Environment, pusher: dict[str, Any]) -> None:
         raise InvalidInput("invalid pusher, nothing sent:\n  " + "\n  ".join(lines), errors)
 
 
+@output_options()
 def delete_command(
     ctx: typer.Context,
     app_id: AppIdFilter = None,
@@ -226,11 +238,12 @@ def delete_command(
     ] = False,
     yes: YesFlag = False,
     dry_run: DryRunDelete = False,
-    as_json: JsonFlag = False,
     user: UserOption = None,
+    output: Format = Format.TABLE,
 ) -> None:
     """Delete one pusher, or a selection of them."""
-    from pushctl import render
+    from pushctl.cli.support import deletion_words
+    from pushctl.outcomes import deleted
 
     filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
     if all_pushers == any(v is not None for v in filters.values()):
@@ -241,53 +254,34 @@ def delete_command(
     env = environment(ctx)
     where = target(ctx, user)
     doomed = model.select(where.pushers(), **filters)
+    picked = [(p, None) for p in doomed]
     if not doomed:
         env.info("no pusher matches: nothing to delete")
-        if as_json:
-            env.write(render.dump_json(selection_json(dry_run, [])))
-        return
     exact = app_id is not None and pushkey is not None
-    if dry_run or not exact:
-        _show_selection(env, doomed, dry_run, as_json)
-    if dry_run:
+    if doomed and (dry_run or not exact) and output is not Format.JSON:
+        _show_selection(env, doomed, dry_run)
+    if dry_run or not doomed:
+        finish(env, deleted(picked, None, deletion_words(), dry_run=dry_run), output)
         return
     if not exact:
-        if as_json and not yes and env.can_prompt:  # a question comes with what it is about
-            _show_selection(env.on_stderr(), doomed, dry_run=False, as_json=False)
+        if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
+            _show_selection(env.on_stderr(), doomed, dry_run=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
     from pushctl.executor import delete_pushers
     from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        deletion = delete_pushers(client, doomed, guard=for_target(where), whose=where.whose())
-    _report_deletions(env, deletion, doomed, as_json)
+        guarded = for_target(where)
+        report = delete_pushers(client, doomed, guard=guarded, whose=where.whose()).report
+    finish(env, deleted(picked, report, deletion_words(), dry_run=False), output)
 
 
 def _count(pushers: list[model.Pusher]) -> str:
     return plural(len(pushers), "pusher")
 
 
-def _show_selection(
-    env: Environment, pushers: list[model.Pusher], dry_run: bool, as_json: bool
-) -> None:
-    from pushctl import render
+def _show_selection(env: Environment, pushers: list[model.Pusher], dry_run: bool) -> None:
+    from pushctl.columns import pushers_table
 
-    if as_json:
-        if dry_run:
-            env.write(render.dump_json(selection_json(True, [(p, None) for p in pushers])))
-        return
     env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
-    render.pushers_table(env, pushers)
-
-
-def _report_deletions(
-    env: Environment, deletion: Deletion, doomed: list[model.Pusher], as_json: bool
-) -> None:
-    from pushctl import render
-    from pushctl.cli.support import deletion_words
-    from pushctl.verdict import conclude
-
-    if as_json:
-        selected = [(p, None) for p in doomed]
-        env.write(render.dump_json(selection_json(False, selected, deletion=deletion)))
-    env.info(conclude(deletion.report, deletion_words()))
+    pushers_table(env, pushers)

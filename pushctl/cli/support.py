@@ -14,24 +14,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pushctl import model
-from pushctl.cli.common import (
-    DryRunDelete,
-    JsonFlag,
-    YesFlag,
-    confirm,
-    environment,
-    selection_json,
-    settings,
-)
+from pushctl.cli.common import DryRunDelete, YesFlag, confirm, environment, settings
 from pushctl.cli.hints import annotate
+from pushctl.cli.output import finish, output_options
 from pushctl.errors import PartialFailure, UsageError
+from pushctl.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.acting import Target
     from pushctl.environment import Environment
-    from pushctl.executor import Deletion
     from pushctl.gateway import Probe
+    from pushctl.outcomes import Picked
     from pushctl.prune import Plan, Verdict
     from pushctl.render import Cell
     from pushctl.verdict import Words
@@ -77,57 +71,10 @@ def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     return linked
 
 
-def pushers_table(env: Environment, pushers: Sequence[model.Pusher], wide: bool) -> None:
-    """The pusher table with device ID, enabled, and (after add_devices) name and last seen."""
-    import time
-
-    from pushctl import devices, render
-
-    with_details = any("device" in p for p in pushers)
-    now_ms = int(time.time() * 1000)
-    columns = [name for name, _ in render.PUSHER_COLUMNS] + ["Device ID", "Enabled"]
-    if with_details:
-        columns[-1:-1] = ["Device name", "Last seen"]
-    rows = []
-    for pusher in pushers:
-        row: list[str | Cell] = [
-            render.pusher_cell(pusher, key, wide) for _, key in render.PUSHER_COLUMNS
-        ]
-        row[1] = row[1] if wide else render.shorten(str(row[1]))
-        device_id = devices.device_id_of(pusher)
-        row.append(
-            device_id or render.Cell("none" if devices.has_device_field(pusher) else "?", "unknown")
-        )
-        if with_details:
-            row += _device_cells(pusher, now_ms)
-        enabled = devices.enabled_of(pusher)
-        row.append("" if enabled is None else ("yes" if enabled else render.Cell("no", "disabled")))
-        rows.append(row)
-    render.table(env, columns, rows)
-    unknown = [p for p in pushers if "device" in p and p["device"] is None]
-    for reason in sorted({str(p.get("device_unknown_reason")) for p in unknown}):
-        count = sum(1 for p in unknown if p.get("device_unknown_reason") == reason)
-        env.info(f"device unknown for {_count(count)}: {reason}")
-
-
-def _device_cells(pusher: model.Pusher, now_ms: int) -> list[str | Cell]:
-    from pushctl import devices, render
-
-    device = pusher.get("device")
-    if not isinstance(device, dict):
-        return [render.Cell("?", "unknown"), render.Cell("unknown", "unknown")]
-    seen = devices.last_seen_ms(device)
-    return [
-        str(device.get("display_name") or ""),
-        devices.describe_time(seen, now_ms)
-        if seen is not None
-        else render.Cell("never", "unknown"),
-    ]
-
-
 # -- test ----------------------------------------------------------------------
 
 
+@output_options()
 def test_command(
     ctx: typer.Context,
     app_id: Annotated[
@@ -137,8 +84,8 @@ def test_command(
         str | None, typer.Option("--pushkey", metavar="KEY", help="Only this pushkey.")
     ] = None,
     user: UserOption = None,
-    as_json: JsonFlag = False,
     wide: Annotated[bool, typer.Option("--wide", help="Show full pushkeys and URLs.")] = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Send a test notification straight to each pusher's push gateway."""
     from pushctl import gateway, render
@@ -148,7 +95,7 @@ def test_command(
     found = model.select(target(ctx, user).pushers(), app_id=app_id, pushkey=pushkey)
     if not found:
         env.info("no pusher matches: nothing to test")
-        if as_json:
+        if output is Format.JSON:
             env.write(render.dump_json([]))
         return
     event_id = gateway.new_event_id()
@@ -158,7 +105,7 @@ def test_command(
         replace(p, reason=annotate(p.reason))
         for p in gateway.probe_all(found, probing, event_id=event_id)
     ]
-    if as_json:
+    if output is Format.JSON:
         env.write(render.dump_json([{**p.as_json(), "event_id": event_id} for p in probes]))
     else:
         _probes_table(env, probes, wide)
@@ -172,13 +119,14 @@ def test_command(
 
 def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None:
     from pushctl import render
+    from pushctl.columns import gateway_label
 
     rows: list[list[str | Cell]] = [
         [
             str(p.pusher.get("app_id", "")),
             _pushkey(p.pusher, wide),
             str(p.pusher.get("device_display_name", "")),
-            render.gateway_label(p.pusher, wide),
+            gateway_label(p.pusher, wide),
             render.Cell(p.result, p.result),
             p.reason,
         ]
@@ -191,6 +139,7 @@ def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None
 # -- prune ---------------------------------------------------------------------
 
 
+@output_options()
 def prune_command(
     ctx: typer.Context,
     rejected: Annotated[
@@ -210,13 +159,15 @@ def prune_command(
     user: UserOption = None,
     dry_run: DryRunDelete = False,
     yes: YesFlag = False,
-    as_json: JsonFlag = False,
+    output: Format = Format.TABLE,
 ) -> None:
     """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
     from pushctl.devices import parse_duration
     from pushctl.gateway import ProbeSettings
+    from pushctl.outcomes import deleted
     from pushctl.prune import find_dead
 
+    words = deletion_words()
     if not rejected and inactive is None:
         raise UsageError("say what to prune: --rejected, --inactive DURATION, or both")
     idle = parse_duration(inactive) if inactive is not None else None
@@ -226,22 +177,28 @@ def prune_command(
     plan = _worded(
         find_dead(where, rejected=rejected, inactive_seconds=idle, app_id=app_id, probing=probing)
     )
-    _show_plan(env, plan, dry_run, as_json)
+    doomed, undecided = _picked(plan.doomed), _picked(plan.undecided)
+    if output is not Format.JSON:
+        _show_plan(env, plan, dry_run)
     if dry_run or not plan.doomed:
-        if as_json:
-            _write_prune_json(env, plan, dry_run, None)
+        finish(env, deleted(doomed, None, words, dry_run=dry_run, undecided=undecided), output)
         return
     whose = f" of {user}" if user else ""
-    if as_json and not yes and env.can_prompt:  # a question comes with what it is about
-        _show_plan(env.on_stderr(), plan, dry_run=False, as_json=False)
+    if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
+        _show_plan(env.on_stderr(), plan, dry_run=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
     from pushctl.executor import delete_pushers
     from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
-        doomed = [v.pusher for v in plan.doomed]
-        outcome = delete_pushers(client, doomed, guard=for_target(where), whose=where.whose())
-    _report_prune(env, plan, outcome, as_json)
+        pushers = [v.pusher for v in plan.doomed]
+        guarded = for_target(where)
+        report = delete_pushers(client, pushers, guard=guarded, whose=where.whose()).report
+    finish(env, deleted(doomed, report, words, dry_run=False, undecided=undecided), output)
+
+
+def _picked(verdicts: list[Verdict]) -> list[Picked]:
+    return [(v.pusher, v.reason) for v in verdicts]
 
 
 def _worded(plan: Plan) -> Plan:
@@ -254,9 +211,7 @@ def _worded(plan: Plan) -> Plan:
     return Plan(worded(plan.doomed), worded(plan.undecided))
 
 
-def _show_plan(env: Environment, plan: Plan, dry_run: bool, as_json: bool) -> None:
-    if as_json:
-        return
+def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
     if plan.undecided:
         env.info(f"Keeping {_count(len(plan.undecided))} whose state cannot be told:")
         _verdicts_table(env, plan.undecided, doomed=False)
@@ -289,30 +244,12 @@ def _verdict_state(reason: str, doomed: bool) -> str:
     return "rejected" if "gateway rejects" in reason else "inactive"
 
 
-def _report_prune(env: Environment, plan: Plan, outcome: Deletion, as_json: bool) -> None:
-    from pushctl.verdict import conclude
-
-    if as_json:
-        _write_prune_json(env, plan, False, outcome)
-    env.info(conclude(outcome.report, deletion_words()))
-
-
 def deletion_words() -> Words:
     """How ``delete`` and ``prune`` speak of their runs."""
     from pushctl.cli.hints import outcome_error
     from pushctl.verdict import Words
 
     return Words("deleted", "pusher", name=lambda change: _name(change.pusher), error=outcome_error)
-
-
-def _write_prune_json(
-    env: Environment, plan: Plan, dry_run: bool, outcome: Deletion | None
-) -> None:
-    from pushctl import render
-
-    doomed = [(v.pusher, v.reason) for v in plan.doomed]
-    undecided = [(v.pusher, v.reason) for v in plan.undecided]
-    env.write(render.dump_json(selection_json(dry_run, doomed, undecided, outcome)))
 
 
 # -- small things --------------------------------------------------------------

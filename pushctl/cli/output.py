@@ -1,0 +1,91 @@
+"""The output flags, declared once, and the one way a write run ends.
+
+:func:`output_options` gives a command ``--json`` and whichever of ``--yaml``
+and ``--csv`` it offers, refuses two of them at once, and hands the command
+the chosen :class:`~pushctl.render.Format` as its ``output`` parameter (as
+sqlite-utils' ``output_options`` serves every command). :func:`finish` ends
+every write run (:class:`~pushctl.verdict.RunOutcome`) the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from pushctl.errors import UsageError
+from pushctl.render import Format
+
+if TYPE_CHECKING:
+    from pushctl.environment import Environment
+    from pushctl.verdict import RunOutcome
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+#: each format's flag and help; a table needs none (it is what a command shows without one)
+FLAGS: dict[Format, tuple[str, str]] = {
+    Format.JSON: ("--json", "Machine-readable JSON on stdout."),
+    Format.YAML: ("--yaml", "YAML on stdout."),
+    Format.CSV: ("--csv", "CSV on stdout: a header row of field names, whole values."),
+    Format.PROMETHEUS: ("--prometheus", "Prometheus text format (node_exporter textfile)."),
+}
+
+
+def output_options(*offered: Format) -> Callable[[Command], Command]:
+    """The command with ``--json`` and the flags of *offered*; its ``output`` gets the choice."""
+    formats = (Format.JSON, *offered)
+
+    def decorate(function: Command) -> Command:
+        signature = inspect.signature(function, eval_str=True)
+        kept = [p for p in signature.parameters.values() if p.name != "output"]
+        flags = [_flag(chosen) for chosen in formats]
+
+        @functools.wraps(function)
+        def command(**kwargs: Any) -> Any:
+            given = [chosen for chosen in formats if kwargs.pop(_name(chosen))]
+            if len(given) > 1:
+                first, second = (FLAGS[chosen][0] for chosen in given[:2])
+                raise UsageError(f"{first} and {second} exclude each other")
+            return function(**kwargs, output=given[0] if given else Format.TABLE)
+
+        command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*kept, *flags]
+        )
+        command.output_formats = formats  # type: ignore[attr-defined]
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+def _name(chosen: Format) -> str:
+    return f"as_{chosen.value}"
+
+
+def _flag(chosen: Format) -> inspect.Parameter:
+    flag, help_text = FLAGS[chosen]
+    return inspect.Parameter(
+        _name(chosen),
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[bool, typer.Option(flag, help=help_text)],
+    )
+
+
+def finish(env: Environment, outcome: RunOutcome, output: Format) -> None:
+    """End a write run: its JSON document (under ``--json``), then its summary or its error.
+
+    The document comes first also when the run failed or was interrupted, so a
+    script reads what was done whatever the exit status.
+    """
+    from pushctl.render import dump_json
+
+    if output is Format.JSON:
+        env.write(dump_json(outcome.document))
+    ending = outcome.ending
+    if isinstance(ending, Exception):
+        raise ending
+    if ending is not None:
+        env.info(ending)
