@@ -502,8 +502,9 @@ def test_a_profile_after_the_command_chooses_the_listing_on_stock_typer_too(
     listed: Account, pushctl, home: Path
 ) -> None:
     # the public way of finding what each command on the line was given
-    listed.add_pusher(pushkey="work-key")
-    assert pushctl("--profile", "work", "list", env=listed.env()).returncode == 0
+    colleague = new_account(listed.server, "work")  # a profile is an account: another one
+    colleague.add_pusher(pushkey="work-key")
+    assert pushctl("--profile", "work", "list", env=colleague.env()).returncode == 0
     stock = {"PUSHCTL_STOCK_TYPER": "1"}
     for line, offered in (
         (

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from pushctl.cli import compat
 from pushctl.errors import UsageError
 from pushctl.render import Format
 
@@ -51,9 +52,7 @@ def output_options(*offered: Format) -> Callable[[Command], Command]:
                 raise UsageError(f"{first} and {second} exclude each other")
             return function(**kwargs, output=given[0] if given else Format.TABLE)
 
-        command.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*kept, *flags]
-        )
+        compat.set_signature(command, signature.replace(parameters=[*kept, *flags]))
         command.output_formats = formats  # type: ignore[attr-defined]
         return command  # type: ignore[return-value]
 
