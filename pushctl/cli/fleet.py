@@ -69,7 +69,7 @@ def list_command(
     inventory = _read_from(ctx, env, synapse_config)
     pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
     if as_json:
-        env.write(render.dump_json(pushers))
+        render.write_json(env, pushers)
     else:
         rows = [_pusher_row(p) for p in pushers]
         render.table(

@@ -96,7 +96,7 @@ def health_command(
     if as_json:
         from pushctl import render
 
-        env.write(render.dump_json(health.as_json(checked, shown, now_ms)))
+        render.write_json(env, health.as_json(checked, shown, now_ms))
     else:
         _health_report(env, checked, shown, now_ms)
     _failing_fails(checked)

@@ -194,7 +194,7 @@ def _stored(row: tuple[Any, ...]) -> StoredPusher | None:
     (user, app_display_name, app_id, data, device_display_name, kind, lang, profile_tag,
      pushkey, enabled, device_id, failing_since, last_success, has_token) = row  # fmt: skip
     try:
-        decoded = json.loads(data) if isinstance(data, (str, bytes)) else data
+        decoded = _decoded(data)
     except ValueError:
         return None  # Synapse drops such a row too (PusherWorkerStore._decode_pushers_rows)
     pusher = {
@@ -211,6 +211,20 @@ def _stored(row: tuple[Any, ...]) -> StoredPusher | None:
         "user_id": user,
     }
     return StoredPusher(pusher, _ms(failing_since), _ms(last_success), bool(has_token))
+
+
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _decoded(data: Any) -> Any:
+    """``json.loads(data)``, a third of its cost for the compact JSON Synapse writes."""
+    if not isinstance(data, str):
+        return json.loads(data) if isinstance(data, bytes) else data
+    try:
+        value, end = _scan_json(data, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    return value if end == len(data) else json.loads(data)  # spaces around it, or not JSON
 
 
 def _ms(value: Any) -> int | None:
