@@ -11,6 +11,7 @@ device deletion. Pure code, but for :func:`prometheus_text`.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class Checked:
     stored: StoredPusher
     problems: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def url(self) -> str | None:
         data = self.stored.pusher.get("data")
         url = data.get("url") if isinstance(data, dict) else None
@@ -64,6 +65,7 @@ def iso(ms: int | None) -> str | None:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=4096)  # a few gateways serve a whole server's pushers
 def gateway_label(url: str | None) -> str:
     """``scheme://host:port`` of a gateway URL: no path, so few distinct values."""
     if not url:
