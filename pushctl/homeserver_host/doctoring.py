@@ -27,7 +27,7 @@ def findings(found: SynapseConfig, user_id: str) -> list[Finding]:
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
     judged: dict[str, blocklist.Verdict] = {}
     for item in stored:
-        url = health.Checked(item, ()).url
+        url = health.url_of(item)
         if url is None or url in judged:
             continue
         judged[url] = verdict = blocklist.judge(url, rules)
