@@ -74,19 +74,15 @@ def _with_nested(value: Any, inner: int) -> str | None:
     They are encoded first and replaced by a marker, which the written ones
     then replace; None if the marker is found in the data itself.
     """
-    nested: list[str] = []
     if type(value) is dict:
+        places: Iterable[Any] = [k for k, v in value.items() if type(v) in _CONTAINERS and v]
         value = dict(value)
-        for key, member in value.items():
-            if type(member) in _CONTAINERS and member:
-                nested.append(dumps(member, inner))
-                value[key] = _MARKER
     else:
+        places = [n for n, v in enumerate(value) if type(v) in _CONTAINERS and v]
         value = list(value)
-        for number, member in enumerate(value):
-            if type(member) in _CONTAINERS and member:
-                nested.append(dumps(member, inner))
-                value[number] = _MARKER
+    nested = [dumps(value[place], inner) for place in places]
+    for place in places:
+        value[place] = _MARKER
     parts = "".join(_encoder(inner)(value, 0)).split(_MARKER_JSON)
     if len(parts) != len(nested) + 1:
         return None
