@@ -1,7 +1,7 @@
 """How fast pushctl reads Synapse's own database (``--synapse-config``). Run by hand:
 
     .venv/bin/python -m benchmarks.host            # both parts, about 4 minutes
-    .venv/bin/python -m benchmarks.host --part sqlite --users 1000 --rounds 7
+    .venv/bin/python -m benchmarks.host --part sqlite --users 1000 --rounds 15
     .venv/bin/python -m benchmarks.host --part postgres --pushers 100000 --pg-users 20000
 
 1. SQLite, side by side in one run: a throwaway Synapse on loopback, N users
@@ -175,14 +175,19 @@ def _check_same_pushers(env: dict[str, str], database: str, users: int) -> None:
 
 
 def _judge(what: str, ours: Case, baseline: Case, target: float) -> bool:
+    """Met when both the ratio of the medians and the median of the rounds' ratios are.
+
+    On a busy machine one of them alone can be a lucky draw.
+    """
     ratio = ours.median / baseline.median
-    rounds = [a / b for a, b in zip(ours.times, baseline.times, strict=True)]
-    verdict = "met" if ratio <= target else "NOT MET"
+    rounds = statistics.median(a / b for a, b in zip(ours.times, baseline.times, strict=True))
+    fastest = min(ours.times) / min(baseline.times)
+    met = max(ratio, rounds) <= target
     print(
-        f"  ratio {what}: {ratio:.2f} (per-round median {statistics.median(rounds):.2f}, "
-        f"{min(rounds):.2f} to {max(rounds):.2f}; target <= {target}) {verdict}"
+        f"  ratio {what}: {ratio:.2f} (per-round median {rounds:.2f}, fastest runs "
+        f"{fastest:.2f}; target <= {target}) {'met' if met else 'NOT MET'}"
     )
-    return ratio <= target
+    return met
 
 
 # -- 2. PostgreSQL: absolute times at scale ---------------------------------------
@@ -289,7 +294,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--pushers", type=int, default=100_000)
     parser.add_argument("--pg-users", type=int, default=20_000)
     parser.add_argument("--pg-rounds", type=int, default=5)
