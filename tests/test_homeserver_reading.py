@@ -42,3 +42,15 @@ MILLISECONDS = st.integers(min_value=-62135596800000, max_value=253402300799999)
 def test_times_are_written_as_datetime_writes_them(ms: int) -> None:
     moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
     assert health.iso(ms) == moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def test_the_cycle_collector_is_back_on_after_a_failed_read() -> None:
+    import gc
+
+    from pushctl import collector
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector.paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the database went away")
+    assert gc.isenabled()

@@ -48,11 +48,12 @@ def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
 
 def read_inventory(paths: list[str]) -> Inventory:
     """``fleet list``/``stats`` from the database: the users and pushers the admin API gives."""
+    from pushctl import collector
     from pushctl.fleet.inventory import Inventory
     from pushctl.homeserver_host import database
 
     found = synapse_config(paths, "this command")
-    with database.opened(found.database) as reader:
+    with database.opened(found.database) as reader, collector.paused():
         users = database.local_users(reader)
         stored = database.pushers(reader)
     return Inventory(users=users, pushers=[s.pusher for s in stored])
@@ -78,7 +79,7 @@ def health_command(
     ] = None,
 ) -> None:
     """Failing pushers and pushers nothing will remove, from Synapse's database."""
-    from pushctl.homeserver_host import database, health
+    from pushctl import collector
 
     if output is not None and not prometheus:
         raise UsageError("--output goes with --prometheus")
@@ -86,6 +87,20 @@ def health_command(
         raise UsageError("--prometheus and --json: choose one")
     found = synapse_config(paths, "fleet health")
     env = environment(ctx)
+    with collector.paused():
+        _health(env, found, show_all, as_json, prometheus, output)
+
+
+def _health(
+    env: Environment,
+    found: SynapseConfig,
+    show_all: bool,
+    as_json: bool,
+    prometheus: bool,
+    output: str | None,
+) -> None:
+    from pushctl.homeserver_host import database, health
+
     with database.opened(found.database) as reader:
         checked = health.check(database.pushers(reader))
     now_ms = int(time.time() * 1000)
@@ -203,13 +218,14 @@ def gateways_command(
     ] = False,
 ) -> None:
     """Each gateway of the pushers, and whether the homeserver may push to it."""
+    from pushctl import collector
     from pushctl.gateway import ProbeSettings
     from pushctl.homeserver_host import blocklist, database, gateways
 
     found = synapse_config(paths, "fleet gateways")
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
     env = environment(ctx)
-    with database.opened(found.database) as reader:
+    with database.opened(found.database) as reader, collector.paused():
         counts = gateways.urls(s.pusher for s in database.pushers(reader))
     probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
     judged = gateways.judge_all(counts, rules, probe)
