@@ -73,6 +73,8 @@ def escape_json(text: str) -> str:
     The same JSON to a program; to a terminal, nothing that moves the cursor or
     hides a difference between two strings.
     """
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case, found without a scan: isascii() is known of a str
     return _RAW_IN_JSON.sub(_json_escaped, text)
 
 

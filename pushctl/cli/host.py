@@ -51,11 +51,12 @@ def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
 
 def read_inventory(paths: list[str]) -> Inventory:
     """``fleet list``/``stats`` from the database: the users and pushers the admin API gives."""
+    from pushctl import collector
     from pushctl.fleet.inventory import Inventory
     from pushctl.homeserver_host import database
 
     found = synapse_config(paths, "this command")
-    with database.opened(found.database) as reader:
+    with database.opened(found.database) as reader, collector.paused():
         users = database.local_users(reader)
         stored = database.pushers(reader)
     return Inventory(users=users, pushers=[s.pusher for s in stored])
@@ -78,12 +79,25 @@ def health_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Failing pushers and pushers nothing will remove, from Synapse's database."""
-    from pushctl.homeserver_host import database, health
+    from pushctl import collector
 
     if destination is not None and output is not Format.PROMETHEUS:
         raise UsageError("--output goes with --prometheus")
     found = synapse_config(paths, "fleet health")
     env = environment(ctx)
+    with collector.paused():
+        _health(env, found, show_all, output, destination)
+
+
+def _health(
+    env: Environment,
+    found: SynapseConfig,
+    show_all: bool,
+    output: Format,
+    destination: str | None,
+) -> None:
+    from pushctl.homeserver_host import database, health
+
     with database.opened(found.database) as reader:
         checked = health.check(database.pushers(reader))
     now_ms = int(time.time() * 1000)
@@ -94,7 +108,7 @@ def health_command(
     if output is Format.JSON:
         from pushctl import render
 
-        env.write(render.dump_json(health.as_json(checked, shown, now_ms)))
+        render.write_json(env, health.as_json(checked, shown, now_ms))
     else:
         _health_report(env, checked, shown, now_ms)
     _failing_fails(checked)
@@ -202,13 +216,14 @@ def gateways_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Each gateway of the pushers, and whether the homeserver may push to it."""
+    from pushctl import collector
     from pushctl.gateway import ProbeSettings
     from pushctl.homeserver_host import blocklist, database, gateways
 
     found = synapse_config(paths, "fleet gateways")
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
     env = environment(ctx)
-    with database.opened(found.database) as reader:
+    with database.opened(found.database) as reader, collector.paused():
         counts = gateways.urls(s.pusher for s in database.pushers(reader))
     probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
     judged = gateways.judge_all(counts, rules, probe)

@@ -33,9 +33,8 @@ class Inventory:
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
     def users_without_pushers(self) -> int:
-        unreadable = {user for user, _ in self.unreadable}
-        with_pushers = {p["user_id"] for p in self.pushers}
-        return sum(1 for user in self.users if user not in with_pushers | unreadable)
+        counted = {p["user_id"] for p in self.pushers} | {user for user, _ in self.unreadable}
+        return sum(1 for user in self.users if user not in counted)
 
 
 def read_inventory(

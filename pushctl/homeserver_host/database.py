@@ -31,6 +31,8 @@ from pushctl.homeserver_host.config import POSTGRES, Database
 #: pushers.enabled and pushers.device_id in 73)
 MIN_SCHEMA_VERSION = 80
 EXTRA_HINT = "pip install 'pushctl[synapse]'"
+#: rows fetched in each round trip of a PostgreSQL server-side cursor
+ROWS_AT_ONCE = 5000
 
 _PUSHER_COLUMNS = (
     "p.user_name, p.app_display_name, p.app_id, p.data, p.device_display_name, p.kind, "
@@ -68,10 +70,21 @@ class Reader:
         self.placeholder = placeholder
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.connection.cursor()
+        return list(self.each_row(sql, params))
+
+    def each_row(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows a few thousand at a time, never all of them held at once.
+
+        On PostgreSQL a server-side cursor, so that neither libpq nor Python
+        holds the whole result (100,000 pushers: about 100 MiB).
+        """
+        named = {"name": "pushctl_rows"} if self.placeholder == "%s" else {}
+        cursor = self.connection.cursor(**named)
         try:
+            if named:
+                cursor.itersize = ROWS_AT_ONCE
             cursor.execute(sql.replace("?", self.placeholder), tuple(params))
-            return list(cursor.fetchall())
+            yield from cursor
         finally:
             cursor.close()
 
@@ -178,7 +191,7 @@ def local_users(reader: Reader) -> list[str]:
 
 def pushers(reader: Reader) -> list[StoredPusher]:
     """Every pusher of those users, by user, then in the order they were made."""
-    rows = reader.rows(
+    rows = reader.each_row(
         f"SELECT {_PUSHER_COLUMNS} FROM pushers p JOIN users u ON u.name = p.user_name "
         f"WHERE {_LISTED_USER} ORDER BY p.user_name, p.id"
     )
@@ -194,7 +207,7 @@ def _stored(row: tuple[Any, ...]) -> StoredPusher | None:
     (user, app_display_name, app_id, data, device_display_name, kind, lang, profile_tag,
      pushkey, enabled, device_id, failing_since, last_success, has_token) = row  # fmt: skip
     try:
-        decoded = json.loads(data) if isinstance(data, (str, bytes)) else data
+        decoded = _decoded(data)
     except ValueError:
         return None  # Synapse drops such a row too (PusherWorkerStore._decode_pushers_rows)
     pusher = {
@@ -211,6 +224,20 @@ def _stored(row: tuple[Any, ...]) -> StoredPusher | None:
         "user_id": user,
     }
     return StoredPusher(pusher, _ms(failing_since), _ms(last_success), bool(has_token))
+
+
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _decoded(data: Any) -> Any:
+    """``json.loads(data)``, a third of its cost for the compact JSON Synapse writes."""
+    if not isinstance(data, str):
+        return json.loads(data) if isinstance(data, bytes) else data
+    try:
+        value, end = _scan_json(data, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    return value if end == len(data) else json.loads(data)  # spaces around it, or not JSON
 
 
 def _ms(value: Any) -> int | None:

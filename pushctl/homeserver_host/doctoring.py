@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pushctl import kinds
 from pushctl.doctor.findings import Finding, problem
 from pushctl.homeserver_host import blocklist, database, health
 
@@ -27,7 +28,7 @@ def findings(found: SynapseConfig, user_id: str) -> list[Finding]:
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
     judged: dict[str, blocklist.Verdict] = {}
     for item in stored:
-        url = health.Checked(item, ()).url
+        url = kinds.gateway_url(item.pusher)
         if url is None or url in judged:
             continue
         judged[url] = verdict = blocklist.judge(url, rules)

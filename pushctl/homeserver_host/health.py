@@ -11,10 +11,11 @@ device deletion. Pure code, but for :func:`prometheus_text`.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ FAILING = "pusher.failing"
 NO_DEVICE = "pusher.no-device"
 #: after this long failing, Synapse drops the notification it could not deliver
 DROP_AFTER_MS = 24 * 3600 * 1000
+_EPOCH = datetime(1970, 1, 1)  # naive: UTC
 EXTRA_HINT = "pip install 'pushctl[synapse]'"
 
 
@@ -32,10 +34,8 @@ EXTRA_HINT = "pip install 'pushctl[synapse]'"
 class Checked:
     stored: StoredPusher
     problems: tuple[str, ...]
-
-    @property
-    def url(self) -> str | None:
-        return kinds.gateway_url(self.stored.pusher)
+    #: the gateway (``data.url``); None for a pusher without one
+    url: str | None
 
     def dropping(self, now_ms: int) -> bool:
         since = self.stored.failing_since
@@ -46,12 +46,10 @@ def check(stored: Iterable[StoredPusher]) -> list[Checked]:
     """Every pusher with the problems found on it (none for a healthy one)."""
     checked = []
     for item in stored:
-        problems = []
-        if item.failing_since is not None:
-            problems.append(FAILING)
+        problems: tuple[str, ...] = () if item.failing_since is None else (FAILING,)
         if not item.has_device:
-            problems.append(NO_DEVICE)
-        checked.append(Checked(item, tuple(problems)))
+            problems += (NO_DEVICE,)
+        checked.append(Checked(item, problems, kinds.gateway_url(item.pusher)))
     return checked
 
 
@@ -59,10 +57,12 @@ def iso(ms: int | None) -> str | None:
     """Milliseconds since the epoch as ISO 8601 UTC (``2024-05-01T12:00:00Z``)."""
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    # as datetime.fromtimestamp(ms / 1000, timezone.utc) gives it, in half the time
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    return moment.isoformat(timespec="seconds") + "Z"
 
 
+@functools.lru_cache(maxsize=4096)  # a few gateways serve a whole server's pushers
 def gateway_label(url: str | None) -> str:
     """``scheme://host:port`` of a gateway URL: no path, so few distinct values."""
     if not url:

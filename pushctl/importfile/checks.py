@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from pushctl import model
+from pushctl.collector import paused as collector_paused
 from pushctl.errors import InvalidInput
 from pushctl.importfile.document import Document, Entry, FileProblem
-from pushctl.importfile.reading import collector_paused, load
+from pushctl.importfile.reading import load
 from pushctl.words import plural
 
 
