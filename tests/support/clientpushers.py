@@ -191,9 +191,9 @@ CLIENT_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "neochat",
         "not read from a client: written from the issue text (app org.kde.neochat, the device ID "
-        'as name, lang en-US, data format " ", append false); the one stored version of KDE/'
-        "neochat src/neochatconnection.cpp (c7614caf4188b6a4d5e80d62943fca147f60a3e0) that was "
-        "read has no push code, and no version with setupPushNotifications was read",
+        'as name, lang en-US, data format " ", append false); KDE/neochat '
+        "src/neochatconnection.cpp at c7614caf4188b6a4d5e80d62943fca147f60a3e0, the one version "
+        "read, has no push code, and no version with setupPushNotifications was read",
         {
             "pushkey": "https://ntfy.invalid/neochatTopic?up=1",
             "kind": "http",
