@@ -19,7 +19,7 @@ import pytest
 
 from pushctl.cli import compat, completion, make_app, registry
 from pushctl.cli.shellwords import lex
-from pushctl.environment import Environment
+from pushctl.output.environment import Environment
 from tests.support import ROOT
 
 COMPAT = ROOT / "pushctl" / "cli" / "compat.py"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pushctl import listing_cache
 from pushctl.doctor import account, gateways, pushers, rules
 from pushctl.doctor.findings import Report
-from pushctl.gateway import DELIVERED, Probe
+from pushctl.pushers import listing_cache
+from pushctl.runs.gateway import DELIVERED, Probe
 
 DAY_MS = 86400 * 1000
 NOW_MS = 1_800_000_000_000
@@ -333,7 +333,7 @@ def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master(
 def test_forgetting_asks_whose_pushers_only_when_the_homeserver_has_a_listing(
     tmp_path: Path,
 ) -> None:
-    from pushctl.plan import deletion
+    from pushctl.pushers.plan import deletion
 
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
     asked: list[str] = []

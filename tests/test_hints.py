@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from pushctl import admin, auth, client, credentials, discovery, ids
+from pushctl.accounts import auth, credentials
+from pushctl.accounts.settings import Settings
+from pushctl.acting import admin
 from pushctl.cli.hints import annotate, message
-from pushctl.devices import NO_DEVICE_FIELD
 from pushctl.errors import AuthError, Hint, MatrixError, PushctlError
-from pushctl.settings import Settings
+from pushctl.homeserver import client, discovery, ids
+from pushctl.pushers.devices import NO_DEVICE_FIELD
 
 
 def raised(call: Callable[[], object]) -> PushctlError:

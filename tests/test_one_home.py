@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pushctl import importfile, model, words
+from pushctl import importfile, words
+from pushctl.pushers import model
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pushctl"
 
@@ -29,12 +30,12 @@ def modules_matching(pattern: str) -> list[str]:
     ("what", "pattern", "home"),
     [
         ("a pluraliser", r'else "s"\)', ["words.py"]),
-        ("a depth limit", r"^MAX_DEPTH = ", ["model.py"]),
-        ("stripping credentials", r"headers\.pop\(\"Authorization\"", ["sessions.py"]),
-        ("detecting Matrix Authentication Service", r"auth_metadata", ["admin.py"]),
-        ("issuing acting tokens", r"issue_acting_token\(", ["admin.py"]),
+        ("a depth limit", r"^MAX_DEPTH = ", ["pushers/model.py"]),
+        ("stripping credentials", r"headers\.pop\(\"Authorization\"", ["homeserver/sessions.py"]),
+        ("detecting Matrix Authentication Service", r"auth_metadata", ["acting/admin.py"]),
+        ("issuing acting tokens", r"issue_acting_token\(", ["acting/admin.py"]),
         # validation reads the raw value, to say what is wrong with it
-        ("reading data.url", r"\.get\(\"url\"\)", ["kinds.py", "model.py"]),
+        ("reading data.url", r"\.get\(\"url\"\)", ["pushers/kinds.py", "pushers/model.py"]),
     ],
 )
 def test_one_home(what: str, pattern: str, home: list[str]) -> None:

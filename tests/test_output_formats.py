@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pushctl.render import csv_text
+from pushctl.output.render import csv_text
 from tests.support.accounts import Account
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from pushctl.cli.hints import outcome_error
-from pushctl.client import _matrix_error
 from pushctl.errors import ExitStatus, Hint, MatrixError, PushctlError
-from pushctl.executor import apply, delete_pushers
-from pushctl.plan import Action, differences, make_plan
-from pushctl.verdict import Words, conclude
+from pushctl.homeserver.client import _matrix_error
+from pushctl.pushers.plan import Action, differences, make_plan
+from pushctl.runs.executor import apply, delete_pushers
+from pushctl.runs.verdict import Words, conclude
 from tests.support.accounts import make_pusher
 
 

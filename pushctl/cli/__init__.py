@@ -26,13 +26,19 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import __version__
+from pushctl.accounts.settings import (
+    DEFAULT_PROFILE,
+    ENV_HOMESERVER,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    Settings,
+)
 from pushctl.cli import compat, completion, registry
 from pushctl.cli.common import environment, setup_verbose
 from pushctl.cli.compat import click_command
 from pushctl.cli.completion import PROG_NAME
-from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
-from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, MAX_TIMEOUT, MIN_TIMEOUT, Settings
+from pushctl.output.environment import Environment, OutputClosed
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:

@@ -7,21 +7,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pushctl import model
 from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
-from pushctl.render import Format
+from pushctl.output.render import Format
+from pushctl.pushers import model
 from pushctl.words import plural
 
 if TYPE_CHECKING:
-    from pushctl.environment import Environment
-    from pushctl.executor import Report
     from pushctl.importfile import Document, FileProblem
-    from pushctl.plan import Change, Plan
-    from pushctl.verdict import Words
+    from pushctl.output.environment import Environment
+    from pushctl.pushers.plan import Change, Plan
+    from pushctl.runs.executor import Report
+    from pushctl.runs.verdict import Words
 
 
 class FileFormat(str, enum.Enum):
@@ -71,9 +71,9 @@ def import_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
-    from pushctl import executor, guard
-    from pushctl import plan as planning
-    from pushctl.outcomes import imported
+    from pushctl.pushers import plan as planning
+    from pushctl.runs import executor, guard
+    from pushctl.runs.outcomes import imported
 
     env = environment(ctx)
     document = _load_valid(env, file)
@@ -128,7 +128,7 @@ def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> Non
 
 def _question(env: Environment, plan: Plan, homeserver: str) -> str:
     """What to ask before applying; a warning first when the plan would empty the account."""
-    from pushctl.plan import Action
+    from pushctl.pushers.plan import Action
 
     deletes = plan.count(Action.DELETE)
     if deletes and deletes == len(plan.changes):  # said even with --yes: it may be a mistake
@@ -146,7 +146,7 @@ def _count(number: int, noun: str) -> str:
 
 def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
     """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
-    from pushctl.plan import Action
+    from pushctl.pushers.plan import Action
 
     counts = plan.counts()
     parts = [f"{counts[a.value]} to {a.value}" for a in (Action.CREATE, Action.UPDATE)]
@@ -167,7 +167,7 @@ PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
-    from pushctl import render
+    from pushctl.output import render
 
     rows: list[list[str | render.Cell]] = [
         [
@@ -186,8 +186,8 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
 
 
 def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
-    from pushctl import render
-    from pushctl.plan import Action
+    from pushctl.output import render
+    from pushctl.pushers.plan import Action
 
     rows = []
     for action in Action:
@@ -212,8 +212,8 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
 
 
 def _words(document: Document) -> Words:
-    """How ``import`` speaks of its run (:mod:`pushctl.verdict`)."""
-    from pushctl.verdict import Words
+    """How ``import`` speaks of its run (:mod:`pushctl.runs.verdict`)."""
+    from pushctl.runs.verdict import Words
 
     return Words(
         again="run the same import again",
@@ -223,7 +223,7 @@ def _words(document: Document) -> Words:
 
 
 def _change_name(document: Document, change: Change) -> str:
-    from pushctl import render
+    from pushctl.output import render
 
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
@@ -231,7 +231,7 @@ def _change_name(document: Document, change: Change) -> str:
 
 
 def _write_json(env: Environment, value: Any) -> None:
-    from pushctl import render
+    from pushctl.output import render
 
     env.write(render.dump_json(value))
 
@@ -254,7 +254,7 @@ def export_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Write the account's pushers in the import format."""
-    from pushctl import export
+    from pushctl.output import export
 
     to_stdout = destination is None or destination == "-"
     if output is Format.JSON and to_stdout:
@@ -278,7 +278,7 @@ def export_command(
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
     """Say which server pushers break a rule: the exported file will not import as is."""
-    from pushctl import export, render
+    from pushctl.output import export, render
 
     for pusher in pushers:
         errors = model.errors_only(model.validate_pusher(export.exportable(pusher)))

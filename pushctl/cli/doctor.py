@@ -11,11 +11,11 @@ from pushctl.cli.common import environment, settings
 from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import output_options
 from pushctl.cli.support import UserOption, target
-from pushctl.render import Format
+from pushctl.output.render import Format
 
 if TYPE_CHECKING:
     from pushctl.doctor import Finding, Report
-    from pushctl.environment import Environment
+    from pushctl.output.environment import Environment
 
 _MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 
@@ -34,8 +34,9 @@ def doctor_command(
     synapse_config: SynapseConfigOption = None,
 ) -> None:
     """Find out why an account gets no notifications."""
-    from pushctl import doctor, render
+    from pushctl import doctor
     from pushctl.cli.hints import annotate
+    from pushctl.output import render
 
     env = environment(ctx)
     where = target(ctx, user)
@@ -72,7 +73,7 @@ def _worded(finding: Finding, annotate: Callable[[str], str]) -> Finding:
 
 def _write_report(env: Environment, report: Report) -> None:
     from pushctl.doctor.findings import plural
-    from pushctl.environment import escape
+    from pushctl.output.environment import escape
 
     lines: list[str] = []
     for area, findings in report.by_area():

@@ -17,15 +17,15 @@ from pushctl.cli.hints import outcome_error
 from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import finish, output_options
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
-from pushctl.render import Format
+from pushctl.output.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
-    from pushctl.environment import Environment
     from pushctl.fleet.inventory import Inventory
-    from pushctl.plan import Change, Plan
-    from pushctl.verdict import Words
+    from pushctl.homeserver.client import Client
+    from pushctl.output.environment import Environment
+    from pushctl.pushers.plan import Change, Plan
+    from pushctl.runs.verdict import Words
 
 GatewayOption = Annotated[
     str | None,
@@ -66,8 +66,8 @@ def list_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Show every local user's pushers (deactivated users are left out)."""
-    from pushctl import columns
     from pushctl.fleet import planning
+    from pushctl.output import columns
 
     env = environment(ctx)
     inventory = _read_from(ctx, env, synapse_config)
@@ -86,8 +86,8 @@ def stats_command(
     ctx: typer.Context, synapse_config: SynapseConfigOption = None, output: Format = Format.TABLE
 ) -> None:
     """Count every local user's pushers by gateway and by app ID, and users with none."""
-    from pushctl import render
     from pushctl.fleet import planning
+    from pushctl.output import render
 
     env = environment(ctx)
     inventory = _read_from(ctx, env, synapse_config)
@@ -113,8 +113,8 @@ def stats_command(
 
 
 def _admin_client(ctx: typer.Context) -> Client:
-    from pushctl import credentials
-    from pushctl.settings import authenticate
+    from pushctl.accounts import credentials
+    from pushctl.accounts.settings import authenticate
 
     credential, client = authenticate(settings(ctx))
     if credential.kind == credentials.KIND_APPSERVICE:
@@ -170,8 +170,8 @@ def move_gateway_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Point every local user's pushers on one gateway to another, each kept on its device."""
-    from pushctl import model
     from pushctl.fleet import planning
+    from pushctl.pushers import model
 
     problems = planning.check_gateway_url(new_url)
     if problems:
@@ -239,7 +239,7 @@ def _run(
 ) -> None:
     """Show the plan, ask, apply, report; the exit status says how it went."""
     from pushctl.fleet import writing
-    from pushctl.outcomes import fleet_written
+    from pushctl.runs.outcomes import fleet_written
 
     words = _words(operation)
     unreadable = inventory.unreadable
@@ -270,8 +270,8 @@ def _run(
 
 
 def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:
-    from pushctl import render
     from pushctl.fleet.planning import by_user
+    from pushctl.output import render
 
     env.info(("Plan (dry run): " if dry_run else "Plan: ") + described)
     if not plan.changes:
@@ -294,9 +294,9 @@ def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> N
 
 
 def _words(operation: str) -> Words:
-    """How ``fleet move-gateway|delete`` speak of their runs (:mod:`pushctl.verdict`)."""
-    from pushctl import render
-    from pushctl.verdict import Words
+    """How ``fleet move-gateway|delete`` speak of their runs (:mod:`pushctl.runs.verdict`)."""
+    from pushctl.output import render
+    from pushctl.runs.verdict import Words
 
     def name(change: Change) -> str:
         pusher = change.pusher

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pushctl.errors import Hint, PushctlError
 
 if TYPE_CHECKING:
-    from pushctl.executor import Outcome
+    from pushctl.runs.executor import Outcome
 
 LOG_IN = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 
@@ -84,8 +84,8 @@ def outcome_error(outcome: Outcome) -> str | None:
 
 def annotate(text: str) -> str:
     """A reason from a result, with the flag that gets past it named."""
-    from pushctl.devices import NO_DEVICE_FIELD
-    from pushctl.gateway import PLAIN_HTTP_REFUSED
+    from pushctl.pushers.devices import NO_DEVICE_FIELD
+    from pushctl.runs.gateway import PLAIN_HTTP_REFUSED
 
     text = text.replace(
         PLAIN_HTTP_REFUSED, f"{PLAIN_HTTP_REFUSED}; pass --allow-insecure-http to test it anyway"

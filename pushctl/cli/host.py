@@ -14,15 +14,15 @@ import typer
 from pushctl.cli.common import environment, settings
 from pushctl.cli.output import output_options
 from pushctl.errors import UsageError
-from pushctl.render import Format
+from pushctl.output.render import Format
 from pushctl.words import plural
 
 if TYPE_CHECKING:
-    from pushctl.environment import Environment
     from pushctl.fleet.inventory import Inventory
     from pushctl.homeserver_host.config import SynapseConfig
     from pushctl.homeserver_host.gateways import Gateway
     from pushctl.homeserver_host.health import Checked
+    from pushctl.output.environment import Environment
 
 ENV_SYNAPSE_CONFIG = "PUSHCTL_SYNAPSE_CONFIG"
 
@@ -106,7 +106,7 @@ def _health(
         return
     shown = checked if show_all else [c for c in checked if c.problems]
     if output is Format.JSON:
-        from pushctl import render
+        from pushctl.output import render
 
         render.write_json(env, health.as_json(checked, shown, now_ms))
     else:
@@ -132,8 +132,8 @@ def _write_prometheus(env: Environment, text: str, destination: str | None) -> N
 def _health_report(
     env: Environment, checked: list[Checked], shown: list[Checked], now_ms: int
 ) -> None:
-    from pushctl import render
     from pushctl.homeserver_host import health
+    from pushctl.output import render
 
     def pushkey(value: str) -> str:
         return render.shorten(value) if env.stdout_drawn else value
@@ -217,8 +217,8 @@ def gateways_command(
 ) -> None:
     """Each gateway of the pushers, and whether the homeserver may push to it."""
     from pushctl import collector
-    from pushctl.gateway import ProbeSettings
     from pushctl.homeserver_host import blocklist, database, gateways
+    from pushctl.runs.gateway import ProbeSettings
 
     found = synapse_config(paths, "fleet gateways")
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
@@ -228,7 +228,7 @@ def gateways_command(
     probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
     judged = gateways.judge_all(counts, rules, probe)
     if output is Format.JSON:
-        from pushctl import render
+        from pushctl.output import render
 
         env.write(render.dump_json({"gateways": [g.as_json() for g in judged]}))
     else:
@@ -243,7 +243,7 @@ def gateways_command(
 
 
 def _gateways_report(env: Environment, judged: list[Gateway]) -> None:
-    from pushctl import render
+    from pushctl.output import render
 
     rows = []
     for item in judged:

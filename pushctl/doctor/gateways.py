@@ -6,7 +6,7 @@ a push gateway (Sygnal answers 405, a UnifiedPush gateway
 ``{"unifiedpush": {"gateway": "matrix"}}``) from something else (an HTML 404
 of a reverse proxy, a homeserver's Matrix error). Then, unless pushing is off,
 its pushers get the test notification ``pushctl test`` sends
-(:func:`pushctl.gateway.probe`): the first alone, the others only if the
+(:func:`pushctl.runs.gateway.probe`): the first alone, the others only if the
 gateway answered it, so that a gateway that hangs costs one timeout. What
 went wrong is said once per gateway, with how many pushers use it.
 
@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl import gateway, model
 from pushctl.doctor.findings import Finding, plural, problem, warning
 from pushctl.doctor.pushers import describe
 from pushctl.doctor.pushkeys import check_shape
-from pushctl.model import is_loopback_host
+from pushctl.pushers import model
+from pushctl.pushers.model import is_loopback_host
+from pushctl.runs import gateway
 
 SYGNAL = "sygnal"
 UNIFIED_PUSH = "unifiedpush"
@@ -70,7 +71,7 @@ def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     """Resolve the host of *url* and ``GET`` it; never sends a pushkey."""
     import requests
 
-    from pushctl.sessions import failure_reason, json_body, new_session, no_credentials
+    from pushctl.homeserver.sessions import failure_reason, json_body, new_session, no_credentials
 
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -140,9 +141,9 @@ def examine(
     gateway that answered that one gets the others, and once one goes
     unanswered the rest are not sent: a gateway that hangs costs one timeout,
     not one per pusher. Ctrl-C stops the wait at once
-    (:func:`pushctl.concurrency.map_interruptibly`).
+    (:func:`pushctl.homeserver.concurrency.map_interruptibly`).
     """
-    from pushctl.concurrency import map_interruptibly
+    from pushctl.homeserver.concurrency import map_interruptibly
 
     testable = [p for p in pushers if gateway.refusal(p, allow_insecure_http=True) is None]
     groups: dict[str, list[model.Pusher]] = {}
@@ -263,7 +264,7 @@ def _plain_http(url: str, whose: str, item: Examined) -> Finding:
 
 
 def _unreachable_advice(reason: str) -> str:
-    from pushctl.sessions import TLS_FAILED, TLS_HANDSHAKE_FAILED
+    from pushctl.homeserver.sessions import TLS_FAILED, TLS_HANDSHAKE_FAILED
 
     if reason.startswith(TLS_HANDSHAKE_FAILED):
         return (

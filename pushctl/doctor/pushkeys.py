@@ -16,9 +16,9 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pushctl import gateway
 from pushctl.doctor.findings import Finding, info, warning
 from pushctl.doctor.pushers import describe
+from pushctl.runs import gateway
 
 if TYPE_CHECKING:
     from pushctl.doctor.gateways import Examined

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
-from pushctl.model import Pusher
+from pushctl.pushers.model import Pusher
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
+    from pushctl.homeserver.client import Client
 
 #: the most users read at once; how many really are adapts to the server
 READ_WORKERS = 16
@@ -47,16 +47,16 @@ def read_inventory(
     """The pushers of *users* (from :func:`list_users`), at most *workers* users at a time.
 
     How many are read at once adapts to the server as bulk writes do
-    (:mod:`pushctl.adaptive`): it starts at 2 and grows while throughput does.
+    (:mod:`pushctl.homeserver.adaptive`): it starts at 2 and grows while throughput does.
 
     A user whose pushers cannot be read (deleted meanwhile, a server error) is
     listed in :attr:`Inventory.unreadable`; a refused token or an unreachable
     server stops the reading. *on_user* hears of each user read (True when it
     worked), from the reading threads.
     """
-    from pushctl import admin
-    from pushctl.adaptive import AdaptiveLimit
-    from pushctl.concurrency import map_interruptibly
+    from pushctl.acting import admin
+    from pushctl.homeserver.adaptive import AdaptiveLimit
+    from pushctl.homeserver.concurrency import map_interruptibly
 
     sessions = _Sessions(client)
     try:
@@ -79,7 +79,7 @@ def read_inventory(
 
 def list_users(client: Client) -> list[str]:
     """Every local user that is not deactivated; exit 4 for a token that is not an admin's."""
-    from pushctl import admin
+    from pushctl.acting import admin
 
     try:
         return admin.local_users(client)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pushctl import kinds
 from pushctl.doctor.findings import Finding, problem
 from pushctl.homeserver_host import blocklist, database, health
+from pushctl.pushers import kinds
 
 if TYPE_CHECKING:
     from pushctl.homeserver_host.config import SynapseConfig

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushctl import kinds
 from pushctl.homeserver_host import blocklist
+from pushctl.pushers import kinds
 
 if TYPE_CHECKING:
     from pushctl.doctor.gateways import Fingerprint
-    from pushctl.gateway import ProbeSettings
+    from pushctl.runs.gateway import ProbeSettings
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ def judge_all(
         return judged
     from dataclasses import replace
 
-    from pushctl.concurrency import map_interruptibly
     from pushctl.doctor import gateways
+    from pushctl.homeserver.concurrency import map_interruptibly
 
     looks = map_interruptibly(
         lambda g: gateways.fingerprint(g.url, probe), judged, max(1, min(16, len(judged)))

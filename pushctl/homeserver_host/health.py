@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl import kinds
 from pushctl.homeserver_host.database import StoredPusher
+from pushctl.pushers import kinds
 
 FAILING = "pusher.failing"
 NO_DEVICE = "pusher.no-device"

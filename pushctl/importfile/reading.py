@@ -30,7 +30,7 @@ def load(path: str, stdin: IO[Any] | None = None) -> Document:
     """Read and parse an import file; exit 3 (:class:`InvalidInput`) if it is unreadable.
 
     *stdin* is the stream ``-`` reads: the command line passes its
-    :class:`~pushctl.environment.Environment`'s; the process's own when not given.
+    :class:`~pushctl.output.environment.Environment`'s; the process's own when not given.
     """
     name = source_name(path)
     text = decode(read_bytes(path, stdin), name)
@@ -64,7 +64,7 @@ def _read_stream(stream: IO[Any]) -> bytes:
 
 
 def _process_stdin() -> IO[Any]:
-    from pushctl.environment import Environment
+    from pushctl.output.environment import Environment
 
     return Environment.create().stdin  # a closed stdin reads as empty there
 
