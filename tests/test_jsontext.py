@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pushctl.output import jsontext, render
-from pushctl.output.environment import escape_json
+from pushctl.output.escaping import escape_json
 
 MARKER = "\x00nested\x00"  # what stands for a nested list while its parent is written
 

@@ -18,7 +18,9 @@ import pytest
 
 from pushctl.errors import Interrupted
 from pushctl.output import render
-from pushctl.output.environment import Environment, escape
+from pushctl.output.environment import Environment
+from pushctl.output.escaping import escape
+from pushctl.output.plain import Cell
 from tests.support.accounts import Account, clean_env
 
 pytestmark = pytest.mark.inprocess
@@ -530,7 +532,7 @@ def test_status_escapes_what_the_server_says(httpserver, pushctl) -> None:
 def test_table_policy(environ: dict[str, str], terminals: str, drawn: bool, coloured: bool) -> None:
     env = environment({"COLUMNS": "60", **environ}, terminals=terminals)
     assert env.stdout_drawn is drawn
-    render.table(env, ["Name", "Enabled"], [["phone", render.Cell("no", "disabled")]])
+    render.table(env, ["Name", "Enabled"], [["phone", Cell("no", "disabled")]])
     shown = text(env.stdout)
     assert ("╭" in shown) is drawn
     assert ("\x1b[" in shown) is coloured
@@ -544,7 +546,7 @@ def test_table_policy(environ: dict[str, str], terminals: str, drawn: bool, colo
 )
 def test_states_have_colours(state: str, code: str) -> None:
     env = environment(terminals="stdout")
-    render.table(env, ["State"], [[render.Cell(state, state)]])
+    render.table(env, ["State"], [[Cell(state, state)]])
     assert f"\x1b[{code}m {state}" in text(env.stdout)
 
 

@@ -12,6 +12,7 @@ from pushctl.cli.hints import outcome_error
 from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import InvalidInput, UsageError
+from pushctl.output import plain
 from pushctl.output.render import Format
 from pushctl.pushers import model
 from pushctl.words import plural
@@ -169,9 +170,9 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
     from pushctl.output import render
 
-    rows: list[list[str | render.Cell]] = [
+    rows: list[list[str | plain.Cell]] = [
         [
-            render.Cell(
+            plain.Cell(
                 f"{PLAN_SIGNS[change.action.value]} {change.action.value}", change.action.value
             ),
             "(server)" if change.line is None else f"line {change.line}",
@@ -201,7 +202,7 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
                 action.value,
                 str(len(changes)),
                 str(report.applied_count(action)),
-                render.Cell(str(failed), "failed") if failed else str(failed),
+                plain.Cell(str(failed), "failed") if failed else str(failed),
                 str(sum(1 for o in report.skipped if o.change.action is action)),
                 str(sum(1 for c in report.not_started if c.action is action)),
                 str(sum(1 for c in report.unknown if c.action is action)),

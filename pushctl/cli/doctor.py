@@ -73,7 +73,7 @@ def _worded(finding: Finding, annotate: Callable[[str], str]) -> Finding:
 
 def _write_report(env: Environment, report: Report) -> None:
     from pushctl.doctor.findings import plural
-    from pushctl.output.environment import escape
+    from pushctl.output.escaping import escape
 
     lines: list[str] = []
     for area, findings in report.by_area():

@@ -17,6 +17,7 @@ from pushctl.cli.common import DryRunDelete, YesFlag, confirm, environment, sett
 from pushctl.cli.hints import annotate
 from pushctl.cli.output import finish, output_options
 from pushctl.errors import PartialFailure, UsageError
+from pushctl.output import plain
 from pushctl.output.render import Format
 from pushctl.pushers import model
 from pushctl.words import plural
@@ -24,7 +25,7 @@ from pushctl.words import plural
 if TYPE_CHECKING:
     from pushctl.acting.target import Target
     from pushctl.output.environment import Environment
-    from pushctl.output.render import Cell
+    from pushctl.output.plain import Cell
     from pushctl.runs.gateway import Probe
     from pushctl.runs.outcomes import Picked
     from pushctl.runs.prune import Plan, Verdict
@@ -128,7 +129,7 @@ def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None
             _pushkey(p.pusher, wide),
             str(p.pusher.get("device_display_name", "")),
             gateway_label(p.pusher, wide),
-            render.Cell(p.result, p.result),
+            plain.Cell(p.result, p.result),
             p.reason,
         ]
         for p in probes
@@ -231,7 +232,7 @@ def _verdicts_table(env: Environment, verdicts: Sequence[Any], doomed: bool) -> 
             str(v.pusher.get("app_id", "")),
             _pushkey(v.pusher, False),
             str(v.pusher.get("device_display_name", "")),
-            render.Cell(v.reason, _verdict_state(v.reason, doomed)),
+            plain.Cell(v.reason, _verdict_state(v.reason, doomed)),
         ]
         for v in verdicts
     ]

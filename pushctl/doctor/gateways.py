@@ -18,22 +18,24 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from pushctl.doctor.findings import Finding, plural, problem, warning
+from pushctl.doctor.fingerprints import (
+    NOT_MATRIX,
+    SYGNAL,
+    UNIFIED_PUSH,
+    UNKNOWN,
+    UNREACHABLE,
+    Examined,
+    Fingerprint,
+)
 from pushctl.doctor.pushers import describe
 from pushctl.doctor.pushkeys import check_shape
 from pushctl.pushers import model
 from pushctl.pushers.model import is_loopback_host
 from pushctl.runs import gateway
-
-SYGNAL = "sygnal"
-UNIFIED_PUSH = "unifiedpush"
-UNKNOWN = "unknown"
-NOT_MATRIX = "not-matrix"
-UNREACHABLE = "unreachable"
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
@@ -56,15 +58,6 @@ def is_private(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_private or ip.is_loopback or ip.is_link_local or ip in _CGNAT
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What answers on a gateway URL: SYGNAL, UNIFIED_PUSH, UNKNOWN, NOT_MATRIX or UNREACHABLE."""
-
-    kind: str
-    detail: str = ""
-    private: tuple[str, ...] = ()
 
 
 def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
@@ -115,13 +108,6 @@ def _matrix_refusal(status: int, body: Any) -> str | None:
     if status in (400, 401, 403, 404) and isinstance(errcode, str) and errcode.startswith("M_"):
         return errcode
     return None
-
-
-@dataclass(frozen=True)
-class Examined:
-    pusher: model.Pusher
-    fingerprint: Fingerprint
-    probe: gateway.Probe | None
 
 
 #: the reason of a test notification not sent because its gateway did not answer another

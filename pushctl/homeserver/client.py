@@ -25,6 +25,7 @@ from pushctl.errors import (
     redact_known,
     register_secret,
 )
+from pushctl.homeserver.bounds import DEFAULT_TIMEOUT, HOMESERVER_ANSWER_LIMIT
 from pushctl.homeserver.retry import (
     RATE_LIMITED,
     RETRYABLE_STATUSES,
@@ -33,7 +34,6 @@ from pushctl.homeserver.retry import (
     parse_retry_after,
 )
 from pushctl.homeserver.sessions import (
-    HOMESERVER_ANSWER_LIMIT,
     TLS_FAILED,
     failure_reason,
     json_body,
@@ -45,7 +45,6 @@ from pushctl.urls import BadUrl, split_url
 
 log = logging.getLogger("pushctl.http")
 
-DEFAULT_TIMEOUT = (10.0, 30.0)
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from pushctl import __version__
+from pushctl.homeserver.bounds import ANSWER_LIMIT
 
 if TYPE_CHECKING:
     import requests
@@ -24,33 +25,6 @@ TLS_HANDSHAKE_FAILED = (
     "TLS handshake failed (the port does not speak TLS, or not a version in common)"
 )
 TIMED_OUT = "timed out"
-
-MiB = 1024 * 1024
-#: the most a homeserver answer may hold: a listing of about 100,000 pushers
-HOMESERVER_ANSWER_LIMIT = 64 * MiB
-#: the most any other answer (push gateway, discovery) may hold
-ANSWER_LIMIT = 2 * MiB
-#: a whole request may take this many times its longest wait (``--timeout``)
-DEADLINE_FACTOR = 3
-#: requests' timeout when none is given: (connect, read)
-DEFAULT_TIMEOUT = (10.0, 30.0)
-
-
-def deadline_seconds(timeout: float | tuple[float, float] | None) -> float:
-    """Seconds a whole request may take, given requests' *timeout* (one wait, or two).
-
-    The server has the longest wait to start answering, as before, and twice
-    that again for the connection and the rest of a long answer; a server that
-    drips its answer cannot hold a request longer.
-    """
-    waits = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    longest = max((wait for wait in waits if wait is not None), default=max(DEFAULT_TIMEOUT))
-    return DEADLINE_FACTOR * longest
-
-
-def size_words(size: int) -> str:
-    """``64 MiB`` for a size in bytes."""
-    return f"{size / MiB:g} MiB"
 
 
 def new_session(verify: bool | str = True, limit: int = ANSWER_LIMIT) -> requests.Session:

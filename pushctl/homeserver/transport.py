@@ -4,7 +4,7 @@
 server that sends a byte every second holds a request for hours, and an endless
 answer fills memory. In a :class:`BoundedSession` each request (connecting,
 sending, every redirect and the whole of each answer) ends by a deadline
-(:func:`pushctl.homeserver.sessions.deadline_seconds`), and each answer body is read in
+(:func:`pushctl.homeserver.bounds.deadline_seconds`), and each answer body is read in
 pieces, up to a size cap, into ``response.content`` as callers expect.
 
 At the deadline a watchdog thread shuts the request's sockets down, which ends
@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from pushctl.homeserver.sessions import deadline_seconds, size_words
+from pushctl.homeserver.bounds import deadline_seconds, size_words
 
 _CHUNK = 64 * 1024
 

@@ -16,7 +16,7 @@ from pushctl.homeserver_host import blocklist
 from pushctl.pushers import kinds
 
 if TYPE_CHECKING:
-    from pushctl.doctor.gateways import Fingerprint
+    from pushctl.doctor.fingerprints import Fingerprint
     from pushctl.runs.gateway import ProbeSettings
 
 

@@ -12,7 +12,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pushctl.output.render import Cell, Column, Item, field_value, shorten, show, table
+from pushctl.output.plain import Cell
+from pushctl.output.render import Column, Item, field_value, shorten, show, table
 from pushctl.pushers import devices
 from pushctl.pushers.pusherstate import enabled_state
 

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pushctl.output.environment import escape, escape_json, escape_yaml, hides_something
+from pushctl.output.escaping import escape, escape_json, escape_yaml, hides_something
+from pushctl.output.plain import Cell, plain_fields, plain_table
 
 if TYPE_CHECKING:
     from pushctl.output.environment import Environment
@@ -98,21 +99,6 @@ def _yaml_dumper() -> Any:
     dumper: Any = type("QuotingDumper", (base,), {})
     dumper.add_representer(str, represent_str)
     return dumper
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell in a state (``rejected``, ``disabled``, …) that a terminal shows in colour.
-
-    Plain columns show only its text. The states and their colours are in
-    :data:`pushctl.output.tables.STATE_STYLES`.
-    """
-
-    text: str
-    state: str
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class Format(str, enum.Enum):
@@ -206,10 +192,6 @@ def dump_csv(columns: Sequence[Column], items: Iterable[Item], escaped: bool = F
     return buffer.getvalue()
 
 
-BOLD, RESET = "\x1b[1m", "\x1b[0m"
-COLUMN_GAP = "  "
-
-
 def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str | Cell]]) -> None:
     """A table on stdout: drawn on a terminal, plain aligned columns elsewhere."""
     if env.stdout_drawn:
@@ -218,30 +200,6 @@ def table(env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str 
         tables.draw(env, columns, rows)
     else:
         plain_table(env, columns, rows)
-
-
-def plain_table(
-    env: Environment, columns: Sequence[str], rows: Iterable[Sequence[str | Cell]]
-) -> None:
-    """Aligned columns without borders, as ``kubectl get`` or ``gh`` print them, on stdout.
-
-    One line per row, so that output stays usable with grep, cut and awk; the
-    header is bold when colour is forced. Plain string work: scripts get the
-    same bytes whatever the width.
-    """
-    cells = [[escape(str(cell)) for cell in row] for row in rows]
-    header = [escape(name) for name in columns]
-    sizes = [[display_width(cell) for cell in row] for row in [header, *cells]]
-    widths = [max(column) for column in zip(*sizes, strict=True)]
-    styled = env.stdout_colour
-    lines = []
-    for number, (row, row_sizes) in enumerate(zip([header, *cells], sizes, strict=True)):
-        line = COLUMN_GAP.join(
-            cell + " " * (width - size)
-            for cell, size, width in zip(row, row_sizes, widths, strict=True)
-        ).rstrip()
-        lines.append(f"{BOLD}{line}{RESET}" if styled and number == 0 else line)
-    env.write("\n".join(lines) + "\n")
 
 
 def fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
@@ -254,26 +212,3 @@ def fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
         tables.draw_fields(env, values)
         return
     plain_fields(env, values)
-
-
-def plain_fields(env: Environment, rows: Sequence[tuple[str, str]]) -> None:
-    """``label:  value`` lines on stdout; the values already escaped."""
-    width = max(len(label) for label, _ in rows) + 2
-    env.write("".join(f"{label + ':':<{width}}{value}\n" for label, value in rows))
-
-
-def display_width(text: str) -> int:
-    """Terminal columns *text* takes: wide East Asian characters and emoji count twice."""
-    width = len(text)
-    if text.isascii():
-        return width
-    import unicodedata
-
-    for char in text:
-        if char < "\u0300":  # Latin, Greek and the like: one column each
-            continue
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            width -= 1
-        elif unicodedata.east_asian_width(char) in ("W", "F"):
-            width += 1
-    return width

@@ -19,7 +19,7 @@ value is cut and padded to its column, and each column goes to rich as one
 cell of ready lines (:class:`_Lines`): rich draws the frame, the header and
 the styles, in about 25 ms for 500 pushers.
 
-The text is escaped (:func:`pushctl.output.environment.escape`) before it gets here,
+The text is escaped (:func:`pushctl.output.escaping.escape`) before it gets here,
 and rich never reads markup from it: a device named ``[bold]x[/]`` shows as is.
 """
 
@@ -34,15 +34,15 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from pushctl.output.environment import escape
-from pushctl.output.render import Cell, display_width, plain_fields, plain_table
+from pushctl.output.escaping import escape
+from pushctl.output.plain import Cell, display_width, plain_fields, plain_table
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
     from pushctl.output.environment import Environment
 
-#: how each state of a :class:`~pushctl.output.render.Cell` is shown
+#: how each state of a :class:`~pushctl.output.plain.Cell` is shown
 STATE_STYLES = {
     "delivered": "green",
     "rejected": "bold red",
