@@ -282,7 +282,7 @@ def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) 
 @given(hostile_urls)
 def test_hostile_homeserver_urls_are_a_usage_error_never_a_crash(url: str) -> None:
     from pushctl.errors import UsageError
-    from pushctl.homeserver.client import normalise_homeserver
+    from pushctl.homeserver.address import normalise_homeserver
 
     try:
         normalise_homeserver(url)

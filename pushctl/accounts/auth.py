@@ -123,7 +123,7 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
 
 
 def resolve_homeserver(settings: Settings, user: str | None) -> str:
-    from pushctl.homeserver.client import normalise_homeserver
+    from pushctl.homeserver.address import normalise_homeserver
     from pushctl.homeserver.discovery import discover
 
     if settings.homeserver:

@@ -68,7 +68,7 @@ class Settings:
         return credentials.lookup(self.profile, self.environ)
 
     def homeserver_url(self, credential: credentials.Credential | None = None) -> str:
-        from pushctl.homeserver.client import normalise_homeserver
+        from pushctl.homeserver.address import normalise_homeserver
 
         url = self.homeserver or (credential.homeserver if credential else None)
         if not url:
@@ -86,7 +86,7 @@ class Settings:
 
         A token in the environment is the caller's explicit choice and goes where it is told.
         """
-        from pushctl.homeserver.client import normalise_homeserver
+        from pushctl.homeserver.address import normalise_homeserver
 
         issuer = normalise_homeserver(credential.homeserver or "", allow_insecure_http=True)
         if _same_server(issuer, homeserver):

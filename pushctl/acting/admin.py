@@ -53,7 +53,7 @@ class UnknownUser(PushctlError):
 
 def user_pushers(client: Client, user_id: str) -> list[Pusher]:
     """The user's pushers with ``device_id`` and ``enabled``, exactly as Synapse gives them."""
-    from pushctl.homeserver.client import parse_pushers
+    from pushctl.homeserver.answers import parse_pushers
 
     body = _admin(client, "GET", f"/v1/users/{_quoted(user_id)}/pushers", user_id)
     return parse_pushers(body)
@@ -356,6 +356,6 @@ def _no_admin_api(detail: str) -> AdminApiMissing:
 
 
 def _quoted(user_id: str) -> str:
-    from pushctl.homeserver.client import user_path
+    from pushctl.homeserver.address import user_path
 
     return user_path(user_id)

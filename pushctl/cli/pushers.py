@@ -267,7 +267,7 @@ def delete_command(
         if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
             _show_selection(env.on_stderr(), doomed, dry_run=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
-    from pushctl.runs.executor import delete_pushers
+    from pushctl.runs.deleting import delete_pushers
     from pushctl.runs.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:

@@ -189,7 +189,7 @@ def prune_command(
     if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
         _show_plan(env.on_stderr(), plan, dry_run=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.runs.executor import delete_pushers
+    from pushctl.runs.deleting import delete_pushers
     from pushctl.runs.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:

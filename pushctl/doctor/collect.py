@@ -81,7 +81,7 @@ def _account_state(report: Report, target: Target) -> str | None:
     pushers; another account's state is known only through the admin API.
     """
     from pushctl.acting.target import ASSERTION
-    from pushctl.homeserver.client import user_path
+    from pushctl.homeserver.address import user_path
 
     if target.via == ASSERTION:
         unreadable = "an application service cannot read it (the Synapse admin API can)"
@@ -131,7 +131,7 @@ def _account_checks(report: Report, client: Client, found: list[dict[str, Any]])
 
 def ignored_list(client: Client, user_id: str) -> Any:
     """The ``m.ignored_user_list`` account data, or {} when there is none."""
-    from pushctl.homeserver.client import user_path
+    from pushctl.homeserver.address import user_path
 
     try:
         path = f"/user/{user_path(user_id)}/account_data/m.ignored_user_list"
@@ -144,7 +144,7 @@ def ignored_list(client: Client, user_id: str) -> Any:
 
 def room_name(client: Client, room_id: str) -> str | None:
     """The room's name, where the account may read it."""
-    from pushctl.homeserver.client import user_path
+    from pushctl.homeserver.address import user_path
 
     try:
         body = client.client_request("GET", f"/rooms/{user_path(room_id)}/state/m.room.name/")

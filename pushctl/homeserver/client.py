@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -21,9 +21,14 @@ from pushctl.errors import (
     MatrixError,
     NetworkError,
     ServerError,
-    UsageError,
-    redact_known,
     register_secret,
+)
+from pushctl.homeserver.answers import (
+    check_not_turned_into_get,
+    decode,
+    expect_object,
+    json_or_none,
+    parse_pushers,
 )
 from pushctl.homeserver.bounds import DEFAULT_TIMEOUT, HOMESERVER_ANSWER_LIMIT
 from pushctl.homeserver.retry import (
@@ -36,40 +41,16 @@ from pushctl.homeserver.retry import (
 from pushctl.homeserver.sessions import (
     TLS_FAILED,
     failure_reason,
-    json_body,
     new_session,
     unusable_answer,
 )
-from pushctl.pushers.model import Pusher, delete_body, is_loopback_host, set_body
-from pushctl.urls import BadUrl, split_url
+from pushctl.pushers.model import Pusher, delete_body, set_body
 
 log = logging.getLogger("pushctl.http")
 
 # Failures after which the same request may succeed: refused, reset, dropped
 # mid-response, timed out.
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
-
-
-def normalise_homeserver(url: str, allow_insecure_http: bool = False) -> str:
-    """A homeserver base URL without trailing slash, refusing unsafe ones."""
-    url = url.strip()
-    if "://" not in url:
-        url = "https://" + url
-    try:
-        parts = split_url(url)
-    except BadUrl as exc:
-        raise UsageError(f"homeserver URL {url!r} {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"homeserver URL {url!r} is not an http(s) URL")
-    if parts.query or parts.fragment or parts.username:
-        raise UsageError("homeserver URL must not contain a query, fragment or user info")
-    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
-        raise UsageError(
-            f"refusing plain http to {parts.hostname}: the access token would cross the network "
-            "unencrypted; use https://",
-            hint=Hint.INSECURE_HOMESERVER,
-        )
-    return url.rstrip("/")
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -165,18 +146,18 @@ class Client:
             except requests.RequestException as exc:  # a redirect to nowhere, a garbled body
                 where = urlsplit(self.homeserver).netloc
                 raise ServerError(f"the homeserver at {where} {unusable_answer(exc)}") from None
-            _check_not_turned_into_get(method, response)
+            check_not_turned_into_get(method, response)
             if response.status_code == RATE_LIMITED:
                 wait = self._rate_limit_wait(response, limited)
                 if wait is None:
-                    return _decode(response)
+                    return decode(response)
                 log.info("rate limited: retrying in %.2fs", wait)
                 self.throttle.defer(wait)
                 limited += 1
                 continue
             wait = self._retry_wait(response, attempt, idempotent)
             if wait is None or attempt >= self.retry.retries:
-                return _decode(response)
+                return decode(response)
             log.info("retrying in %.2fs after HTTP %s", wait, response.status_code)
             time.sleep(wait)
             attempt += 1
@@ -212,9 +193,7 @@ class Client:
         """How long the server asks us to wait; None once the run's budget is spent."""
         if self.throttle.held >= self.retry.rate_limit_budget:
             return None
-        retry_after = parse_retry_after(
-            response.headers.get("Retry-After"), _json_or_none(response)
-        )
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), json_or_none(response))
         return self.retry.rate_limit_wait(retry_after, min(limited, 8))
 
     def _retry_wait(
@@ -252,7 +231,7 @@ class Client:
 
     def whoami(self) -> dict[str, Any]:
         """``user_id`` (a non-empty string) and ``device_id`` (a string or None), and the rest."""
-        result = _expect_object(self.client_request("GET", "/account/whoami"), "whoami")
+        result = expect_object(self.client_request("GET", "/account/whoami"), "whoami")
         user_id, device_id = result.get("user_id"), result.get("device_id")
         if not isinstance(user_id, str) or not user_id:
             raise ServerError("homeserver answered whoami without a user ID")
@@ -273,109 +252,11 @@ class Client:
         self.client_request("POST", "/logout", body={})
 
     def devices(self) -> list[dict[str, Any]]:
-        result = _expect_object(self.client_request("GET", "/devices"), "devices")
+        result = expect_object(self.client_request("GET", "/devices"), "devices")
         devices = result.get("devices", [])
         if not isinstance(devices, list):
             raise ServerError("homeserver answered GET /devices without a list of devices")
         return [d for d in devices if isinstance(d, dict)]
-
-
-def user_path(user_id: str) -> str:
-    return quote(user_id, safe="")
-
-
-def parse_pushers(body: Any) -> list[Pusher]:
-    """Accept ``{"pushers": [...]}`` (the spec) and a bare array (old drafts)."""
-    if isinstance(body, dict) and isinstance(body.get("pushers"), list):
-        items = body["pushers"]
-    elif isinstance(body, list):
-        items = body
-    else:
-        raise ServerError("homeserver answered GET /pushers without a list of pushers")
-    if not all(isinstance(item, dict) for item in items):
-        raise ServerError("homeserver answered GET /pushers with entries that are not objects")
-    return list(items)
-
-
-def _decode(response: requests.Response) -> Any:
-    """The JSON of a 2xx answer (``{}`` for none); any other answer raises.
-
-    A redirect that was not followed (one without a ``Location``, or one answering
-    a write) is no success either: nothing says the request was carried out.
-    """
-    status = response.status_code
-    if 200 <= status < 300:
-        if not response.content.strip():
-            return {}
-        try:
-            return json_body(response)
-        except ValueError as exc:
-            raise ServerError(
-                f"homeserver answered HTTP {status} with a body that is not JSON "
-                f"({_content_type(response)}: {exc})"
-            ) from None
-    data = _json_or_none(response)
-    if isinstance(data, dict) and isinstance(data.get("errcode"), str):
-        raise _matrix_error(status, data)
-    if 300 <= status < 400:
-        where = _server_text(response.headers.get("Location"))
-        raise ServerError(
-            f"homeserver answered HTTP {status}, a redirect"
-            + (f" to {where!r}" if where else " without a Location")
-            + ", which was not followed",
-            status=status,
-        )
-    raise ServerError(
-        f"homeserver answered HTTP {status} {_server_text(response.reason)}".rstrip()
-        + f" without a Matrix error ({_content_type(response)})",
-        status=status,
-    )
-
-
-def _check_not_turned_into_get(method: str, response: requests.Response) -> None:
-    """A write answered with 301, 302 or 303 was followed as a GET: it was not carried out."""
-    if response.request.method == method or not response.history:
-        return
-    status = response.history[0].status_code
-    raise ServerError(
-        f"homeserver answered the {method} with HTTP {status}, a redirect that turns it into "
-        "a GET: nothing was written",
-        status=status,
-    )
-
-
-def _matrix_error(status: int, data: dict[str, Any]) -> MatrixError:
-    errcode = _server_text(data["errcode"])
-    text = _server_text(data.get("error", ""))
-    if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
-        soft = " (soft logout: log in again to refresh it)" if data.get("soft_logout") else ""
-        message = f"the homeserver rejected the access token ({errcode}: {text}){soft}"
-        return MatrixError(status, errcode, text, message, hint=Hint.TOKEN_REJECTED)
-    if status == 403:
-        return MatrixError(status, errcode, text, f"not allowed: HTTP 403 {errcode}: {text}")
-    return MatrixError(status, errcode, text)
-
-
-def _server_text(value: object) -> str:
-    """Text the server chose, fit for a message: a hostile server may echo the token."""
-    return redact_known(str(value)) if value is not None else ""
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return json_body(response)
-    except ValueError:
-        return None
-
-
-def _content_type(response: requests.Response) -> str:
-    return response.headers.get("Content-Type", "no content type").split(";")[0]
-
-
-def _expect_object(result: Any, what: str) -> dict[str, Any]:
-    if not isinstance(result, dict):
-        raise ServerError(f"homeserver answered {what} with something other than a JSON object")
-    return result
 
 
 def _unknown_endpoint(exc: MatrixError | ServerError) -> bool:

@@ -37,7 +37,7 @@ def discover(
     user_id: str, *, allow_insecure_http: bool = False, timeout: float = 10.0, verify: Any = True
 ) -> str:
     """The homeserver base URL for *user_id*."""
-    from pushctl.homeserver.client import normalise_homeserver
+    from pushctl.homeserver.address import normalise_homeserver
 
     name = server_name(user_id)
     try:

@@ -6,7 +6,7 @@ unreachable, device unknown) is never deleted: it is listed with the reason.
 
 :func:`find_dead` asks the homeserver and the gateways and judges;
 :func:`plan` is the judging alone, pure. Deleting the dead is
-:func:`pushctl.runs.executor.delete_pushers` inside ``with target.writer()``.
+:func:`pushctl.runs.deleting.delete_pushers` inside ``with target.writer()``.
 """
 
 from __future__ import annotations
