@@ -196,6 +196,53 @@ def test_every_module_has_a_layer() -> None:
     assert sorted({package_of(m) for m in modules()} - layered) == []
 
 
+@cache
+def loaded_at_start() -> frozenset[str]:
+    """What every run imports before it parses its command line (``pushctl --version``)."""
+    loaded: set[str] = set()
+    todo = ["pushctl.__main__"]
+    while todo:
+        module = todo.pop()
+        if module in loaded:
+            continue
+        loaded.add(module)
+        for found in imports():
+            if found.source == module and found.at_top and found.target in modules():
+                todo.append(found.target)
+                parts = found.target.split(".")
+                todo += [".".join(parts[:n]) for n in range(1, len(parts))]
+    return frozenset(loaded)
+
+
+def waits_for_its_use(found: Import) -> bool:
+    """May *found* sit inside a function (or under ``TYPE_CHECKING``)?
+
+    Only when the module it imports loads a heavy library, or when a module
+    every run loads (at every Tab press) imports one that only some runs need.
+    """
+    if heavy_at_import(found.target):
+        return True
+    start = loaded_at_start()
+    return found.source in start and found.target not in start
+
+
+def test_own_modules_are_imported_at_the_top() -> None:
+    hidden = sorted(
+        f"{i.source}:{i.line} imports {i.target}"
+        for i in imports()
+        if own(i) and not i.at_top and not waits_for_its_use(i)
+    )
+    assert hidden == []
+
+
+def test_every_run_loads_few_of_pushctls_modules() -> None:
+    # the command line, the output layer's core and the settings; commands load the rest
+    start = loaded_at_start()
+    assert {"pushctl.cli", "pushctl.cli.registry", "pushctl.accounts.settings"} <= start
+    assert not start & {"pushctl.cli.hints", "pushctl.acting.target", "pushctl.runs.executor"}
+    assert len(start) < 25, sorted(start)
+
+
 @pytest.mark.parametrize(
     ("edges", "expected"),
     [

@@ -27,6 +27,9 @@ from pushctl.errors import (
     UsageError,
     register_secret,
 )
+from pushctl.homeserver.address import normalise_homeserver
+from pushctl.homeserver.discovery import discover
+from pushctl.homeserver.ids import same_user, server_name
 
 if TYPE_CHECKING:
     from pushctl.homeserver.client import Client
@@ -123,8 +126,6 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
 
 
 def resolve_homeserver(settings: Settings, user: str | None) -> str:
-    from pushctl.homeserver.address import normalise_homeserver
-    from pushctl.homeserver.discovery import discover
 
     if settings.homeserver:
         return normalise_homeserver(settings.homeserver, settings.allow_insecure_http)
@@ -138,7 +139,6 @@ def resolve_homeserver(settings: Settings, user: str | None) -> str:
 
 def _discoverable_server_name(user: str | None) -> str:
     """The user ID to discover the homeserver from; a usage error if there is none."""
-    from pushctl.homeserver.ids import server_name
 
     if not user or not user.startswith("@"):
         raise UsageError(
@@ -184,7 +184,6 @@ def _password_login(
 def _check_token(
     settings: Settings, homeserver: str, token: str, expected_user: str | None
 ) -> tuple[str, str, str | None]:
-    from pushctl.homeserver.ids import same_user
 
     whoami = _client(settings, homeserver, token).whoami()
     user_id = str(whoami["user_id"])  # whoami() checked it is a non-empty string

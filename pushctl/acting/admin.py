@@ -27,7 +27,11 @@ from pushctl.errors import (
     MatrixError,
     PushctlError,
     ServerError,
+    register_secret,
 )
+from pushctl.homeserver.address import user_path
+from pushctl.homeserver.answers import parse_pushers
+from pushctl.homeserver.retry import RetryPolicy
 from pushctl.pushers.model import Pusher
 
 if TYPE_CHECKING:
@@ -53,7 +57,6 @@ class UnknownUser(PushctlError):
 
 def user_pushers(client: Client, user_id: str) -> list[Pusher]:
     """The user's pushers with ``device_id`` and ``enabled``, exactly as Synapse gives them."""
-    from pushctl.homeserver.answers import parse_pushers
 
     body = _admin(client, "GET", f"/v1/users/{_quoted(user_id)}/pushers", user_id)
     return parse_pushers(body)
@@ -258,7 +261,6 @@ def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:
     token = body.get("access_token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise ServerError("homeserver answered the admin login without an access token")
-    from pushctl.errors import register_secret
 
     register_secret(token)
     return token
@@ -266,7 +268,6 @@ def _issue_token(client: Client, user_id: str, valid_until_ms: int) -> str:
 
 def _revoke(acting: Client) -> str | None:
     """Log the acting token out; None on success, else what went wrong."""
-    from pushctl.homeserver.retry import RetryPolicy
 
     acting.retry = RetryPolicy(retries=1)
     acting.timeout = (5.0, 10.0)
@@ -356,6 +357,5 @@ def _no_admin_api(detail: str) -> AdminApiMissing:
 
 
 def _quoted(user_id: str) -> str:
-    from pushctl.homeserver.address import user_path
 
     return user_path(user_id)

@@ -25,12 +25,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pushctl.accounts import credentials
+from pushctl.accounts.settings import Settings, authenticate
+from pushctl.acting import admin
+from pushctl.acting.appservice import asserting
+from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.model import Pusher
 
 if TYPE_CHECKING:
-    from pushctl.accounts.settings import Settings
     from pushctl.homeserver.client import Client
-    from pushctl.pushers.listing_cache import Whose
 
 #: The token's own account (or, for an application service, its sender).
 OWN = "own"
@@ -68,7 +70,6 @@ class Target:
 
     def whose(self) -> Whose:
         """This account, for the listing cache to forget the pushers a run deletes."""
-        from pushctl.pushers.listing_cache import Whose
 
         return Whose(self.client.homeserver, self.account_id, self.environ)
 
@@ -78,7 +79,6 @@ class Target:
         return self.via == ADMIN_API
 
     def pushers(self) -> list[Pusher]:
-        from pushctl.acting import admin
 
         if self.via == ADMIN_API:
             assert self.user_id is not None
@@ -86,7 +86,6 @@ class Target:
         return self.client.get_pushers()
 
     def devices(self) -> list[dict[str, Any]]:
-        from pushctl.acting import admin
 
         if self.via == ADMIN_API:
             assert self.user_id is not None
@@ -104,7 +103,6 @@ class Target:
         if self.via != ADMIN_API:
             yield self.client
             return
-        from pushctl.acting import admin
 
         assert self.user_id is not None
         with admin.acting_for(
@@ -120,7 +118,6 @@ def open_target(settings: Settings, user_id: str | None) -> Target:
     homeserver refuses to let it act for *user_id* (checked here, before any
     command reads or writes).
     """
-    from pushctl.accounts.settings import authenticate
 
     credential, client = authenticate(settings)
     environ = settings.environ
@@ -128,7 +125,5 @@ def open_target(settings: Settings, user_id: str | None) -> Target:
         stored = credential.source in (credentials.SOURCE_KEYRING, credentials.SOURCE_FILE)
         return Target(client, own_user_id=credential.user_id if stored else None, environ=environ)
     if credential.kind == credentials.KIND_APPSERVICE:
-        from pushctl.acting.appservice import asserting
-
         return Target(asserting(client, user_id), user_id, ASSERTION, environ=environ)
     return Target(client, user_id, ADMIN_API, environ=environ)

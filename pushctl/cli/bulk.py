@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from pushctl import importfile
 from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import InvalidInput, UsageError
-from pushctl.output import plain
+from pushctl.errors import InvalidInput, PushctlError, UsageError
+from pushctl.files import write_output
+from pushctl.importfile import Document, FileProblem
+from pushctl.output import export, plain, render
+from pushctl.output.environment import Environment
 from pushctl.output.render import Format
 from pushctl.pushers import model
+from pushctl.pushers import plan as planning
+from pushctl.pushers.plan import Action, Change, Plan
+from pushctl.runs import executor, guard
+from pushctl.runs.executor import Report
+from pushctl.runs.outcomes import imported
+from pushctl.runs.verdict import Words
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.importfile import Document, FileProblem
-    from pushctl.output.environment import Environment
-    from pushctl.pushers.plan import Change, Plan
-    from pushctl.runs.executor import Report
-    from pushctl.runs.verdict import Words
 
 
 class FileFormat(str, enum.Enum):
@@ -72,9 +75,6 @@ def import_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
-    from pushctl.pushers import plan as planning
-    from pushctl.runs import executor, guard
-    from pushctl.runs.outcomes import imported
 
     env = environment(ctx)
     document = _load_valid(env, file)
@@ -111,7 +111,6 @@ def import_command(
 
 def _load_valid(env: Environment, file: str) -> Document:
     """The valid document (warnings shown), or exit 3 listing every error."""
-    from pushctl import importfile
 
     try:
         document, found_warnings = importfile.load_valid(file, env.stdin)
@@ -129,7 +128,6 @@ def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> Non
 
 def _question(env: Environment, plan: Plan, homeserver: str) -> str:
     """What to ask before applying; a warning first when the plan would empty the account."""
-    from pushctl.pushers.plan import Action
 
     deletes = plan.count(Action.DELETE)
     if deletes and deletes == len(plan.changes):  # said even with --yes: it may be a mistake
@@ -147,7 +145,6 @@ def _count(number: int, noun: str) -> str:
 
 def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
     """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
-    from pushctl.pushers.plan import Action
 
     counts = plan.counts()
     parts = [f"{counts[a.value]} to {a.value}" for a in (Action.CREATE, Action.UPDATE)]
@@ -168,7 +165,6 @@ PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
-    from pushctl.output import render
 
     rows: list[list[str | plain.Cell]] = [
         [
@@ -187,8 +183,6 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
 
 
 def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
-    from pushctl.output import render
-    from pushctl.pushers.plan import Action
 
     rows = []
     for action in Action:
@@ -214,7 +208,6 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
 
 def _words(document: Document) -> Words:
     """How ``import`` speaks of its run (:mod:`pushctl.runs.verdict`)."""
-    from pushctl.runs.verdict import Words
 
     return Words(
         again="run the same import again",
@@ -224,7 +217,6 @@ def _words(document: Document) -> Words:
 
 
 def _change_name(document: Document, change: Change) -> str:
-    from pushctl.output import render
 
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
@@ -232,7 +224,6 @@ def _change_name(document: Document, change: Change) -> str:
 
 
 def _write_json(env: Environment, value: Any) -> None:
-    from pushctl.output import render
 
     env.write(render.dump_json(value))
 
@@ -255,7 +246,6 @@ def export_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Write the account's pushers in the import format."""
-    from pushctl.output import export
 
     to_stdout = destination is None or destination == "-"
     if output is Format.JSON and to_stdout:
@@ -279,7 +269,6 @@ def export_command(
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
     """Say which server pushers break a rule: the exported file will not import as is."""
-    from pushctl.output import export, render
 
     for pusher in pushers:
         errors = model.errors_only(model.validate_pusher(export.exportable(pusher)))
@@ -300,9 +289,6 @@ def _write_file(path: str, text: str) -> None:
     """Write *path* as ``>`` would, except that a failed export never leaves half a file."""
     from pathlib import Path
 
-    from pushctl.errors import PushctlError
-    from pushctl.files import write_output
-
     try:
         write_output(Path(path), text)
     except OSError as exc:
@@ -315,7 +301,6 @@ def _write_file(path: str, text: str) -> None:
 @output_options()
 def validate_command(ctx: typer.Context, file: FileArgument, output: Format = Format.TABLE) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
-    from pushctl import importfile
 
     env = environment(ctx)
     if output is not Format.JSON:

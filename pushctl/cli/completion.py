@@ -43,11 +43,12 @@ from pushctl.cli.scripts import WORD_VAR
 from pushctl.cli.scripts import source as source
 from pushctl.cli.shellwords import bash_quote, lex
 from pushctl.cli.shellwords import split_line as split_line  # for pushctl.cli
+from pushctl.errors import PushctlError
+from pushctl.output.environment import Environment
 from pushctl.pushers import listing_cache
 
 if TYPE_CHECKING:
     from pushctl.acting.target import Target
-    from pushctl.output.environment import Environment
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -306,8 +307,6 @@ def remember_listing(ctx: typer.Context, where: Target, pushers: Iterable[dict[s
 
     A cache that cannot be written is only traced.
     """
-    from pushctl.errors import PushctlError
-
     current = settings(ctx)
     own = None if where.user_id else current.profile
     try:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from pushctl.cli import compat
 from pushctl.errors import UsageError
-from pushctl.output.render import Format
-
-if TYPE_CHECKING:
-    from pushctl.output.environment import Environment
-    from pushctl.runs.verdict import RunOutcome
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format, dump_json
+from pushctl.runs.verdict import RunOutcome
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -79,7 +77,6 @@ def finish(env: Environment, outcome: RunOutcome, output: Format) -> None:
     The document comes first also when the run failed or was interrupted, so a
     script reads what was done whatever the exit status.
     """
-    from pushctl.output.render import dump_json
 
     if output is Format.JSON:
         env.write(dump_json(outcome.document))

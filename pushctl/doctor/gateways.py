@@ -33,6 +33,15 @@ from pushctl.doctor.fingerprints import (
 )
 from pushctl.doctor.pushers import describe
 from pushctl.doctor.pushkeys import check_shape
+from pushctl.homeserver.concurrency import map_interruptibly
+from pushctl.homeserver.sessions import (
+    TLS_FAILED,
+    TLS_HANDSHAKE_FAILED,
+    failure_reason,
+    json_body,
+    new_session,
+    no_credentials,
+)
 from pushctl.pushers import model
 from pushctl.pushers.model import is_loopback_host
 from pushctl.runs import gateway
@@ -63,8 +72,6 @@ def is_private(address: str) -> bool:
 def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     """Resolve the host of *url* and ``GET`` it; never sends a pushkey."""
     import requests
-
-    from pushctl.homeserver.sessions import failure_reason, json_body, new_session, no_credentials
 
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -129,7 +136,6 @@ def examine(
     not one per pusher. Ctrl-C stops the wait at once
     (:func:`pushctl.homeserver.concurrency.map_interruptibly`).
     """
-    from pushctl.homeserver.concurrency import map_interruptibly
 
     testable = [p for p in pushers if gateway.refusal(p, allow_insecure_http=True) is None]
     groups: dict[str, list[model.Pusher]] = {}
@@ -250,7 +256,6 @@ def _plain_http(url: str, whose: str, item: Examined) -> Finding:
 
 
 def _unreachable_advice(reason: str) -> str:
-    from pushctl.homeserver.sessions import TLS_FAILED, TLS_HANDSHAKE_FAILED
 
     if reason.startswith(TLS_HANDSHAKE_FAILED):
         return (

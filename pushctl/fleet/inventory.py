@@ -13,7 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pushctl.acting import admin
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
+from pushctl.homeserver.adaptive import AdaptiveLimit
+from pushctl.homeserver.concurrency import map_interruptibly
 from pushctl.pushers.model import Pusher
 
 if TYPE_CHECKING:
@@ -54,9 +57,6 @@ def read_inventory(
     server stops the reading. *on_user* hears of each user read (True when it
     worked), from the reading threads.
     """
-    from pushctl.acting import admin
-    from pushctl.homeserver.adaptive import AdaptiveLimit
-    from pushctl.homeserver.concurrency import map_interruptibly
 
     sessions = _Sessions(client)
     try:
@@ -79,7 +79,6 @@ def read_inventory(
 
 def list_users(client: Client) -> list[str]:
     """Every local user that is not deactivated; exit 4 for a token that is not an admin's."""
-    from pushctl.acting import admin
 
     try:
         return admin.local_users(client)

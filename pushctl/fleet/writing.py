@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from pushctl.acting import admin
 from pushctl.errors import AuthError, MatrixError, PushctlError
+from pushctl.pushers.listing_cache import Whose
+from pushctl.pushers.plan import Change, Plan
+from pushctl.runs import executor, guard
+from pushctl.runs.executor import Outcome, Report, perform_change
 
 if TYPE_CHECKING:
     from pushctl.homeserver.client import Client
-    from pushctl.pushers.plan import Change, Plan
-    from pushctl.runs.executor import Outcome, Report
 
 
 class ActingRefused(AuthError):
@@ -68,8 +70,6 @@ def apply(
     (:mod:`pushctl.runs.guard`); those changes are skipped. The pushers deleted leave
     their users' listings in the cache found through *environ*.
     """
-    from pushctl.pushers.listing_cache import Whose
-    from pushctl.runs import executor, guard
 
     own = client.whoami().get("user_id")
     tokens = ActingTokens(client, plan, own, on_revoke_failure)
@@ -175,7 +175,6 @@ class ActingWriter:
 
     def perform(self, change: Change) -> None:
         """Write *change* with a token acting as ``change.pusher["user_id"]``."""
-        from pushctl.runs.executor import perform_change
 
         user = str(change.pusher["user_id"])
         try:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pushctl.errors import Hint, NetworkError, PushctlError, ServerError, UsageError
+from pushctl.homeserver.address import normalise_homeserver
 from pushctl.homeserver.ids import server_name
 from pushctl.homeserver.sessions import failure_reason, json_body, new_session
 from pushctl.pushers.model import is_loopback_host
@@ -37,7 +38,6 @@ def discover(
     user_id: str, *, allow_insecure_http: bool = False, timeout: float = 10.0, verify: Any = True
 ) -> str:
     """The homeserver base URL for *user_id*."""
-    from pushctl.homeserver.address import normalise_homeserver
 
     name = server_name(user_id)
     try:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pushctl.doctor import gateways
+from pushctl.doctor.fingerprints import Fingerprint
+from pushctl.homeserver.concurrency import map_interruptibly
 from pushctl.homeserver_host import blocklist
 from pushctl.pushers import kinds
-
-if TYPE_CHECKING:
-    from pushctl.doctor.fingerprints import Fingerprint
-    from pushctl.runs.gateway import ProbeSettings
+from pushctl.runs.gateway import ProbeSettings
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,6 @@ def judge_all(
     if probe is None:
         return judged
     from dataclasses import replace
-
-    from pushctl.doctor import gateways
-    from pushctl.homeserver.concurrency import map_interruptibly
 
     looks = map_interruptibly(
         lambda g: gateways.fingerprint(g.url, probe), judged, max(1, min(16, len(judged)))

@@ -11,6 +11,7 @@ from pushctl.importfile.building import build
 from pushctl.importfile.document import SHAPE_HINT, Document, Fatal, FileProblem, Malformed
 from pushctl.importfile.json_format import parse_json
 from pushctl.importfile.yaml_format import parse_yaml
+from pushctl.output.environment import Environment
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -64,7 +65,6 @@ def _read_stream(stream: IO[Any]) -> bytes:
 
 
 def _process_stdin() -> IO[Any]:
-    from pushctl.output.environment import Environment
 
     return Environment.create().stdin  # a closed stdin reads as empty there
 

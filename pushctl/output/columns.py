@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pushctl.output.environment import Environment
 from pushctl.output.plain import Cell
-from pushctl.output.render import Column, Item, field_value, shorten, show, table
+from pushctl.output.render import Column, Format, Item, field_value, shorten, show, table
 from pushctl.pushers import devices
 from pushctl.pushers.pusherstate import enabled_state
-
-if TYPE_CHECKING:
-    from pushctl.output.environment import Environment
+from pushctl.urls import split_or_none
 
 
 def pusher_columns(
@@ -81,7 +80,6 @@ def show_pushers(
     env: Environment, chosen: Any, pushers: Sequence[Item], columns: Sequence[Column]
 ) -> None:
     """Pushers in the chosen format; under the table, why some devices are unknown."""
-    from pushctl.output.render import Format
 
     show(env, chosen, pushers, columns, empty="no pushers")
     if chosen is not Format.TABLE:
@@ -94,7 +92,6 @@ def show_pushers(
 
 def gateway_label(pusher: Item, wide: bool) -> str:
     """The gateway's URL; only its origin when narrow (the path is always the same)."""
-    from pushctl.urls import split_or_none
 
     url = _string(field_value(pusher, "data.url"))
     if wide or not url:

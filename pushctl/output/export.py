@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pushctl.output import render
 from pushctl.pushers import model
 
 #: the name export gives the enabled state (MSC3881), whichever name the server used
@@ -33,7 +34,6 @@ def exportable(pusher: Mapping[str, Any]) -> model.Pusher:
 
 def dump(pushers: Iterable[Mapping[str, Any]], fmt: str = "yaml") -> str:
     """An import file (``pushers:`` list) holding *pushers*."""
-    from pushctl.output import render
 
     document = {"pushers": [exportable(p) for p in pushers]}
     return render.dump_json(document) if fmt == "json" else render.dump_yaml(document)

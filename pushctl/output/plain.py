@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape
-
-if TYPE_CHECKING:
-    from pushctl.output.environment import Environment
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 COLUMN_GAP = "  "

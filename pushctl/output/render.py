@@ -20,13 +20,12 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pushctl.output import jsontext
+from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape, escape_json, escape_yaml, hides_something
 from pushctl.output.plain import Cell, plain_fields, plain_table
-
-if TYPE_CHECKING:
-    from pushctl.output.environment import Environment
 
 
 def shorten(value: str, width: int = 24) -> str:
@@ -54,7 +53,6 @@ def write_json(env: Environment, value: Any) -> None:
     gigabyte for 100,000 pushers); :mod:`pushctl.output.jsontext` writes the same
     text with json's C encoder, an item of a list at a time.
     """
-    from pushctl.output import jsontext
 
     gathered: list[str] = []
     size = 0

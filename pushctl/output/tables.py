@@ -34,13 +34,13 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape
 from pushctl.output.plain import Cell, display_width, plain_fields, plain_table
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-    from pushctl.output.environment import Environment
 
 #: how each state of a :class:`~pushctl.output.plain.Cell` is shown
 STATE_STYLES = {

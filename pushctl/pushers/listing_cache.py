@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pushctl import files
+from pushctl.errors import PushctlError
 
 if TYPE_CHECKING:
     from pushctl.pushers.plan import Change
@@ -152,8 +153,6 @@ class Whose:
 
     def forget(self, deleted: Iterable[Change]) -> None:
         """Forget *deleted* (see :func:`forget`); a cache that cannot change is only traced."""
-        from pushctl.errors import PushctlError
-
         server = account_key(self.homeserver)
         if not _listings(_document(cache_path(self.environ)), lambda e: e["homeserver"] == server):
             return  # nothing to forget, and no need to ask whose pushers they were

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pushctl.pushers import model
+from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.plan import Plan, deletion
 from pushctl.runs.executor import PusherWriter, Report, apply
-
-if TYPE_CHECKING:
-    from pushctl.pushers.listing_cache import Whose
-    from pushctl.runs.guard import Guard
+from pushctl.runs.guard import Guard
 
 
 @dataclass

@@ -13,16 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pushctl.errors import ExitStatus, NetworkError, PushctlError
 from pushctl.homeserver.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
 from pushctl.pushers import model
+from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.plan import Action, Change, Plan
-
-if TYPE_CHECKING:
-    from pushctl.pushers.listing_cache import Whose
-    from pushctl.runs.guard import Guard
+from pushctl.runs.guard import Guard
 
 #: writes in a row, across workers, that got no answer at all (refused, dropped,
 #: timed out, each after its retries) before a run stops starting new ones

@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from pushctl.accounts.settings import Settings
 from pushctl.errors import redact_known
+from pushctl.homeserver.concurrency import map_interruptibly
 from pushctl.homeserver.sessions import (
     TIMED_OUT,
     failure_reason,
@@ -30,7 +32,6 @@ from pushctl.urls import BadUrl, split_or_none, split_url
 if TYPE_CHECKING:
     import requests
 
-    from pushctl.accounts.settings import Settings
 
 TEST_EVENT_PREFIX = "$pushctl-test-"
 
@@ -167,7 +168,6 @@ def probe_all(
     its other pushers are reported unreachable for the same reason, unsent.
     Ctrl-C stops the wait at once: a gateway that never answers is abandoned.
     """
-    from pushctl.homeserver.concurrency import map_interruptibly
 
     event_id = event_id or new_event_id()
     gateways = _Gateways(settings, event_id)

@@ -18,12 +18,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pushctl.acting import admin
+from pushctl.acting.target import Target
 from pushctl.pushers.model import Pusher, key_of
+from pushctl.pushers.plan import Change
 
 if TYPE_CHECKING:
-    from pushctl.acting.target import Target
     from pushctl.homeserver.client import Client
-    from pushctl.pushers.plan import Change
 
 DELETED = "deleted on the server since the plan"
 CHANGED = "changed on the server since the plan"
@@ -135,7 +136,6 @@ def for_target(target: Target) -> Guard:
 
     Through the admin API it also refuses a deactivated or locked account.
     """
-    from pushctl.acting import admin
 
     if not target.admin_api:
         return for_client(target.client)
@@ -162,7 +162,6 @@ def for_fleet(client: Client) -> Guard:
 
     The records carry ``user_id`` as :mod:`pushctl.fleet.inventory` adds it.
     """
-    from pushctl.acting import admin
 
     def read_pushers(reader: Client, user: str | None) -> list[Pusher]:
         assert user is not None

@@ -12,15 +12,12 @@ nothing: a dry run, or a plan without writes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pushctl.pushers.pausing import as_found
-from pushctl.pushers.plan import WRITES, Action
+from pushctl.pushers.plan import WRITES, Action, Change, Plan
+from pushctl.runs.executor import Report
 from pushctl.runs.verdict import RunOutcome, Words
-
-if TYPE_CHECKING:
-    from pushctl.pushers.plan import Change, Plan
-    from pushctl.runs.executor import Report
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change
 SUMMARY_VERSION = 1

@@ -14,15 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from pushctl.acting.target import Target
 from pushctl.pushers import kinds
 from pushctl.pushers.devices import Activity, has_device_field, judge_activity
 from pushctl.pushers.model import Pusher, key_of, select
 from pushctl.runs.gateway import DELIVERED, REJECTED, Probe, ProbeSettings, probe_all
-
-if TYPE_CHECKING:
-    from pushctl.acting.target import Target
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pushctl.errors import (
     AuthError,
@@ -35,11 +35,9 @@ from pushctl.errors import (
     PartialFailure,
     PushctlError,
 )
+from pushctl.pushers.plan import Change
+from pushctl.runs.executor import Outcome, Report
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.pushers.plan import Change
-    from pushctl.runs.executor import Outcome, Report
 
 
 def _key(change: Change) -> str:
