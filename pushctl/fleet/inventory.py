@@ -8,7 +8,6 @@ worker thread with its own HTTP session; how many at once adapts to the server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from pushctl.acting import admin
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
 from pushctl.homeserver.adaptive import AdaptiveLimit
+from pushctl.homeserver.clones import PerThread
 from pushctl.homeserver.concurrency import map_interruptibly
 from pushctl.pushers.model import Pusher
 
@@ -96,22 +96,8 @@ def _stops_everything(exc: PushctlError) -> bool:
     return exc.exit_status == ExitStatus.AUTH or isinstance(exc, NetworkError)
 
 
-class _Sessions:
+class _Sessions(PerThread):
     """One clone of the admin's client per worker thread, closed at the end."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.local = threading.local()
-        self.clones: list[Client] = []
-        self.lock = threading.Lock()
-
-    def own(self) -> Client:
-        clone: Client | None = getattr(self.local, "client", None)
-        if clone is None:
-            clone = self.local.client = self.client.clone()
-            with self.lock:
-                self.clones.append(clone)
-        return clone
 
     def reader(
         self,
@@ -132,8 +118,3 @@ class _Sessions:
             return result
 
         return read_one
-
-    def close(self) -> None:
-        with self.lock:
-            for clone in self.clones:
-                clone.close()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pushctl.acting import admin
 from pushctl.acting.target import Target
+from pushctl.homeserver.clones import PerThread
 from pushctl.pushers.model import Pusher, key_of
 from pushctl.pushers.plan import Change
 
@@ -61,8 +62,7 @@ class Guard:
         self.lock = threading.Lock()
         self.account_locks: dict[str | None, threading.Lock] = {}
         self.accounts: dict[str | None, tuple[str | None, _Records] | Exception] = {}
-        self.local = threading.local()
-        self.clones: list[Client] = []
+        self.clients = PerThread(client)
 
     def check(self, change: Change) -> str | None:
         """Why *change* must not be written now; None when it still may."""
@@ -72,10 +72,7 @@ class Guard:
         return judge(change, records.get(change.key))
 
     def close(self) -> None:
-        with self.lock:
-            clones, self.clones = self.clones, []
-        for clone in clones:
-            clone.close()
+        self.clients.close()
 
     def _account(self, account: str | None) -> tuple[str | None, _Records]:
         with self.lock:
@@ -89,7 +86,7 @@ class Guard:
         return known
 
     def _read(self, account: str | None) -> tuple[str | None, _Records] | Exception:
-        client = self._own_client()
+        client = self.clients.own()
         try:
             problem = self.read_problem(client, account) if self.read_problem else None
             if problem is not None:
@@ -97,14 +94,6 @@ class Guard:
             return None, {key_of(p): p for p in self.read_pushers(client, account)}
         except Exception as exc:  # kept: each change of this account fails with it
             return exc
-
-    def _own_client(self) -> Client:
-        clone: Client | None = getattr(self.local, "client", None)
-        if clone is None:
-            clone = self.local.client = self.client.clone()
-            with self.lock:
-                self.clones.append(clone)
-        return clone
 
 
 def account_of(change: Change) -> str | None:
