@@ -1,7 +1,7 @@
 """Files pushctl writes for the user: where they live, and replacing one whole.
 
 Standard library only and cheap to import: Tab completion reads the listing
-cache (:mod:`pushctl.listing_cache`) through :func:`user_dir`.
+cache (:mod:`pushctl.pushers.listing_cache`) through :func:`user_dir`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from pushctl import admin
+from pushctl.acting import admin
 from tests.support.accounts import Account, new_account
 from tests.support.admin import acting_tokens, devices_of
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, write_file

@@ -8,7 +8,7 @@ import statistics
 import threading
 from collections.abc import Callable
 
-from pushctl.adaptive import AdaptiveLimit
+from pushctl.homeserver.adaptive import AdaptiveLimit
 
 #: seconds one window of *writes* takes on a server that serves *capacity* at once
 Server = Callable[[int, int], float]

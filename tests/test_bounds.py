@@ -117,8 +117,8 @@ def test_doctor_gives_up_a_dripping_gateway_at_the_deadline(account: Account, pu
 
 def test_requests_that_ended_in_time_leave_no_deadlines_behind(httpserver: HTTPServer) -> None:
     # a bulk run makes thousands of requests within one deadline of 90 seconds
-    from pushctl import transport
-    from pushctl.sessions import new_session
+    from pushctl.homeserver import transport
+    from pushctl.homeserver.sessions import new_session
 
     httpserver.expect_request("/").respond_with_json({})
     with new_session() as session:

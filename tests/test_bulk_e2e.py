@@ -16,8 +16,8 @@ import time
 import pytest
 import yaml
 
-from pushctl import model
-from pushctl.adaptive import DEFAULT_MAXIMUM
+from pushctl.homeserver.adaptive import DEFAULT_MAXIMUM
+from pushctl.pushers import model
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, clean_env
 from tests.support.importfiles import DEFAULTS, entries, expected, normalised, via, write_file
 from tests.support.proxy import DROP, Drop, Proxy, Reply, Seen

@@ -19,7 +19,7 @@ import pytest
 
 from pushctl.cli import compat, completion, make_app, registry
 from pushctl.cli.shellwords import lex
-from pushctl.environment import Environment
+from pushctl.output.environment import Environment
 from tests.support import ROOT
 
 COMPAT = ROOT / "pushctl" / "cli" / "compat.py"
@@ -136,7 +136,7 @@ def stock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def answers_and_profile(line: str) -> tuple[list[completion.Answer], object]:
-    command = compat.click_command(make_app(completion.split_line(line)))
+    command = compat.click_command(make_app(completion.split_line(line)[1:]))
     words, _ = lex(line)
     ctx = completion._resolve_context(command, words[1:-1])
     profile = ctx.meta.get(completion._PROFILE_KEY)

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from pushctl.discovery import well_known_url
 from pushctl.errors import UsageError
-from pushctl.ids import check_user_id, server_name
+from pushctl.homeserver.discovery import well_known_url
+from pushctl.homeserver.ids import check_user_id, server_name
 from tests.support.accounts import assert_clean_failure, new_account
 from tests.support.localsynapse import LocalSynapse
 from tests.support.secretservice import read_secrets

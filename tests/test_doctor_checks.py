@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pushctl import listing_cache
-from pushctl.doctor import account, gateways, pushers, rules
+from pushctl.doctor import account, fingerprints, gateways, pushers, rules
 from pushctl.doctor.findings import Report
-from pushctl.gateway import DELIVERED, Probe
+from pushctl.pushers import listing_cache
+from pushctl.runs.gateway import DELIVERED, Probe
 
 DAY_MS = 86400 * 1000
 NOW_MS = 1_800_000_000_000
@@ -120,10 +120,10 @@ def test_the_resolver_asks_getaddrinfo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def examined(
-    item: dict[str, object], kind: str = gateways.SYGNAL, pushed: bool = True
-) -> gateways.Examined:
+    item: dict[str, object], kind: str = fingerprints.SYGNAL, pushed: bool = True
+) -> fingerprints.Examined:
     probe = Probe(item, DELIVERED) if pushed else None
-    return gateways.Examined(item, gateways.Fingerprint(kind), probe)
+    return fingerprints.Examined(item, fingerprints.Fingerprint(kind), probe)
 
 
 def test_pushkey_shapes_are_a_lint() -> None:
@@ -132,12 +132,12 @@ def test_pushkey_shapes_are_a_lint() -> None:
     found = gateways.check(
         [
             examined(pusher(pushkey=hex_token)),
-            examined(pusher(pushkey="AAAA/base64+token="), gateways.SYGNAL),
+            examined(pusher(pushkey="AAAA/base64+token="), fingerprints.SYGNAL),
             examined(pusher(pushkey="https://other.example/up1", data={"url": ntfy}), pushed=False),
             examined(pusher(pushkey="https://ntfy.example.org/up2", data={"url": ntfy})),
             examined(
                 pusher(pushkey="https://elsewhere.example/x", data={"url": URL}),
-                gateways.UNIFIED_PUSH,
+                fingerprints.UNIFIED_PUSH,
                 pushed=False,
             ),
         ]
@@ -169,7 +169,7 @@ def test_generic_unifiedpush_gateways_forward_to_any_endpoint(
 ) -> None:
     # as Element Android, Element X and SchildiChat register with a distributor's endpoint
     endpoint = pusher(pushkey="https://ntfy.sh/upAbCdEf?up=1", data={"url": gateway_url})
-    found = gateways.check([examined(endpoint, gateways.UNIFIED_PUSH, pushed=pushed)])
+    found = gateways.check([examined(endpoint, fingerprints.UNIFIED_PUSH, pushed=pushed)])
     severities = [f.severity for f in found if f.check == "pushkey.shape"]
     known_host = "push.example.org" not in gateway_url
     assert severities == ([] if pushed or known_host else ["info"])
@@ -333,7 +333,7 @@ def test_rules_that_match_every_event_and_do_not_notify_silence_like_the_master(
 def test_forgetting_asks_whose_pushers_only_when_the_homeserver_has_a_listing(
     tmp_path: Path,
 ) -> None:
-    from pushctl.plan import deletion
+    from pushctl.pushers.plan import deletion
 
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
     asked: list[str] = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pushctl import export, importfile
+from pushctl import importfile
+from pushctl.output import export
 from tests.support.accounts import GATEWAY
 
 

@@ -62,7 +62,7 @@ def test_users_changing_between_pages_are_each_listed_once(
     for user in late:
         user.add_pusher(app_id=APP, data={"url": url})
     total = admin_get(admin, "/v2/users?limit=1&deactivated=false")["total"]
-    monkeypatch.setattr("pushctl.admin.USERS_PAGE", total - left_for_page_two)
+    monkeypatch.setattr("pushctl.acting.admin.USERS_PAGE", total - left_for_page_two)
 
     pages: list[Seen] = []
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pushctl import admin as admin_api
+from pushctl.acting import admin as admin_api
 from pushctl.fleet import planning, writing
-from pushctl.plan import Action, Change, Plan
+from pushctl.pushers.plan import Action, Change, Plan
 from tests.support.accounts import make_pusher
 
 OLD = "https://old.example.org/_matrix/push/v1/notify"
@@ -82,15 +82,15 @@ def test_a_token_is_renewed_when_a_users_writes_outlast_it(monkeypatch: pytest.M
         admin.issued += 1
         return f"token-{admin.issued}"
 
-    monkeypatch.setattr("pushctl.admin.issue_acting_token", issue)
-    monkeypatch.setattr("pushctl.admin.revoke_acting_token", lambda c, t: revoked.append(t))
+    monkeypatch.setattr("pushctl.acting.admin.issue_acting_token", issue)
+    monkeypatch.setattr("pushctl.acting.admin.revoke_acting_token", lambda c, t: revoked.append(t))
     now = [1000.0]
-    monkeypatch.setattr("pushctl.admin.time.time", lambda: now[0])
+    monkeypatch.setattr("pushctl.acting.admin.time.time", lambda: now[0])
     plan = Plan([Change(Action.DELETE, owned("@a:x")) for _ in range(3)])
     tokens = writing.ActingTokens(admin, plan, "@admin:x", None)  # type: ignore[arg-type]
     assert tokens.token_for("@a:x") == "token-1"
     tokens.done("@a:x")
-    # renewed once less than a third of its life is left (pushctl.admin.TokenKeeper)
+    # renewed once less than a third of its life is left (pushctl.acting.admin.TokenKeeper)
     now[0] += admin_api.ACTING_TOKEN_LIFETIME_S * 2 / 3 - 1
     assert tokens.token_for("@a:x") == "token-1"
     tokens.done("@a:x")

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from pushctl import admin, auth, client, credentials, discovery, ids
+from pushctl.accounts import auth, credentials
+from pushctl.accounts.settings import Settings
+from pushctl.acting import admin
 from pushctl.cli.hints import annotate, message
-from pushctl.devices import NO_DEVICE_FIELD
 from pushctl.errors import AuthError, Hint, MatrixError, PushctlError
-from pushctl.settings import Settings
+from pushctl.homeserver import address, answers, discovery, ids
+from pushctl.pushers.devices import NO_DEVICE_FIELD
 
 
 def raised(call: Callable[[], object]) -> PushctlError:
@@ -42,7 +44,7 @@ CASES: list[tuple[str, Callable[[], PushctlError], str]] = [
     ),
     (
         "plain http homeserver",
-        lambda: raised(lambda: client.normalise_homeserver("http://matrix.pushctl.invalid")),
+        lambda: raised(lambda: address.normalise_homeserver("http://matrix.pushctl.invalid")),
         "refusing plain http to matrix.pushctl.invalid: the access token would cross the "
         "network unencrypted; use https:// (or pass --allow-insecure-http)",
     ),
@@ -53,7 +55,7 @@ CASES: list[tuple[str, Callable[[], PushctlError], str]] = [
     ),
     (
         "token rejected",
-        lambda: client._matrix_error(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "nope"}),
+        lambda: answers.matrix_error(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "nope"}),
         "the homeserver rejected the access token (M_UNKNOWN_TOKEN: nope); "
         "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN",
     ),

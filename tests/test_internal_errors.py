@@ -11,7 +11,7 @@ import json
 import pytest
 from pytest_httpserver import HTTPServer
 
-from pushctl import client
+from pushctl.homeserver import client
 
 pytestmark = pytest.mark.inprocess
 

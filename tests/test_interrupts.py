@@ -66,7 +66,7 @@ def test_ctrl_c_while_gateways_hang_stops_at_once(
 
 
 def test_concurrent_reads_keep_the_items_order_and_raise_what_a_call_raised() -> None:
-    from pushctl.concurrency import map_interruptibly
+    from pushctl.homeserver.concurrency import map_interruptibly
 
     def slow_square(number: int) -> int:
         time.sleep(0.01 * (5 - number % 5))
@@ -85,8 +85,8 @@ def test_concurrent_reads_keep_the_items_order_and_raise_what_a_call_raised() ->
 def test_concurrent_reads_under_an_adaptive_limit_never_pass_its_cap() -> None:
     import threading
 
-    from pushctl.adaptive import AdaptiveLimit
-    from pushctl.concurrency import map_interruptibly
+    from pushctl.homeserver.adaptive import AdaptiveLimit
+    from pushctl.homeserver.concurrency import map_interruptibly
 
     lock = threading.Lock()
     running, most = 0, 0

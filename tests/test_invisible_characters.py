@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pushctl.environment import Environment
+from pushctl.output.environment import Environment
 from tests.support.accounts import Account, assert_clean_failure
 
 pytestmark = pytest.mark.inprocess

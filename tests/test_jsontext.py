@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pushctl import jsontext, render
-from pushctl.environment import escape_json
+from pushctl.output import jsontext, render
+from pushctl.output.escaping import escape_json
 
 MARKER = "\x00nested\x00"  # what stands for a nested list while its parent is written
 

@@ -1,6 +1,6 @@
-"""One spec per pusher kind (pushctl/kinds.py), and every command reading it.
+"""One spec per pusher kind (pushctl/pushers/kinds.py), and every command reading it.
 
-A kind's behaviour is decided in pushctl/kinds.py only: no other module compares
+A kind's behaviour is decided in pushctl/pushers/kinds.py only: no other module compares
 kind names. A kind added to its table is honoured by validation, ``set``,
 ``test``, ``prune --rejected`` and the gateway listings without touching them;
 a kind pushctl does not know (webpush, MSC4174) is stored, listed and never probed.
@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from pushctl import gateway, kinds, model, prune
 from pushctl.fleet import planning
 from pushctl.homeserver_host import gateways as host_gateways
+from pushctl.pushers import kinds, model
+from pushctl.runs import gateway, prune
 from tests.support.accounts import Account, make_pusher
 from tests.support.pushgateway import PushGateway
 
@@ -56,7 +57,7 @@ def test_no_module_but_kinds_compares_kind_names() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         if path.name != "kinds.py" and (lines := _kind_comparisons(path.read_text()))
     }
-    assert found == {}, "decide by pushctl.kinds.of(pusher), not by comparing kind names"
+    assert found == {}, "decide by pushctl.pushers.kinds.of(pusher), not by comparing kind names"
 
 
 def test_the_scan_finds_a_kind_comparison() -> None:
@@ -86,7 +87,7 @@ def test_data_url_is_read_in_one_place_for_every_listing() -> None:
 
 @pytest.fixture
 def new_kind(monkeypatch: pytest.MonkeyPatch) -> kinds.PusherKind:
-    """A kind added the way the recipe says: one entry in pushctl/kinds.py."""
+    """A kind added the way the recipe says: one entry in pushctl/pushers/kinds.py."""
     added = kinds.PusherKind("org.example.relay", "a relay pusher", push_gateway=True)
     monkeypatch.setattr(kinds, "_BY_NAME", {**kinds._BY_NAME, added.name: added})
     return added

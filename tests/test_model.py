@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pushctl import model
+from pushctl.pushers import model
 from tests.support.accounts import make_pusher
 
 

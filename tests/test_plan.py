@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from pushctl.cli.hints import outcome_error
-from pushctl.client import _matrix_error
 from pushctl.errors import ExitStatus, Hint, MatrixError, PushctlError
-from pushctl.executor import apply, delete_pushers
-from pushctl.plan import Action, differences, make_plan
-from pushctl.verdict import Words, conclude
+from pushctl.homeserver.answers import matrix_error
+from pushctl.pushers.plan import Action, differences, make_plan
+from pushctl.runs.deleting import delete_pushers
+from pushctl.runs.executor import apply
+from pushctl.runs.verdict import Words, conclude
 from tests.support.accounts import make_pusher
 
 
@@ -120,7 +121,7 @@ class RejectedTokenWriter(MemoryWriter):
     """Every write answered as a homeserver answers a token it no longer knows."""
 
     def set_pusher(self, pusher: dict[str, Any], append: bool = False) -> None:
-        raise _matrix_error(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "Unknown token"})
+        raise matrix_error(401, {"errcode": "M_UNKNOWN_TOKEN", "error": "Unknown token"})
 
     def delete_pusher(self, app_id: str, pushkey: str) -> None:
         self.set_pusher({})

@@ -12,9 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pushctl import importfile, model
+from pushctl import importfile
 from pushctl.errors import InvalidInput
 from pushctl.importfile import FileProblem
+from pushctl.pushers import model
 from tests.support.accounts import make_pusher
 
 #: Halves of UTF-16 pairs, alone: JSON's "\ud800" gives one, and UTF-8 cannot encode it.
@@ -265,8 +266,8 @@ hostile_urls = st.lists(url_pieces | st.text(max_size=4), max_size=8).map("".joi
 @settings(max_examples=400)
 @given(hostile_urls)
 def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) -> None:
-    from pushctl import gateway
-    from pushctl.columns import gateway_label
+    from pushctl.output.columns import gateway_label
+    from pushctl.runs import gateway
 
     pusher = make_pusher(data={"url": url})
     problems = model.errors_only(model.validate_pusher(pusher))
@@ -280,8 +281,8 @@ def test_hostile_gateway_urls_are_a_problem_of_data_url_never_a_crash(url: str) 
 @settings(max_examples=200)
 @given(hostile_urls)
 def test_hostile_homeserver_urls_are_a_usage_error_never_a_crash(url: str) -> None:
-    from pushctl.client import normalise_homeserver
     from pushctl.errors import UsageError
+    from pushctl.homeserver.address import normalise_homeserver
 
     try:
         normalise_homeserver(url)

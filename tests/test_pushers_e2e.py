@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from pushctl.adaptive import DEFAULT_MAXIMUM
+from pushctl.homeserver.adaptive import DEFAULT_MAXIMUM
 from tests.support.accounts import GATEWAY, Account, assert_clean_failure, make_pusher
 
 pytestmark = [pytest.mark.synapse, pytest.mark.inprocess]

@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pushctl.retry import RetryPolicy, Throttle, parse_retry_after
+from pushctl.homeserver.retry import RetryPolicy, Throttle, parse_retry_after
 from tests.support.accounts import assert_clean_failure
 
 pytestmark = pytest.mark.inprocess

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from pushctl.cli import ROOT_FLAGS, command_named, make_app
+from pushctl.cli.compat import click_command
 from tests.support import COMMANDS, ROOT
 from tests.support.accounts import clean_env
 
@@ -41,6 +43,31 @@ def imported_modules(
     }
     assert "pushctl.cli" in modules, result.stderr[-2000:]
     return modules, result
+
+
+LOADED = """
+import sys
+from pushctl.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("\\n".join(sys.modules), file=sys.stderr)
+"""
+
+
+def loaded_modules(
+    args: list[str], home: Path, env: dict[str, str] | None = None
+) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules a run has loaded when it ends (``-X importtime`` misses the
+    commands' modules: the registry imports them through importlib)."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        env=clean_env(home, env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return set(result.stderr.splitlines()), result
 
 
 def heavy(modules: set[str]) -> list[str]:
@@ -165,3 +192,59 @@ def imported_names(path: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
     return names
+
+
+@pytest.mark.parametrize(
+    ("args", "loaded", "not_loaded"),
+    [
+        (["fleet", "list", "--help"], "pushctl.cli.fleet", "pushctl.cli.pushers"),
+        (
+            ["--profile", "list", "fleet", "list", "--help"],
+            "pushctl.cli.fleet",
+            "pushctl.cli.pushers",
+        ),
+        (["list", "--help"], "pushctl.cli.pushers", "pushctl.cli.fleet"),
+    ],
+    ids=" ".join,
+)
+def test_only_the_command_the_line_runs_is_loaded(
+    args: list[str], loaded: str, not_loaded: str, home: Path
+) -> None:
+    # `fleet list`'s "list" is fleet's subcommand, and a profile named "list" is a value
+    modules, result = loaded_modules(args, home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert loaded in modules
+    assert not_loaded not in modules
+
+
+def test_tab_in_a_group_loads_only_the_group(home: Path) -> None:
+    env = {"_PUSHCTL_COMPLETE": "complete_bash", "_PUSHCTL_COMPLETE_LINE": "pushctl fleet list --"}
+    modules, result = loaded_modules([], home, env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "--json" in result.stdout
+    assert "pushctl.cli.fleet" in modules
+    assert "pushctl.cli.pushers" not in modules
+
+
+def test_the_root_flags_are_the_root_options_without_a_value() -> None:
+    root = click_command(make_app([]))
+    flags = {name for p in root.params if getattr(p, "is_flag", False) for name in p.opts}
+    assert flags | {"-h", "--help"} == ROOT_FLAGS
+
+
+@pytest.mark.parametrize(
+    ("words", "command"),
+    [
+        (["fleet", "list"], "fleet"),
+        (["--timeout", "5", "list", "--json"], "list"),
+        (["--timeout=5", "-v", "delete"], "delete"),
+        (["-vh", "set"], "set"),
+        (["--profile", "fleet"], None),
+        (["--", "list"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_the_first_word_no_option_takes(
+    words: list[str], command: str | None
+) -> None:
+    assert command_named(words) == command

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from pushctl import devices, gateway, prune
 from pushctl.errors import UsageError
+from pushctl.pushers import devices
+from pushctl.runs import gateway, prune
 from tests.support.accounts import make_pusher
 
 DAY_MS = 86400 * 1000

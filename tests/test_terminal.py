@@ -16,9 +16,11 @@ from typing import Literal
 
 import pytest
 
-from pushctl import render
-from pushctl.environment import Environment, escape
 from pushctl.errors import Interrupted
+from pushctl.output import render
+from pushctl.output.environment import Environment
+from pushctl.output.escaping import escape
+from pushctl.output.plain import Cell
 from tests.support.accounts import Account, clean_env
 
 pytestmark = pytest.mark.inprocess
@@ -530,7 +532,7 @@ def test_status_escapes_what_the_server_says(httpserver, pushctl) -> None:
 def test_table_policy(environ: dict[str, str], terminals: str, drawn: bool, coloured: bool) -> None:
     env = environment({"COLUMNS": "60", **environ}, terminals=terminals)
     assert env.stdout_drawn is drawn
-    render.table(env, ["Name", "Enabled"], [["phone", render.Cell("no", "disabled")]])
+    render.table(env, ["Name", "Enabled"], [["phone", Cell("no", "disabled")]])
     shown = text(env.stdout)
     assert ("╭" in shown) is drawn
     assert ("\x1b[" in shown) is coloured
@@ -544,12 +546,12 @@ def test_table_policy(environ: dict[str, str], terminals: str, drawn: bool, colo
 )
 def test_states_have_colours(state: str, code: str) -> None:
     env = environment(terminals="stdout")
-    render.table(env, ["State"], [[render.Cell(state, state)]])
+    render.table(env, ["State"], [[Cell(state, state)]])
     assert f"\x1b[{code}m {state}" in text(env.stdout)
 
 
 def test_admin_listing_with_devices_fits_60_columns() -> None:
-    from pushctl.columns import pusher_columns, show_pushers
+    from pushctl.output.columns import pusher_columns, show_pushers
     from tests.support.accounts import make_pusher
 
     day_ms = 86_400_000
@@ -573,7 +575,7 @@ def test_admin_listing_with_devices_fits_60_columns() -> None:
 
 
 def test_a_cut_keeps_both_ends_of_a_pushkey_and_the_start_of_other_text() -> None:
-    from pushctl.tables import cut, fit_widths
+    from pushctl.output.tables import cut, fit_widths
 
     assert cut("abcdefghij", 5, keep_ends=True) == "ab…ij"
     assert cut("abcdefghij", 5) == "abcd…"
@@ -645,7 +647,7 @@ def test_yaml_output_escapes_what_would_act_on_a_terminal(
 
 
 def test_csv_on_a_terminal_escapes_control_characters_and_in_a_pipe_keeps_them() -> None:
-    from pushctl.columns import pusher_columns
+    from pushctl.output.columns import pusher_columns
 
     pushers = [{"app_id": "a", "pushkey": "k", "device_display_name": "\x1b]0;title\x07"}]
     shown = environment(terminals="stdout")

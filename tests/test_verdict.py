@@ -16,9 +16,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pushctl.errors import AuthError, ExitStatus, MatrixError, NetworkError, PushctlError
-from pushctl.executor import Outcome, Report
-from pushctl.plan import Action, Change
-from pushctl.verdict import Words, conclude
+from pushctl.pushers.plan import Action, Change
+from pushctl.runs.executor import Outcome, Report
+from pushctl.runs.verdict import Words, conclude
 from tests.support.accounts import assert_clean_failure, make_pusher
 
 TOKEN = "verdict-test-token-5b7e2c"
@@ -173,7 +173,7 @@ def test_a_delete_that_timed_out_is_unknown(httpserver: HTTPServer, pushctl) -> 
 
 
 def test_a_run_outcome_knows_its_document_summary_and_status() -> None:
-    from pushctl.verdict import RunOutcome
+    from pushctl.runs.verdict import RunOutcome
 
     items = [change(n) for n in range(3)]
     refused = MatrixError(400, "M_UNKNOWN", "no")

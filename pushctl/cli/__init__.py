@@ -26,13 +26,19 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import __version__
+from pushctl.accounts.settings import (
+    DEFAULT_PROFILE,
+    ENV_HOMESERVER,
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    Settings,
+)
 from pushctl.cli import compat, completion, registry
 from pushctl.cli.common import environment, setup_verbose
 from pushctl.cli.compat import click_command
 from pushctl.cli.completion import PROG_NAME
-from pushctl.environment import Environment, OutputClosed
 from pushctl.errors import ExitStatus, PushctlError
-from pushctl.settings import DEFAULT_PROFILE, ENV_HOMESERVER, MAX_TIMEOUT, MIN_TIMEOUT, Settings
+from pushctl.output.environment import Environment, OutputClosed
 
 
 def _show_version(ctx: typer.Context, value: bool) -> None:
@@ -137,7 +143,7 @@ def root(
 
 
 def make_app(words: Iterable[str]) -> typer.Typer:
-    """The app, with the commands named among *words* built from their functions.
+    """The app, with the command *words* name built from its function.
 
     Every other command stands in as its name and summary from the registry:
     enough for ``--help``, Tab on command names and "No such command"
@@ -154,15 +160,44 @@ def make_app(words: Iterable[str]) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
-    named = set(words)
+    named = command_named(words)
     for command in registry.COMMANDS:
-        if command.name in named and command.group:
+        if command.name == named and command.group:
             app.add_typer(command.load()(), name=command.name, help=command.summary)
-        elif command.name in named:
+        elif command.name == named:
             app.command(command.name)(accepting_global_options(command.load()))
         else:
             app.command(command.name, help=command.summary)(_listed_only)
     return app
+
+
+#: the root's options that take no value; every other root option takes the next word
+ROOT_FLAGS = frozenset({"-v", "--verbose", "--allow-insecure-http", "--version", "-h", "--help"})
+
+
+def command_named(words: Iterable[str]) -> str | None:
+    """The command a command line (without the program's name) runs: its first word
+    that is neither a root option nor an option's value. A group's subcommand
+    (``fleet list``) comes after it, so never counts as a command of its own."""
+    value_next = False
+    for word in words:
+        if value_next:
+            value_next = False
+        elif word == "--":
+            return None
+        elif word.startswith("-"):
+            value_next = "=" not in word and not _flags(word)
+        else:
+            return word
+    return None
+
+
+def _flags(word: str) -> bool:
+    """Whether *word* is a root flag, or short flags together (``-vh``)."""
+    if word in ROOT_FLAGS:
+        return True
+    short = word[1:]
+    return not word.startswith("--") and all(f"-{letter}" in ROOT_FLAGS for letter in short)
 
 
 def _listed_only() -> None:  # pragma: no cover - see make_app
@@ -341,5 +376,5 @@ def _internal_error(exc: Exception, env: Environment, json_errors: bool) -> int:
 def _complete(instruction: str, env: Environment) -> int:
     """Answer the completion scripts in completions/ (see :mod:`pushctl.cli.completion`)."""
     line = env.environ.get(completion.LINE_VAR, "")
-    command = click_command(make_app(completion.split_line(line)))
+    command = click_command(make_app(completion.split_line(line)[1:]))
     return completion.respond(command, instruction, line, env)

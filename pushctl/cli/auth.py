@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from pushctl.accounts import auth, credentials
+from pushctl.accounts.config import Profile
+from pushctl.accounts.credentials import KIND_APPSERVICE
+from pushctl.accounts.settings import Settings
 from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.cli.output import output_options
 from pushctl.errors import UsageError
-from pushctl.render import Format
-from pushctl.settings import Settings
-
-if TYPE_CHECKING:
-    from pushctl.config import Profile
-    from pushctl.environment import Environment
+from pushctl.output import render
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
 
 ProfileOption = Annotated[
     str | None,
@@ -82,7 +83,6 @@ def login_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Log in and keep the access token in the OS keyring."""
-    from pushctl import auth
 
     if password_stdin and token_stdin:
         raise UsageError("--password-stdin and --token-stdin exclude each other")
@@ -151,14 +151,12 @@ def _profile_json(profile: Profile) -> dict[str, Any]:
 
 
 def _write_json(env: Environment, document: dict[str, Any]) -> None:
-    from pushctl import render
 
     env.write(render.dump_json(document))
 
 
 def _replaced(old: Profile) -> str:
     """What a new login replaced, and what became of it."""
-    from pushctl.credentials import KIND_APPSERVICE
 
     if old.kind == KIND_APPSERVICE:
         return f"the application service whose sender is {old.user_id}"
@@ -166,7 +164,6 @@ def _replaced(old: Profile) -> str:
 
 
 def _who(profile: Profile) -> str:
-    from pushctl.credentials import KIND_APPSERVICE
 
     if profile.kind == KIND_APPSERVICE:
         return f"any user of the namespace of the application service {profile.user_id}"
@@ -196,7 +193,6 @@ def logout_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Forget the stored token; with --revoke also end the session on the server."""
-    from pushctl import auth, credentials
 
     env = environment(ctx)
     current = _settings(ctx, profile)
@@ -251,7 +247,6 @@ def _logout_json(
 
 def _forget_appservice(env: Environment, current: Settings, stored: Profile, revoke: bool) -> None:
     """Forget an application service's token; it is never sent to /logout."""
-    from pushctl import auth
 
     if revoke:
         raise auth.cannot_revoke_appservice()
@@ -270,7 +265,6 @@ def status_command(
     profile: ProfileOption = None,
 ) -> None:
     """Show who the token belongs to, where it came from, and the server's versions."""
-    from pushctl import auth, render
 
     report = auth.status(_settings(ctx, profile))
     env = environment(ctx)
@@ -281,7 +275,6 @@ def status_command(
 
 
 def _status_fields(report: dict[str, Any]) -> list[tuple[str, str]]:
-    from pushctl.credentials import KIND_APPSERVICE
 
     versions = report["server_versions"]
     service = report["kind"] == KIND_APPSERVICE

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from pushctl import model
+from pushctl import importfile
 from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
-from pushctl.errors import InvalidInput, UsageError
-from pushctl.render import Format
+from pushctl.errors import InvalidInput, PushctlError, UsageError
+from pushctl.files import write_output
+from pushctl.importfile import Document, FileProblem
+from pushctl.output import export, plain, render
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
+from pushctl.pushers import model
+from pushctl.pushers import plan as planning
+from pushctl.pushers.plan import Action, Change, Plan
+from pushctl.runs import executor, guard
+from pushctl.runs.executor import Report
+from pushctl.runs.outcomes import imported
+from pushctl.runs.verdict import Words
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.environment import Environment
-    from pushctl.executor import Report
-    from pushctl.importfile import Document, FileProblem
-    from pushctl.plan import Change, Plan
-    from pushctl.verdict import Words
 
 
 class FileFormat(str, enum.Enum):
@@ -71,9 +75,6 @@ def import_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Make the account's pushers match a file: validate, plan, confirm, apply."""
-    from pushctl import executor, guard
-    from pushctl import plan as planning
-    from pushctl.outcomes import imported
 
     env = environment(ctx)
     document = _load_valid(env, file)
@@ -110,7 +111,6 @@ def import_command(
 
 def _load_valid(env: Environment, file: str) -> Document:
     """The valid document (warnings shown), or exit 3 listing every error."""
-    from pushctl import importfile
 
     try:
         document, found_warnings = importfile.load_valid(file, env.stdin)
@@ -128,7 +128,6 @@ def _warn_all(env: Environment, source: str, problems: list[FileProblem]) -> Non
 
 def _question(env: Environment, plan: Plan, homeserver: str) -> str:
     """What to ask before applying; a warning first when the plan would empty the account."""
-    from pushctl.plan import Action
 
     deletes = plan.count(Action.DELETE)
     if deletes and deletes == len(plan.changes):  # said even with --yes: it may be a mistake
@@ -146,7 +145,6 @@ def _count(number: int, noun: str) -> str:
 
 def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
     """The counts on stderr; one line per write on stdout (unchanged ones only counted)."""
-    from pushctl.plan import Action
 
     counts = plan.counts()
     parts = [f"{counts[a.value]} to {a.value}" for a in (Action.CREATE, Action.UPDATE)]
@@ -167,11 +165,10 @@ PLAN_COLUMNS = ("ACTION", "WHERE", "APP ID", "PUSHKEY", "DEVICE", "FIELDS")
 
 def _plan_table(env: Environment, changes: list[Change]) -> None:
     """One aligned line per write, as a diff: ``+ create  line 12  APP_ID  PUSHKEY ...``."""
-    from pushctl import render
 
-    rows: list[list[str | render.Cell]] = [
+    rows: list[list[str | plain.Cell]] = [
         [
-            render.Cell(
+            plain.Cell(
                 f"{PLAN_SIGNS[change.action.value]} {change.action.value}", change.action.value
             ),
             "(server)" if change.line is None else f"line {change.line}",
@@ -186,8 +183,6 @@ def _plan_table(env: Environment, changes: list[Change]) -> None:
 
 
 def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
-    from pushctl import render
-    from pushctl.plan import Action
 
     rows = []
     for action in Action:
@@ -201,7 +196,7 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
                 action.value,
                 str(len(changes)),
                 str(report.applied_count(action)),
-                render.Cell(str(failed), "failed") if failed else str(failed),
+                plain.Cell(str(failed), "failed") if failed else str(failed),
                 str(sum(1 for o in report.skipped if o.change.action is action)),
                 str(sum(1 for c in report.not_started if c.action is action)),
                 str(sum(1 for c in report.unknown if c.action is action)),
@@ -212,8 +207,7 @@ def _summary_table(env: Environment, plan: Plan, report: Report) -> None:
 
 
 def _words(document: Document) -> Words:
-    """How ``import`` speaks of its run (:mod:`pushctl.verdict`)."""
-    from pushctl.verdict import Words
+    """How ``import`` speaks of its run (:mod:`pushctl.runs.verdict`)."""
 
     return Words(
         again="run the same import again",
@@ -223,7 +217,6 @@ def _words(document: Document) -> Words:
 
 
 def _change_name(document: Document, change: Change) -> str:
-    from pushctl import render
 
     where = document.source + (f":{change.line}" if change.line is not None else " (server)")
     app_id, pushkey = change.key
@@ -231,7 +224,6 @@ def _change_name(document: Document, change: Change) -> str:
 
 
 def _write_json(env: Environment, value: Any) -> None:
-    from pushctl import render
 
     env.write(render.dump_json(value))
 
@@ -254,7 +246,6 @@ def export_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Write the account's pushers in the import format."""
-    from pushctl import export
 
     to_stdout = destination is None or destination == "-"
     if output is Format.JSON and to_stdout:
@@ -278,7 +269,6 @@ def export_command(
 
 def _warn_unimportable(env: Environment, pushers: list[model.Pusher]) -> None:
     """Say which server pushers break a rule: the exported file will not import as is."""
-    from pushctl import export, render
 
     for pusher in pushers:
         errors = model.errors_only(model.validate_pusher(export.exportable(pusher)))
@@ -299,9 +289,6 @@ def _write_file(path: str, text: str) -> None:
     """Write *path* as ``>`` would, except that a failed export never leaves half a file."""
     from pathlib import Path
 
-    from pushctl.errors import PushctlError
-    from pushctl.files import write_output
-
     try:
         write_output(Path(path), text)
     except OSError as exc:
@@ -314,7 +301,6 @@ def _write_file(path: str, text: str) -> None:
 @output_options()
 def validate_command(ctx: typer.Context, file: FileArgument, output: Format = Format.TABLE) -> None:
     """Check an import file offline: no server, no token (for CI pipelines)."""
-    from pushctl import importfile
 
     env = environment(ctx)
     if output is not Format.JSON:

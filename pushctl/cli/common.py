@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.environment import Environment, clean
+from pushctl.accounts.settings import Settings
 from pushctl.errors import ExitStatus, UsageError
-from pushctl.settings import Settings
+from pushctl.output.environment import Environment, clean
 
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 DryRunDelete = Annotated[
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 #: where the run's Environment is kept in the context (click's ``meta`` is shared by
 #: the whole tree of contexts of one run)
-ENVIRONMENT_KEY = "pushctl.environment"
+ENVIRONMENT_KEY = "pushctl.output.environment"
 
 
 def settings(ctx: typer.Context) -> Settings:

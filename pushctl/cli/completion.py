@@ -5,7 +5,7 @@ The scripts in ``completions/`` are small and generic: at each Tab they run
 to the cursor in ``_PUSHCTL_COMPLETE_LINE``. pushctl answers from its own
 commands and options (so new ones complete without regenerating the scripts),
 and for ``--app-id`` and ``--pushkey`` from the private cache of the last
-``pushctl list`` (:mod:`pushctl.listing_cache`). Tab never touches the network
+``pushctl list`` (:mod:`pushctl.pushers.listing_cache`). Tab never touches the network
 and never imports requests, keyring, yaml or rich.
 
 :func:`pushctl.cli.scripts.source` makes each script: ``pushctl completion bash`` prints it
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
-from pushctl import listing_cache
+from pushctl.accounts.settings import DEFAULT_PROFILE
 from pushctl.cli import compat
 from pushctl.cli.common import settings
 from pushctl.cli.scripts import (  # the names pushctl.cli and scripts/ use from here
@@ -43,11 +43,12 @@ from pushctl.cli.scripts import WORD_VAR
 from pushctl.cli.scripts import source as source
 from pushctl.cli.shellwords import bash_quote, lex
 from pushctl.cli.shellwords import split_line as split_line  # for pushctl.cli
-from pushctl.settings import DEFAULT_PROFILE
+from pushctl.errors import PushctlError
+from pushctl.output.environment import Environment
+from pushctl.pushers import listing_cache
 
 if TYPE_CHECKING:
-    from pushctl.acting import Target
-    from pushctl.environment import Environment
+    from pushctl.acting.target import Target
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -306,8 +307,6 @@ def remember_listing(ctx: typer.Context, where: Target, pushers: Iterable[dict[s
 
     A cache that cannot be written is only traced.
     """
-    from pushctl.errors import PushctlError
-
     current = settings(ctx)
     own = None if where.user_id else current.profile
     try:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from pushctl import doctor
 from pushctl.cli.common import environment, settings
-from pushctl.cli.host import SynapseConfigOption
+from pushctl.cli.hints import annotate
+from pushctl.cli.host import SynapseConfigOption, synapse_config
 from pushctl.cli.output import output_options
 from pushctl.cli.support import UserOption, target
-from pushctl.render import Format
-
-if TYPE_CHECKING:
-    from pushctl.doctor import Finding, Report
-    from pushctl.environment import Environment
+from pushctl.doctor import Finding, Report
+from pushctl.doctor.findings import plural
+from pushctl.homeserver_host import doctoring
+from pushctl.output import render
+from pushctl.output.environment import Environment
+from pushctl.output.escaping import escape
+from pushctl.output.render import Format
 
 _MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 
@@ -34,8 +38,6 @@ def doctor_command(
     synapse_config: SynapseConfigOption = None,
 ) -> None:
     """Find out why an account gets no notifications."""
-    from pushctl import doctor, render
-    from pushctl.cli.hints import annotate
 
     env = environment(ctx)
     where = target(ctx, user)
@@ -48,8 +50,6 @@ def doctor_command(
     else:
         _write_report(env, report)
     if report.problems:
-        from pushctl.doctor.findings import plural
-
         raise doctor.ProblemsFound(
             f"found {plural(report.problems, 'problem')} and {plural(report.warnings, 'warning')}"
         )
@@ -57,8 +57,6 @@ def doctor_command(
 
 def _homeserver_side(report: Report, paths: list[str], user_id: str) -> None:
     """The homeserver's verdicts replace doctor's guess about private addresses."""
-    from pushctl.cli.host import synapse_config
-    from pushctl.homeserver_host import doctoring
 
     found = doctoring.findings(synapse_config(paths, "doctor"), str(user_id))
     report.findings = [f for f in report.findings if f.check != doctoring.GUESS] + found
@@ -71,8 +69,6 @@ def _worded(finding: Finding, annotate: Callable[[str], str]) -> Finding:
 
 
 def _write_report(env: Environment, report: Report) -> None:
-    from pushctl.doctor.findings import plural
-    from pushctl.environment import escape
 
     lines: list[str] = []
     for area, findings in report.by_area():

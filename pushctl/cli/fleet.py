@@ -11,21 +11,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl.cli import accepting_global_options
+from pushctl.accounts import credentials
+from pushctl.accounts.settings import authenticate
+from pushctl.cli import accepting_global_options, host
 from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.cli.hints import outcome_error
-from pushctl.cli.host import SynapseConfigOption
+from pushctl.cli.host import SynapseConfigOption, read_inventory
 from pushctl.cli.output import finish, output_options
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
-from pushctl.render import Format
+from pushctl.fleet import inventory, planning, writing
+from pushctl.fleet.inventory import Inventory
+from pushctl.fleet.planning import by_user
+from pushctl.output import columns, render
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
+from pushctl.pushers import model
+from pushctl.pushers.plan import Change, Plan
+from pushctl.runs.outcomes import fleet_written
+from pushctl.runs.verdict import Words
 from pushctl.words import plural
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
-    from pushctl.environment import Environment
-    from pushctl.fleet.inventory import Inventory
-    from pushctl.plan import Change, Plan
-    from pushctl.verdict import Words
+    from pushctl.homeserver.client import Client
 
 GatewayOption = Annotated[
     str | None,
@@ -47,7 +54,6 @@ def fleet_app() -> typer.Typer:
         ("delete", delete_command),
     ):
         app.command(name)(accepting_global_options(function))
-    from pushctl.cli import host
 
     app.command("health")(accepting_global_options(host.health_command))
     app.command("gateways")(accepting_global_options(host.gateways_command))
@@ -66,8 +72,6 @@ def list_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Show every local user's pushers (deactivated users are left out)."""
-    from pushctl import columns
-    from pushctl.fleet import planning
 
     env = environment(ctx)
     inventory = _read_from(ctx, env, synapse_config)
@@ -86,8 +90,6 @@ def stats_command(
     ctx: typer.Context, synapse_config: SynapseConfigOption = None, output: Format = Format.TABLE
 ) -> None:
     """Count every local user's pushers by gateway and by app ID, and users with none."""
-    from pushctl import render
-    from pushctl.fleet import planning
 
     env = environment(ctx)
     inventory = _read_from(ctx, env, synapse_config)
@@ -113,8 +115,6 @@ def stats_command(
 
 
 def _admin_client(ctx: typer.Context) -> Client:
-    from pushctl import credentials
-    from pushctl.settings import authenticate
 
     credential, client = authenticate(settings(ctx))
     if credential.kind == credentials.KIND_APPSERVICE:
@@ -127,14 +127,11 @@ def _admin_client(ctx: typer.Context) -> Client:
 def _read_from(ctx: typer.Context, env: Environment, synapse_config: list[str] | None) -> Inventory:
     """Through Synapse's database when its config is given, else through the admin API."""
     if synapse_config:
-        from pushctl.cli.host import read_inventory
-
         return read_inventory(synapse_config)
     return _read(env, _admin_client(ctx))
 
 
 def _read(env: Environment, client: Client) -> Inventory:
-    from pushctl.fleet import inventory
 
     users = inventory.list_users(client)
     with env.progress("reading users", len(users)) as advance:
@@ -170,8 +167,6 @@ def move_gateway_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Point every local user's pushers on one gateway to another, each kept on its device."""
-    from pushctl import model
-    from pushctl.fleet import planning
 
     problems = planning.check_gateway_url(new_url)
     if problems:
@@ -214,7 +209,6 @@ def delete_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Delete every local user's pushers of an app ID (on one gateway, with --gateway)."""
-    from pushctl.fleet import planning
 
     env = environment(ctx)
     client = _admin_client(ctx)
@@ -238,8 +232,6 @@ def _run(
     output: Format,
 ) -> None:
     """Show the plan, ask, apply, report; the exit status says how it went."""
-    from pushctl.fleet import writing
-    from pushctl.outcomes import fleet_written
 
     words = _words(operation)
     unreadable = inventory.unreadable
@@ -270,8 +262,6 @@ def _run(
 
 
 def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:
-    from pushctl import render
-    from pushctl.fleet.planning import by_user
 
     env.info(("Plan (dry run): " if dry_run else "Plan: ") + described)
     if not plan.changes:
@@ -294,9 +284,7 @@ def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> N
 
 
 def _words(operation: str) -> Words:
-    """How ``fleet move-gateway|delete`` speak of their runs (:mod:`pushctl.verdict`)."""
-    from pushctl import render
-    from pushctl.verdict import Words
+    """How ``fleet move-gateway|delete`` speak of their runs (:mod:`pushctl.runs.verdict`)."""
 
     def name(change: Change) -> str:
         pusher = change.pusher

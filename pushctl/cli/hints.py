@@ -11,12 +11,10 @@ Only :mod:`pushctl.errors` is imported here: errors are reported at start-up too
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pushctl.errors import Hint, PushctlError
-
-if TYPE_CHECKING:
-    from pushctl.executor import Outcome
+from pushctl.pushers.devices import NO_DEVICE_FIELD
+from pushctl.runs.executor import Outcome
+from pushctl.runs.gateway import PLAIN_HTTP_REFUSED
 
 LOG_IN = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 
@@ -84,8 +82,6 @@ def outcome_error(outcome: Outcome) -> str | None:
 
 def annotate(text: str) -> str:
     """A reason from a result, with the flag that gets past it named."""
-    from pushctl.devices import NO_DEVICE_FIELD
-    from pushctl.gateway import PLAIN_HTTP_REFUSED
 
     text = text.replace(
         PLAIN_HTTP_REFUSED, f"{PLAIN_HTTP_REFUSED}; pass --allow-insecure-http to test it anyway"

@@ -7,22 +7,26 @@ On the homeserver's host, these read Synapse's own configuration and database
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from pushctl import collector
 from pushctl.cli.common import environment, settings
 from pushctl.cli.output import output_options
-from pushctl.errors import UsageError
-from pushctl.render import Format
+from pushctl.doctor.findings import ProblemsFound
+from pushctl.errors import PushctlError, UsageError
+from pushctl.files import replace_file
+from pushctl.fleet.inventory import Inventory
+from pushctl.homeserver_host import blocklist, config, database, gateways, health
+from pushctl.homeserver_host.config import SynapseConfig
+from pushctl.homeserver_host.gateways import Gateway
+from pushctl.homeserver_host.health import FAILING, Checked
+from pushctl.output import render
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
+from pushctl.runs.gateway import ProbeSettings
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.environment import Environment
-    from pushctl.fleet.inventory import Inventory
-    from pushctl.homeserver_host.config import SynapseConfig
-    from pushctl.homeserver_host.gateways import Gateway
-    from pushctl.homeserver_host.health import Checked
 
 ENV_SYNAPSE_CONFIG = "PUSHCTL_SYNAPSE_CONFIG"
 
@@ -39,7 +43,6 @@ SynapseConfigOption = Annotated[
 
 
 def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
-    from pushctl.homeserver_host import config
 
     if not paths:
         raise UsageError(
@@ -51,9 +54,6 @@ def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
 
 def read_inventory(paths: list[str]) -> Inventory:
     """``fleet list``/``stats`` from the database: the users and pushers the admin API gives."""
-    from pushctl import collector
-    from pushctl.fleet.inventory import Inventory
-    from pushctl.homeserver_host import database
 
     found = synapse_config(paths, "this command")
     with database.opened(found.database) as reader, collector.paused():
@@ -79,7 +79,6 @@ def health_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Failing pushers and pushers nothing will remove, from Synapse's database."""
-    from pushctl import collector
 
     if destination is not None and output is not Format.PROMETHEUS:
         raise UsageError("--output goes with --prometheus")
@@ -96,7 +95,6 @@ def _health(
     output: Format,
     destination: str | None,
 ) -> None:
-    from pushctl.homeserver_host import database, health
 
     with database.opened(found.database) as reader:
         checked = health.check(database.pushers(reader))
@@ -106,8 +104,6 @@ def _health(
         return
     shown = checked if show_all else [c for c in checked if c.problems]
     if output is Format.JSON:
-        from pushctl import render
-
         render.write_json(env, health.as_json(checked, shown, now_ms))
     else:
         _health_report(env, checked, shown, now_ms)
@@ -120,9 +116,6 @@ def _write_prometheus(env: Environment, text: str, destination: str | None) -> N
         return
     from pathlib import Path
 
-    from pushctl.errors import PushctlError
-    from pushctl.files import replace_file
-
     try:  # the textfile collector must never read half a file: replaced whole, readable
         replace_file(Path(destination), text, mode=0o644)
     except OSError as exc:
@@ -132,8 +125,6 @@ def _write_prometheus(env: Environment, text: str, destination: str | None) -> N
 def _health_report(
     env: Environment, checked: list[Checked], shown: list[Checked], now_ms: int
 ) -> None:
-    from pushctl import render
-    from pushctl.homeserver_host import health
 
     def pushkey(value: str) -> str:
         return render.shorten(value) if env.stdout_drawn else value
@@ -195,8 +186,6 @@ def _explain(env: Environment, summary: dict[str, int]) -> None:
 
 
 def _failing_fails(checked: list[Checked]) -> None:
-    from pushctl.doctor.findings import ProblemsFound
-    from pushctl.homeserver_host.health import FAILING
 
     failing = sum(1 for c in checked if FAILING in c.problems)
     if failing:
@@ -216,9 +205,6 @@ def gateways_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Each gateway of the pushers, and whether the homeserver may push to it."""
-    from pushctl import collector
-    from pushctl.gateway import ProbeSettings
-    from pushctl.homeserver_host import blocklist, database, gateways
 
     found = synapse_config(paths, "fleet gateways")
     rules = blocklist.Rules.of(found.ip_blocklist, found.ip_allowlist)
@@ -228,22 +214,17 @@ def gateways_command(
     probe = None if no_probe else ProbeSettings.from_settings(settings(ctx))
     judged = gateways.judge_all(counts, rules, probe)
     if output is Format.JSON:
-        from pushctl import render
-
         env.write(render.dump_json({"gateways": [g.as_json() for g in judged]}))
     else:
         _gateways_report(env, judged)
     refused = [g for g in judged if g.problem]
     if refused:
-        from pushctl.doctor.findings import ProblemsFound
-
         raise ProblemsFound(
             f"the homeserver cannot push to {_count(len(refused), 'gateway')} of {len(judged)}"
         )
 
 
 def _gateways_report(env: Environment, judged: list[Gateway]) -> None:
-    from pushctl import render
 
     rows = []
     for item in judged:

@@ -2,9 +2,9 @@
 
 :func:`output_options` gives a command ``--json`` and whichever of ``--yaml``
 and ``--csv`` it offers, refuses two of them at once, and hands the command
-the chosen :class:`~pushctl.render.Format` as its ``output`` parameter (as
+the chosen :class:`~pushctl.output.render.Format` as its ``output`` parameter (as
 sqlite-utils' ``output_options`` serves every command). :func:`finish` ends
-every write run (:class:`~pushctl.verdict.RunOutcome`) the same way.
+every write run (:class:`~pushctl.runs.verdict.RunOutcome`) the same way.
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from pushctl.cli import compat
 from pushctl.errors import UsageError
-from pushctl.render import Format
-
-if TYPE_CHECKING:
-    from pushctl.environment import Environment
-    from pushctl.verdict import RunOutcome
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format, dump_json
+from pushctl.runs.verdict import RunOutcome
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -79,7 +77,6 @@ def finish(env: Environment, outcome: RunOutcome, output: Format) -> None:
     The document comes first also when the run failed or was interrupted, so a
     script reads what was done whatever the exit status.
     """
-    from pushctl.render import dump_json
 
     if output is Format.JSON:
         env.write(dump_json(outcome.document))

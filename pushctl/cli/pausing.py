@@ -6,21 +6,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pushctl import model
 from pushctl.cli.common import YesFlag, confirm, environment
 from pushctl.cli.completion import complete_app_id, complete_pushkey
 from pushctl.cli.output import finish, output_options
 from pushctl.cli.support import UserOption, target
 from pushctl.errors import UsageError
-from pushctl.render import Format
+from pushctl.output import render
+from pushctl.output.columns import pushers_table
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
+from pushctl.pushers import model, pausing
+from pushctl.pushers.plan import Action, Change, Plan
+from pushctl.runs import executor
+from pushctl.runs.executor import Report
+from pushctl.runs.guard import for_client
+from pushctl.runs.outcomes import switched
+from pushctl.runs.verdict import Words
 from pushctl.words import plural
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
-    from pushctl.environment import Environment
-    from pushctl.executor import Report
-    from pushctl.plan import Change, Plan
-    from pushctl.verdict import Words
+    from pushctl.homeserver.client import Client
 
 AppIdFilter = Annotated[
     str | None,
@@ -92,7 +97,6 @@ def _switch(
     output: Format,
     user: str | None,
 ) -> None:
-    from pushctl.outcomes import switched
 
     if all_pushers == any(v is not None for v in filters.values()):
         raise UsageError(
@@ -123,7 +127,6 @@ def _plan(client: Client, filters: dict[str, str | None], enabled: bool, user: s
     With ``--user`` too (through the acting token): only that answer says whether
     the homeserver honours the state, and it is the record to re-send.
     """
-    from pushctl import pausing
 
     selected = model.select(client.get_pushers(), **filters)
     if selected:
@@ -132,16 +135,11 @@ def _plan(client: Client, filters: dict[str, str | None], enabled: bool, user: s
 
 
 def _apply(plan: Plan, client: Client) -> Report:
-    from pushctl import executor
-    from pushctl.guard import for_client
 
     return executor.apply(plan, client, guard=for_client(client))
 
 
 def _show(env: Environment, plan: Plan, enabled: bool, dry_run: bool, table: bool) -> None:
-    from pushctl import pausing
-    from pushctl.columns import pushers_table
-    from pushctl.plan import Action
 
     if not plan.changes:
         env.info(f"no pusher matches: nothing to {VERB[enabled]}")
@@ -156,14 +154,12 @@ def _show(env: Environment, plan: Plan, enabled: bool, dry_run: bool, table: boo
 
 
 def _words(enabled: bool) -> Words:
-    """How ``pause`` and ``resume`` speak of their runs (:mod:`pushctl.verdict`)."""
-    from pushctl.verdict import Words
+    """How ``pause`` and ``resume`` speak of their runs (:mod:`pushctl.runs.verdict`)."""
 
     return Words(verb=DONE[enabled], noun="pusher", again="run the same command again", name=_name)
 
 
 def _name(change: Change) -> str:
-    from pushctl import render
 
     return f"{change.key[0]} {render.shorten(change.key[1])}"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from pushctl import kinds, model
+from pushctl.cli import support
 from pushctl.cli.common import (
     DryRunDelete,
     YesFlag,
@@ -16,13 +16,17 @@ from pushctl.cli.common import (
 )
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
 from pushctl.cli.output import finish, output_options
-from pushctl.cli.support import UserOption, target
+from pushctl.cli.support import UserOption, deletion_words, target
 from pushctl.errors import InvalidInput, UsageError
-from pushctl.render import Format
+from pushctl.output import columns, render
+from pushctl.output.columns import pushers_table
+from pushctl.output.environment import Environment
+from pushctl.output.render import Format
+from pushctl.pushers import kinds, model
+from pushctl.runs.deleting import delete_pushers
+from pushctl.runs.guard import for_target
+from pushctl.runs.outcomes import deleted
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.environment import Environment
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -61,8 +65,6 @@ def list_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Show the pushers of the account."""
-    from pushctl import columns
-    from pushctl.cli import support
 
     env = environment(ctx)
     where = target(ctx, user)
@@ -145,7 +147,6 @@ def set_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Create or replace one pusher."""
-    from pushctl import render
 
     env = environment(ctx)
     data_format = _data_format(env, data_format, old_data_format)
@@ -242,8 +243,6 @@ def delete_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Delete one pusher, or a selection of them."""
-    from pushctl.cli.support import deletion_words
-    from pushctl.outcomes import deleted
 
     filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
     if all_pushers == any(v is not None for v in filters.values()):
@@ -267,8 +266,6 @@ def delete_command(
         if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
             _show_selection(env.on_stderr(), doomed, dry_run=False)
         confirm(env, f"Delete {_count(doomed)}?", yes)
-    from pushctl.executor import delete_pushers
-    from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
         guarded = for_target(where)
@@ -281,7 +278,6 @@ def _count(pushers: list[model.Pusher]) -> str:
 
 
 def _show_selection(env: Environment, pushers: list[model.Pusher], dry_run: bool) -> None:
-    from pushctl.columns import pushers_table
 
     env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
     pushers_table(env, pushers)

@@ -2,37 +2,41 @@
 
 ``--user @bob:example.org`` makes a command work on another user's pushers:
 through the Synapse admin API with a server admin's token, or through identity
-assertion with an application service's token (see :mod:`pushctl.acting`).
+assertion with an application service's token (see :mod:`pushctl.acting.target`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from pushctl import model
+from pushctl.acting.target import Target, open_target
 from pushctl.cli.common import DryRunDelete, YesFlag, confirm, environment, settings
-from pushctl.cli.hints import annotate
+from pushctl.cli.hints import annotate, outcome_error
 from pushctl.cli.output import finish, output_options
 from pushctl.errors import PartialFailure, UsageError
-from pushctl.render import Format
+from pushctl.homeserver.ids import check_user_id
+from pushctl.output import plain, render
+from pushctl.output.columns import gateway_label
+from pushctl.output.environment import Environment
+from pushctl.output.plain import Cell
+from pushctl.output.render import Format
+from pushctl.pushers import model
+from pushctl.pushers.devices import has_device_field, parse_duration, with_devices
+from pushctl.runs import gateway
+from pushctl.runs.deleting import delete_pushers
+from pushctl.runs.gateway import Probe, ProbeSettings
+from pushctl.runs.guard import for_target
+from pushctl.runs.outcomes import Picked, deleted
+from pushctl.runs.prune import Plan, Verdict, find_dead
+from pushctl.runs.verdict import Words
 from pushctl.words import plural
-
-if TYPE_CHECKING:
-    from pushctl.acting import Target
-    from pushctl.environment import Environment
-    from pushctl.gateway import Probe
-    from pushctl.outcomes import Picked
-    from pushctl.prune import Plan, Verdict
-    from pushctl.render import Cell
-    from pushctl.verdict import Words
 
 
 def _check_user(value: str | None) -> str | None:
-    from pushctl.ids import check_user_id
 
     return check_user_id(value) if value else None
 
@@ -54,14 +58,12 @@ UserOption = Annotated[
 
 def target(ctx: typer.Context, user: str | None) -> Target:
     """The account the command works on: the token's own, or ``--user``'s."""
-    from pushctl.acting import open_target
 
     return open_target(settings(ctx), user)
 
 
 def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
     """The pushers with their ``device`` (or null and ``device_unknown_reason``)."""
-    from pushctl.devices import has_device_field, with_devices
 
     needed = any(has_device_field(p) for p in pushers)
     linked = with_devices(pushers, where.devices() if needed else [])
@@ -88,7 +90,6 @@ def test_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Send a test notification straight to each pusher's push gateway."""
-    from pushctl import gateway, render
 
     env = environment(ctx)
     options = settings(ctx)
@@ -118,8 +119,6 @@ def test_command(
 
 
 def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None:
-    from pushctl import render
-    from pushctl.columns import gateway_label
 
     rows: list[list[str | Cell]] = [
         [
@@ -127,7 +126,7 @@ def _probes_table(env: Environment, probes: Sequence[Probe], wide: bool) -> None
             _pushkey(p.pusher, wide),
             str(p.pusher.get("device_display_name", "")),
             gateway_label(p.pusher, wide),
-            render.Cell(p.result, p.result),
+            plain.Cell(p.result, p.result),
             p.reason,
         ]
         for p in probes
@@ -162,10 +161,6 @@ def prune_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Delete dead pushers: rejected by their gateway, or of a device long unseen."""
-    from pushctl.devices import parse_duration
-    from pushctl.gateway import ProbeSettings
-    from pushctl.outcomes import deleted
-    from pushctl.prune import find_dead
 
     words = deletion_words()
     if not rejected and inactive is None:
@@ -187,8 +182,6 @@ def prune_command(
     if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
         _show_plan(env.on_stderr(), plan, dry_run=False)
     confirm(env, f"Delete {_count(len(plan.doomed))}{whose}?", yes)
-    from pushctl.executor import delete_pushers
-    from pushctl.guard import for_target
 
     with where.writer(on_revoke_failure=env.warn) as client:
         pushers = [v.pusher for v in plan.doomed]
@@ -203,7 +196,6 @@ def _picked(verdicts: list[Verdict]) -> list[Picked]:
 
 def _worded(plan: Plan) -> Plan:
     """The plan with the flag that gets past a reason named in it."""
-    from pushctl.prune import Plan
 
     def worded(verdicts: list[Verdict]) -> list[Verdict]:
         return [replace(v, reason=annotate(v.reason)) for v in verdicts]
@@ -223,14 +215,13 @@ def _show_plan(env: Environment, plan: Plan, dry_run: bool) -> None:
 
 
 def _verdicts_table(env: Environment, verdicts: Sequence[Any], doomed: bool) -> None:
-    from pushctl import render
 
     rows: list[list[str | Cell]] = [
         [
             str(v.pusher.get("app_id", "")),
             _pushkey(v.pusher, False),
             str(v.pusher.get("device_display_name", "")),
-            render.Cell(v.reason, _verdict_state(v.reason, doomed)),
+            plain.Cell(v.reason, _verdict_state(v.reason, doomed)),
         ]
         for v in verdicts
     ]
@@ -246,8 +237,6 @@ def _verdict_state(reason: str, doomed: bool) -> str:
 
 def deletion_words() -> Words:
     """How ``delete`` and ``prune`` speak of their runs."""
-    from pushctl.cli.hints import outcome_error
-    from pushctl.verdict import Words
 
     return Words("deleted", "pusher", name=lambda change: _name(change.pusher), error=outcome_error)
 
@@ -256,14 +245,12 @@ def deletion_words() -> Words:
 
 
 def _pushkey(pusher: model.Pusher, wide: bool) -> str:
-    from pushctl import render
 
     value = str(pusher.get("pushkey", ""))
     return value if wide else render.shorten(value)
 
 
 def _name(pusher: model.Pusher) -> str:
-    from pushctl import render
 
     return f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
 

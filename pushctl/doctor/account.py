@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pushctl import devices, kinds, model
 from pushctl.doctor.findings import Finding, plural, problem, warning
 from pushctl.doctor.pushers import describe
+from pushctl.pushers import devices, kinds, model
 
 INACTIVE_DAYS = 90
 DEACTIVATED = "deactivated"

@@ -1,6 +1,6 @@
 """Gather what ``doctor`` looks at, run every check, and return the report.
 
-Reads only: pushers and devices through the :class:`~pushctl.acting.Target`
+Reads only: pushers and devices through the :class:`~pushctl.acting.target.Target`
 (the admin API for ``--user``), push rules, ignored users and 3PIDs through
 the account's own client (for ``--user``, a token acting as the user, revoked
 afterwards), the last listing from the listing cache, and the gateways.
@@ -12,16 +12,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pushctl import kinds, listing_cache
-from pushctl.admin import behind_mas
+from pushctl.accounts.settings import Settings
+from pushctl.acting.admin import behind_mas
+from pushctl.acting.target import ASSERTION, Target
 from pushctl.doctor import account, gateways, pushers, rules
 from pushctl.doctor.findings import NotChecked, Report
 from pushctl.errors import MatrixError, PushctlError, ServerError
+from pushctl.homeserver.address import user_path
+from pushctl.pushers import kinds, listing_cache
+from pushctl.pushers.devices import has_device_field
+from pushctl.runs.gateway import ProbeSettings
 
 if TYPE_CHECKING:
-    from pushctl.acting import Target
-    from pushctl.client import Client
-    from pushctl.settings import Settings
+    from pushctl.homeserver.client import Client
 
 ACCOUNT_AREAS = "push rules, ignored users and email addresses"
 ACCOUNT_STATE = "account state (deactivated, locked, shadow-banned)"
@@ -40,7 +43,6 @@ def run(
     With *push*, each pusher's gateway also gets a test notification, which
     may reach the device; never for a deactivated or locked account.
     """
-    from pushctl.gateway import ProbeSettings
 
     report = Report()
     now_ms = int(time.time() * 1000)
@@ -80,8 +82,6 @@ def _account_state(report: Report, target: Target) -> str | None:
     The token's own account is active and unlocked, or it could not have read its
     pushers; another account's state is known only through the admin API.
     """
-    from pushctl.acting import ASSERTION
-    from pushctl.client import user_path
 
     if target.via == ASSERTION:
         unreadable = "an application service cannot read it (the Synapse admin API can)"
@@ -98,7 +98,6 @@ def _account_state(report: Report, target: Target) -> str | None:
 
 
 def _has_device(pusher: dict[str, Any]) -> bool:
-    from pushctl.devices import has_device_field
 
     return has_device_field(pusher)
 
@@ -131,7 +130,6 @@ def _account_checks(report: Report, client: Client, found: list[dict[str, Any]])
 
 def ignored_list(client: Client, user_id: str) -> Any:
     """The ``m.ignored_user_list`` account data, or {} when there is none."""
-    from pushctl.client import user_path
 
     try:
         path = f"/user/{user_path(user_id)}/account_data/m.ignored_user_list"
@@ -144,7 +142,6 @@ def ignored_list(client: Client, user_id: str) -> Any:
 
 def room_name(client: Client, room_id: str) -> str | None:
     """The room's name, where the account may read it."""
-    from pushctl.client import user_path
 
     try:
         body = client.client_request("GET", f"/rooms/{user_path(room_id)}/state/m.room.name/")

@@ -6,7 +6,7 @@ a push gateway (Sygnal answers 405, a UnifiedPush gateway
 ``{"unifiedpush": {"gateway": "matrix"}}``) from something else (an HTML 404
 of a reverse proxy, a homeserver's Matrix error). Then, unless pushing is off,
 its pushers get the test notification ``pushctl test`` sends
-(:func:`pushctl.gateway.probe`): the first alone, the others only if the
+(:func:`pushctl.runs.gateway.probe`): the first alone, the others only if the
 gateway answered it, so that a gateway that hangs costs one timeout. What
 went wrong is said once per gateway, with how many pushers use it.
 
@@ -18,21 +18,33 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl import gateway, model
 from pushctl.doctor.findings import Finding, plural, problem, warning
+from pushctl.doctor.fingerprints import (
+    NOT_MATRIX,
+    SYGNAL,
+    UNIFIED_PUSH,
+    UNKNOWN,
+    UNREACHABLE,
+    Examined,
+    Fingerprint,
+)
 from pushctl.doctor.pushers import describe
 from pushctl.doctor.pushkeys import check_shape
-from pushctl.model import is_loopback_host
-
-SYGNAL = "sygnal"
-UNIFIED_PUSH = "unifiedpush"
-UNKNOWN = "unknown"
-NOT_MATRIX = "not-matrix"
-UNREACHABLE = "unreachable"
+from pushctl.homeserver.concurrency import map_interruptibly
+from pushctl.homeserver.sessions import (
+    TLS_FAILED,
+    TLS_HANDSHAKE_FAILED,
+    failure_reason,
+    json_body,
+    new_session,
+    no_credentials,
+)
+from pushctl.pushers import model
+from pushctl.pushers.model import is_loopback_host
+from pushctl.runs import gateway
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
@@ -57,20 +69,9 @@ def is_private(address: str) -> bool:
     return ip.is_private or ip.is_loopback or ip.is_link_local or ip in _CGNAT
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What answers on a gateway URL: SYGNAL, UNIFIED_PUSH, UNKNOWN, NOT_MATRIX or UNREACHABLE."""
-
-    kind: str
-    detail: str = ""
-    private: tuple[str, ...] = ()
-
-
 def fingerprint(url: str, settings: gateway.ProbeSettings) -> Fingerprint:
     """Resolve the host of *url* and ``GET`` it; never sends a pushkey."""
     import requests
-
-    from pushctl.sessions import failure_reason, json_body, new_session, no_credentials
 
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -116,13 +117,6 @@ def _matrix_refusal(status: int, body: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Examined:
-    pusher: model.Pusher
-    fingerprint: Fingerprint
-    probe: gateway.Probe | None
-
-
 #: the reason of a test notification not sent because its gateway did not answer another
 NOT_SENT = "not sent: the gateway did not answer an earlier test notification"
 
@@ -140,9 +134,8 @@ def examine(
     gateway that answered that one gets the others, and once one goes
     unanswered the rest are not sent: a gateway that hangs costs one timeout,
     not one per pusher. Ctrl-C stops the wait at once
-    (:func:`pushctl.concurrency.map_interruptibly`).
+    (:func:`pushctl.homeserver.concurrency.map_interruptibly`).
     """
-    from pushctl.concurrency import map_interruptibly
 
     testable = [p for p in pushers if gateway.refusal(p, allow_insecure_http=True) is None]
     groups: dict[str, list[model.Pusher]] = {}
@@ -263,7 +256,6 @@ def _plain_http(url: str, whose: str, item: Examined) -> Finding:
 
 
 def _unreachable_advice(reason: str) -> str:
-    from pushctl.sessions import TLS_FAILED, TLS_HANDSHAKE_FAILED
 
     if reason.startswith(TLS_HANDSHAKE_FAILED):
         return (

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pushctl import kinds, model
-from pushctl.devices import describe_time, enabled_of
 from pushctl.doctor.findings import Finding, plural, problem, warning
+from pushctl.pushers import kinds, model
+from pushctl.pushers.devices import describe_time, enabled_of
 
 
 def describe(pusher: Mapping[str, Any]) -> str:

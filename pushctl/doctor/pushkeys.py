@@ -13,15 +13,12 @@ without one doctor says only that it could not tell.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pushctl import gateway
 from pushctl.doctor.findings import Finding, info, warning
+from pushctl.doctor.fingerprints import UNIFIED_PUSH, Examined
 from pushctl.doctor.pushers import describe
-
-if TYPE_CHECKING:
-    from pushctl.doctor.gateways import Examined
+from pushctl.runs import gateway
 
 #: public gateways that forward a notification to any UnifiedPush endpoint
 GENERIC_UNIFIEDPUSH_HOSTS = frozenset({"matrix.gateway.unifiedpush.org", "up.schildi.chat"})
@@ -30,8 +27,6 @@ _APNS_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def check_shape(item: Examined) -> list[Finding]:
-    from pushctl.doctor.gateways import UNIFIED_PUSH
-
     pushkey = str(item.pusher.get("pushkey", ""))
     if _APNS_HEX.fullmatch(pushkey):
         return [_lint(item, "looks like an APNs token in hex; Sygnal expects it in base64")]

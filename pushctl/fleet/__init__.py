@@ -5,7 +5,7 @@
 - :mod:`pushctl.fleet.planning` is pure: filters, counts, and the plans of
   ``move-gateway`` (rewrite ``data.url``) and ``delete`` (by app ID);
 - :mod:`pushctl.fleet.writing` applies a plan through short-lived tokens acting
-  as each user, with the bulk writer of :mod:`pushctl.executor`.
+  as each user, with the bulk writer of :mod:`pushctl.runs.executor`.
 
 A plan holds only what still differs from the wanted state, so running the
 same command again after a Ctrl-C or a failure finishes the work, and after a

@@ -8,16 +8,19 @@ worker thread with its own HTTP session; how many at once adapts to the server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pushctl.acting import admin
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
-from pushctl.model import Pusher
+from pushctl.homeserver.adaptive import AdaptiveLimit
+from pushctl.homeserver.clones import PerThread
+from pushctl.homeserver.concurrency import map_interruptibly
+from pushctl.pushers.model import Pusher
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
+    from pushctl.homeserver.client import Client
 
 #: the most users read at once; how many really are adapts to the server
 READ_WORKERS = 16
@@ -47,16 +50,13 @@ def read_inventory(
     """The pushers of *users* (from :func:`list_users`), at most *workers* users at a time.
 
     How many are read at once adapts to the server as bulk writes do
-    (:mod:`pushctl.adaptive`): it starts at 2 and grows while throughput does.
+    (:mod:`pushctl.homeserver.adaptive`): it starts at 2 and grows while throughput does.
 
     A user whose pushers cannot be read (deleted meanwhile, a server error) is
     listed in :attr:`Inventory.unreadable`; a refused token or an unreachable
     server stops the reading. *on_user* hears of each user read (True when it
     worked), from the reading threads.
     """
-    from pushctl import admin
-    from pushctl.adaptive import AdaptiveLimit
-    from pushctl.concurrency import map_interruptibly
 
     sessions = _Sessions(client)
     try:
@@ -79,7 +79,6 @@ def read_inventory(
 
 def list_users(client: Client) -> list[str]:
     """Every local user that is not deactivated; exit 4 for a token that is not an admin's."""
-    from pushctl import admin
 
     try:
         return admin.local_users(client)
@@ -97,22 +96,8 @@ def _stops_everything(exc: PushctlError) -> bool:
     return exc.exit_status == ExitStatus.AUTH or isinstance(exc, NetworkError)
 
 
-class _Sessions:
+class _Sessions(PerThread):
     """One clone of the admin's client per worker thread, closed at the end."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.local = threading.local()
-        self.clones: list[Client] = []
-        self.lock = threading.Lock()
-
-    def own(self) -> Client:
-        clone: Client | None = getattr(self.local, "client", None)
-        if clone is None:
-            clone = self.local.client = self.client.clone()
-            with self.lock:
-                self.clones.append(clone)
-        return clone
 
     def reader(
         self,
@@ -133,8 +118,3 @@ class _Sessions:
             return result
 
         return read_one
-
-    def close(self) -> None:
-        with self.lock:
-            for clone in self.clones:
-                clone.close()

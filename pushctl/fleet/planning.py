@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from pushctl import kinds, model
-from pushctl.plan import Action, Change, Plan, deletion
+from pushctl.pushers import kinds, model
+from pushctl.pushers.plan import Action, Change, Plan, deletion
 
 #: the pusher's gateway URL (``data.url``); None when it has none (an email pusher)
 gateway_of = kinds.gateway_url

@@ -1,7 +1,7 @@
 """Applying a fleet plan: each write through a short-lived token acting as its user.
 
 One token per user, issued when that user's first write starts, renewed when
-the user's writes outlast it (:class:`pushctl.admin.TokenKeeper`), and revoked
+the user's writes outlast it (:class:`pushctl.acting.admin.TokenKeeper`), and revoked
 as soon as the user's last write is done; whatever is left is revoked at the
 end of the run, after a Ctrl-C or an error too. The tokens create no device
 (``POST /_synapse/admin/v1/users/<user>/login``).
@@ -18,13 +18,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pushctl import admin
+from pushctl.acting import admin
 from pushctl.errors import AuthError, MatrixError, PushctlError
+from pushctl.pushers.listing_cache import Whose
+from pushctl.pushers.plan import Change, Plan
+from pushctl.runs import executor, guard
+from pushctl.runs.executor import Outcome, Report, perform_change
 
 if TYPE_CHECKING:
-    from pushctl.client import Client
-    from pushctl.executor import Outcome, Report
-    from pushctl.plan import Change, Plan
+    from pushctl.homeserver.client import Client
 
 
 class ActingRefused(AuthError):
@@ -65,11 +67,9 @@ def apply(
     refused acting) stops the run. Before a user's first write, that user's
     account and pushers are read again: nothing is written into a deactivated
     or locked account, nor over a pusher changed or deleted since the plan
-    (:mod:`pushctl.guard`); those changes are skipped. The pushers deleted leave
+    (:mod:`pushctl.runs.guard`); those changes are skipped. The pushers deleted leave
     their users' listings in the cache found through *environ*.
     """
-    from pushctl import executor, guard
-    from pushctl.listing_cache import Whose
 
     own = client.whoami().get("user_id")
     tokens = ActingTokens(client, plan, own, on_revoke_failure)
@@ -88,7 +88,7 @@ def apply(
 
 
 class ActingTokens:
-    """The acting tokens of one run, one :class:`pushctl.admin.TokenKeeper` per user:
+    """The acting tokens of one run, one :class:`pushctl.acting.admin.TokenKeeper` per user:
     issued on demand, renewed by the keeper's rule, revoked after the user's last write."""
 
     def __init__(
@@ -175,7 +175,6 @@ class ActingWriter:
 
     def perform(self, change: Change) -> None:
         """Write *change* with a token acting as ``change.pusher["user_id"]``."""
-        from pushctl.executor import perform_change
 
         user = str(change.pusher["user_id"])
         try:

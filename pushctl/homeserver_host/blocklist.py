@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from pushctl.doctor import gateways
 from pushctl.homeserver_host.config import ConfigError
 
 ALLOWED = "allowed"
@@ -155,7 +156,6 @@ def _address(text: str) -> Address | None:
 
 def judge(url: str, rules: Rules) -> Verdict:
     """The homeserver's verdict on pushing to *url*."""
-    from pushctl.doctor import gateways
 
     parts = urlsplit(url)
     host = parts.hostname or ""

@@ -7,14 +7,10 @@ what Synapse recorded in its database (:mod:`.health`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pushctl import kinds
 from pushctl.doctor.findings import Finding, problem
 from pushctl.homeserver_host import blocklist, database, health
-
-if TYPE_CHECKING:
-    from pushctl.homeserver_host.config import SynapseConfig
+from pushctl.homeserver_host.config import SynapseConfig
+from pushctl.pushers import kinds
 
 #: doctor's guess from the addresses alone, which the homeserver's verdict replaces
 GUESS = "gateway.private-address"

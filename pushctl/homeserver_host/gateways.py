@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pushctl import kinds
+from pushctl.doctor import gateways
+from pushctl.doctor.fingerprints import Fingerprint
+from pushctl.homeserver.concurrency import map_interruptibly
 from pushctl.homeserver_host import blocklist
-
-if TYPE_CHECKING:
-    from pushctl.doctor.gateways import Fingerprint
-    from pushctl.gateway import ProbeSettings
+from pushctl.pushers import kinds
+from pushctl.runs.gateway import ProbeSettings
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,6 @@ def judge_all(
     if probe is None:
         return judged
     from dataclasses import replace
-
-    from pushctl.concurrency import map_interruptibly
-    from pushctl.doctor import gateways
 
     looks = map_interruptibly(
         lambda g: gateways.fingerprint(g.url, probe), judged, max(1, min(16, len(judged)))

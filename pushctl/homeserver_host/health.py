@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from pushctl import kinds
+from pushctl.errors import UsageError
 from pushctl.homeserver_host.database import StoredPusher
+from pushctl.pushers import kinds
 
 FAILING = "pusher.failing"
 NO_DEVICE = "pusher.no-device"
@@ -135,8 +136,6 @@ def prometheus_text(checked: Sequence[Checked], now_ms: int) -> str:
     try:
         from prometheus_client import CollectorRegistry, Gauge, generate_latest
     except ImportError:
-        from pushctl.errors import UsageError
-
         raise UsageError(f"--prometheus needs pushctl's synapse extra: {EXTRA_HINT}") from None
 
     registry = CollectorRegistry()

@@ -15,7 +15,7 @@ mapping (merged under each entry) and a ``pushers:`` list. Reading goes:
 
 Every problem is a :class:`FileProblem` carrying its line. Loading is safe
 only: no tag can construct an object. Pure code apart from reading the file:
-nothing here talks to a server. Writing files lives in :mod:`pushctl.export`.
+nothing here talks to a server. Writing files lives in :mod:`pushctl.output.export`.
 """
 
 from pushctl.importfile.checks import check, errors, load_valid, refuse, warnings
@@ -30,7 +30,7 @@ from pushctl.importfile.reading import (
     source_name,
 )
 from pushctl.importfile.yaml_format import yaml_loader
-from pushctl.model import MAX_DEPTH
+from pushctl.pushers.model import MAX_DEPTH
 
 __all__ = [
     "FORMATS",

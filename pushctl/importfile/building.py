@@ -17,7 +17,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from pushctl import kinds
 from pushctl.importfile.document import SHAPE_HINT, Document, Entry, Fatal, FileProblem, Lines
 from pushctl.importfile.tree import (
     INT,
@@ -33,7 +32,8 @@ from pushctl.importfile.tree import (
     Tree,
     short_tag,
 )
-from pushctl.model import MAX_DEPTH, type_name
+from pushctl.pushers import kinds
+from pushctl.pushers.model import MAX_DEPTH, type_name
 
 #: Fields an entry gets when neither it nor ``defaults:`` gives them (as ``pushctl set``).
 BUILTIN_DEFAULTS: Mapping[str, Any] = {"kind": kinds.DEFAULT.name}
@@ -258,7 +258,7 @@ class _Builder:
 
 
 def _key_name(key: Any) -> str:
-    """A key as problems name it; the empty key as ``''``, as :mod:`pushctl.model` does."""
+    """A key as problems name it; the empty key as ``''``, as :mod:`pushctl.pushers.model` does."""
     return str(key) or repr(key)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, Any
 
-from pushctl import model
 from pushctl.collector import paused as collector_paused
 from pushctl.errors import InvalidInput
 from pushctl.importfile.document import Document, Entry, FileProblem
 from pushctl.importfile.reading import load
+from pushctl.pushers import model
 from pushctl.words import plural
 
 

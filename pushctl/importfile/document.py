@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pushctl import model
+from pushctl.pushers import model
 
 #: Said whenever the file's shape is wrong.
 SHAPE_HINT = "expected a list of pushers, or a mapping with a pushers: list"

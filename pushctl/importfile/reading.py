@@ -11,6 +11,7 @@ from pushctl.importfile.building import build
 from pushctl.importfile.document import SHAPE_HINT, Document, Fatal, FileProblem, Malformed
 from pushctl.importfile.json_format import parse_json
 from pushctl.importfile.yaml_format import parse_yaml
+from pushctl.output.environment import Environment
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -30,7 +31,7 @@ def load(path: str, stdin: IO[Any] | None = None) -> Document:
     """Read and parse an import file; exit 3 (:class:`InvalidInput`) if it is unreadable.
 
     *stdin* is the stream ``-`` reads: the command line passes its
-    :class:`~pushctl.environment.Environment`'s; the process's own when not given.
+    :class:`~pushctl.output.environment.Environment`'s; the process's own when not given.
     """
     name = source_name(path)
     text = decode(read_bytes(path, stdin), name)
@@ -64,7 +65,6 @@ def _read_stream(stream: IO[Any]) -> bytes:
 
 
 def _process_stdin() -> IO[Any]:
-    from pushctl.environment import Environment
 
     return Environment.create().stdin  # a closed stdin reads as empty there
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from pushctl import model
+from pushctl.pushers import model
 from tests.support.accounts import GATEWAY, Account
 from tests.support.proxy import Proxy
 

@@ -3,7 +3,7 @@
 A subprocess pays for Python, Typer and requests at every run (about a quarter
 of a second here); most tests only look at pushctl's exit status and output.
 :func:`run` calls :func:`pushctl.cli.main` with an
-:class:`~pushctl.environment.Environment` of fake streams and the run's own
+:class:`~pushctl.output.environment.Environment` of fake streams and the run's own
 environment variables, and undoes what a run leaves behind in the process:
 
 - ``os.environ`` *is* the run's environment while it runs: click reads
@@ -32,7 +32,7 @@ from unittest import mock
 
 from pushctl import errors
 from pushctl.cli import main
-from pushctl.environment import Environment
+from pushctl.output.environment import Environment
 
 
 def run(
