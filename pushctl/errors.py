@@ -5,9 +5,11 @@ is one of the documented codes; the CLI prints its message on one line.
 
 A message speaks to whoever called the library. When the way out is a step of
 a front end (the command line's ``--homeserver``, ``pushctl login``...), the
-error names that step with a :attr:`~PushctlError.hint` key and carries the
-facts in :attr:`~PushctlError.details`; the front end words it
-(:mod:`pushctl.cli.hints`).
+error keeps what went wrong (:attr:`~PushctlError.what`) apart from the
+library's way out (``advice``), names the front end's step with a
+:attr:`~PushctlError.hint` key and carries the facts in
+:attr:`~PushctlError.details`; the front end adds its own words for the way
+out to what went wrong (:mod:`pushctl.cli.hints`), never rewording it.
 """
 
 from __future__ import annotations
@@ -76,9 +78,14 @@ class Hint(str, enum.Enum):
 class PushctlError(Exception):
     exit_status: ExitStatus = ExitStatus.ERROR
 
-    def __init__(self, message: str, *, hint: Hint | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: str, *, hint: Hint | None = None, advice: str = "", **details: Any
+    ) -> None:
+        super().__init__(message + advice)
+        #: what went wrong, without the way out: a front end adds its own words to it
+        self.what = message
+        #: the whole message a library user reads: what went wrong, then *advice*
+        self.message = message + advice
         #: which way out a front end should offer in its own terms; None for none
         self.hint = hint
         #: the facts behind the message, for a front end to word it again

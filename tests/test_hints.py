@@ -64,8 +64,8 @@ CASES: list[tuple[str, Callable[[], PushctlError], str]] = [
         lambda: admin._explain(
             MatrixError(403, "M_FORBIDDEN", "You are not a server admin"), "@b:x"
         ),
-        "--user needs a Synapse server admin: this account is not one "
-        "(M_FORBIDDEN: You are not a server admin)",
+        "this account is not a Synapse server admin (M_FORBIDDEN: You are not a server "
+        "admin); --user needs one",
     ),
     (
         "no admin API",
@@ -77,7 +77,7 @@ CASES: list[tuple[str, Callable[[], PushctlError], str]] = [
     (
         "revoke an application service",
         auth.cannot_revoke_appservice,
-        "--revoke cannot end an application service's token: it is not a session but the "
+        "an application service's token cannot be revoked: it is not a session but the "
         "as_token of the service's registration on the homeserver, and only changing that "
         "registration revokes it; `pushctl logout` without --revoke forgets it here",
     ),
@@ -116,8 +116,9 @@ def test_the_core_names_no_flag_and_the_command_line_words_it_as_before(
 
 def test_a_note_added_later_follows_the_command_lines_words(tmp_path: Path) -> None:
     error = credentials.KeyringUnavailable(
-        "cannot store the token in the keyring (the keyring is locked); ways forward: "
-        f"{credentials.WAYS_FORWARD}, or keep the token in a 0600 file instead",
+        "cannot store the token in the keyring (the keyring is locked)",
+        advice=f"; ways forward: {credentials.WAYS_FORWARD}, or keep the token in a 0600 file "
+        "instead",
         hint=Hint.KEYRING,
         what="store the token in",
         reason="the keyring is locked",
@@ -142,6 +143,27 @@ def test_every_hint_has_command_line_words() -> None:
     from pushctl.cli import hints
 
     assert set(hints._WORDS) == set(Hint)
+
+
+FLAG_WORDING = re.compile(r"--[a-z]|PUSHCTL_[A-Z_]+|`pushctl [a-z]")
+
+
+@pytest.mark.parametrize("hint", list(Hint), ids=[h.value for h in Hint])
+def test_the_command_line_adds_its_way_out_and_never_rewords_the_core(hint: Hint) -> None:
+    from pushctl.cli import hints
+
+    words = hints._WORDS[hint]
+    assert words.count("{message}") == 1, "the core's words, as they are, once"
+    added = re.sub(r"\{[a-z_]+\}", "", words)
+    assert FLAG_WORDING.search(added), f"{hint}: adds no flag, variable or command: {words!r}"
+    assert len(re.sub(r"\W", "", added)) < 120, f"{hint}: more than a way out: {words!r}"
+
+
+def test_a_library_user_reads_what_went_wrong_and_the_librarys_way_out() -> None:
+    error = raised(lambda: Settings(environ={}).homeserver_url())
+    assert error.what == "no homeserver"
+    assert error.message == "no homeserver: none was given, and the profile has none stored"
+    assert str(error) == error.message
 
 
 def test_why_a_device_is_unknown_names_the_flag_on_the_command_line() -> None:

@@ -63,6 +63,10 @@ class LogoutResult:
     token_was_dead: bool = False
 
 
+#: the way past a server that only offers single sign-on, however the token is then given
+SINGLE_SIGN_ON = "if this server only offers single sign-on, log in with another client"
+
+
 def default_device_name() -> str:
     return f"pushctl on {socket.gethostname() or 'unknown host'}"
 
@@ -72,7 +76,8 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
     config.check_profile_name(request.profile)
     if request.appservice and not request.with_token:
         raise UsageError(
-            "an application service logs in with its token: it has no password",
+            "an application service has no password",
+            advice=": it logs in with its token",
             hint=Hint.APPSERVICE_NEEDS_TOKEN,
         )
     if request.with_token and request.device_name:
@@ -82,7 +87,8 @@ def login(settings: Settings, request: LoginRequest, read_secret: Callable[[], s
         )
     if request.user is None and not request.with_token:
         raise UsageError(
-            "say who logs in: a user ID such as @alice:example.org, or an access token",
+            "say who logs in",
+            advice=": a user ID such as @alice:example.org, or an access token",
             hint=Hint.WHO_LOGS_IN,
         )
     if not settings.homeserver:
@@ -142,7 +148,8 @@ def _discoverable_server_name(user: str | None) -> str:
 
     if not user or not user.startswith("@"):
         raise UsageError(
-            "no homeserver: give its URL, or a full Matrix user ID (@alice:example.org) "
+            "no homeserver",
+            advice=": give its URL, or a full Matrix user ID (@alice:example.org) "
             "to discover it from",
             hint=Hint.NO_HOMESERVER_TO_DISCOVER,
         )
@@ -168,10 +175,10 @@ def _password_login(
             if exc.status != 400:
                 raise AuthError(refused) from None
             raise AuthError(
-                f"{refused} (if this server only offers single sign-on, log in with another "
-                "client and log in here with its token)",
+                refused,
+                advice=f" ({SINGLE_SIGN_ON} and log in here with its token)",
                 hint=Hint.SINGLE_SIGN_ON,
-                refused=refused,
+                sso=SINGLE_SIGN_ON,
             ) from None
         raise
     token = answer.get("access_token") if isinstance(answer, dict) else None
@@ -205,11 +212,12 @@ def _check_appservice_token(
     if device_id:
         raise AuthError(
             f"this token belongs to a session of {sender} (device {device_id}), not to an "
-            "application service: log in as a user instead; nothing was stored",
+            "application service",
+            advice=": log in as a user instead",
             hint=Hint.SESSION_TOKEN_AS_APPSERVICE,
             sender=sender,
             device_id=device_id,
-        )
+        ).amend("nothing was stored")
     return token, sender
 
 
@@ -290,7 +298,8 @@ def cannot_revoke_appservice() -> UsageError:
     return UsageError(
         "an application service's token cannot be revoked: it is not a session but the "
         "as_token of the service's registration on the homeserver, and only changing that "
-        "registration revokes it; logging out without revoking forgets it here",
+        "registration revokes it",
+        advice="; logging out without revoking forgets it here",
         hint=Hint.CANNOT_REVOKE_APPSERVICE,
     )
 
@@ -311,8 +320,8 @@ def status(settings: Settings) -> dict[str, Any]:
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
-            f"not logged in (profile {settings.profile!r}): no token is stored for it "
-            f"and {credentials.ENV_TOKEN} is not set",
+            f"not logged in (profile {settings.profile!r})",
+            advice=f": no token is stored for it and {credentials.ENV_TOKEN} is not set",
             hint=Hint.NOT_LOGGED_IN,
             profile=settings.profile,
         )

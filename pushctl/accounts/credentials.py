@@ -101,7 +101,8 @@ def lookup(profile: str, environ: Mapping[str, str]) -> Credential:
     if not token:
         raise AuthError(
             f"profile {profile!r} has no token in its {stored.token_storage} "
-            "(removed outside pushctl?): log in again",
+            "(removed outside pushctl?)",
+            advice=": log in again",
             hint=Hint.TOKEN_MISSING,
             profile=profile,
             storage=stored.token_storage,
@@ -203,8 +204,8 @@ class KeyringStore:
         except Exception as exc:  # backends raise anything: D-Bus, OS, keyring errors
             reason = _keyring_reason(exc)
             raise KeyringUnavailable(
-                f"cannot {what} the keyring ({reason}); ways forward: {WAYS_FORWARD}, "
-                "or keep the token in a 0600 file instead",
+                f"cannot {what} the keyring ({reason})",
+                advice=f"; ways forward: {WAYS_FORWARD}, or keep the token in a 0600 file instead",
                 hint=Hint.KEYRING,
                 what=what,
                 reason=reason,

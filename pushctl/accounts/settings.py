@@ -73,7 +73,8 @@ class Settings:
         url = self.homeserver or (credential.homeserver if credential else None)
         if not url:
             raise UsageError(
-                "no homeserver: none was given, and the profile has none stored",
+                "no homeserver",
+                advice=": none was given, and the profile has none stored",
                 hint=Hint.NO_HOMESERVER,
             )
         homeserver = normalise_homeserver(url, self.allow_insecure_http)
@@ -92,8 +93,8 @@ class Settings:
         if _same_server(issuer, homeserver):
             return
         raise AuthError(
-            f"profile {self.profile!r} is logged in on {issuer}, not on {homeserver}; "
-            "its token was not sent",
+            f"not logged in on {homeserver}: profile {self.profile!r} is logged in on "
+            f"{issuer} and its token was not sent",
             hint=Hint.LOGGED_IN_ELSEWHERE,
             profile=self.profile,
             issuer=issuer,
@@ -135,8 +136,9 @@ def authenticate(settings: Settings) -> tuple[credentials.Credential, Client]:
     credential = settings.credential()
     if not credential.token:
         raise AuthError(
-            f"no access token for profile {settings.profile!r}: log in, "
-            f"or set {credentials.ENV_TOKEN} (or {credentials.ENV_APPSERVICE_TOKEN})",
+            f"no access token for profile {settings.profile!r}",
+            advice=f": log in, or set {credentials.ENV_TOKEN} "
+            f"(or {credentials.ENV_APPSERVICE_TOKEN})",
             hint=Hint.NO_TOKEN_FOR_PROFILE,
             profile=settings.profile,
         )

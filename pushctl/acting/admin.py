@@ -331,11 +331,9 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
         return _no_admin_api(f"{exc.errcode}: {exc.error}")
     if exc.status == 403:
         return AuthError(
-            "acting for another user needs a Synapse server admin: this account is not one "
-            f"({exc.errcode}: {exc.error})",
+            f"this account is not a Synapse server admin ({exc.errcode}: {exc.error})",
+            advice="; acting for another user needs one",
             hint=Hint.NEEDS_SERVER_ADMIN,
-            errcode=exc.errcode,
-            error=exc.error,
         )
     if exc.status == 404 and exc.errcode == "M_NOT_FOUND":
         return UnknownUser(f"no user {user_id} on this homeserver")
@@ -347,12 +345,16 @@ def _explain(exc: MatrixError, user_id: str) -> PushctlError:
     return exc
 
 
+#: what acting through the admin API needs, however a front end names that way of acting
+NEEDS_ADMIN_API = "needs Synapse with /_synapse/admin reachable (reverse proxies often block it)"
+
+
 def _no_admin_api(detail: str) -> AdminApiMissing:
     return AdminApiMissing(
-        f"the homeserver does not offer the Synapse admin API ({detail}): acting for another "
-        "user needs Synapse with /_synapse/admin reachable (reverse proxies often block it)",
+        f"the homeserver does not offer the Synapse admin API ({detail})",
+        advice=f": acting for another user {NEEDS_ADMIN_API}",
         hint=Hint.NO_ADMIN_API,
-        detail=detail,
+        needs=NEEDS_ADMIN_API,
     )
 
 

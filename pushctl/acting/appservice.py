@@ -54,11 +54,10 @@ def asserting(client: Client, user_id: str) -> Client:
         acting.close()
         raise AuthError(
             f"the homeserver ignored the assertion of {user_id} and answered as {actual}: "
-            "this is not an application service's token. Use the service's as_token, or "
-            "act for the user through the Synapse admin API with a server admin's token",
+            "this is not an application service's token; use the service's as_token",
+            advice=", or act for the user through the Synapse admin API with a server "
+            "admin's token",
             hint=Hint.NOT_APPSERVICE_TOKEN,
-            user_id=user_id,
-            actual=actual,
         )
     return acting
 
