@@ -77,6 +77,11 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
+#: ends the reason of a gateway not probed on plain http (``allow_insecure_http`` off,
+#: not loopback: :func:`is_loopback_host`)
+PLAIN_HTTP_REFUSED = "would send the pushkey unencrypted"
+
+
 def is_loopback_host(host: str | None) -> bool:
     if not host:
         return False
