@@ -19,7 +19,7 @@ from pushctl.files import write_output
 from pushctl.importfile import Document, FileProblem
 from pushctl.output import export, plain, render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model
 from pushctl.pushers import plan as planning
 from pushctl.pushers.plan import Action, Change, Plan

@@ -20,7 +20,7 @@ from pushctl.homeserver_host import doctoring
 from pushctl.output import render
 from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 
 _MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 

@@ -7,7 +7,8 @@ make a :class:`~pushctl.runs.verdict.RunOutcome` and end with :func:`finish`.
 from __future__ import annotations
 
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format, dump_json
+from pushctl.output.formats import Format
+from pushctl.output.render import dump_json
 from pushctl.runs.verdict import RunOutcome
 
 

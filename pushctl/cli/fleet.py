@@ -25,7 +25,7 @@ from pushctl.fleet.inventory import Inventory
 from pushctl.fleet.planning import by_user
 from pushctl.output import columns, render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model
 from pushctl.pushers.plan import Change, Plan
 from pushctl.runs.outcomes import fleet_written

@@ -2,7 +2,7 @@
 
 :func:`output_options` gives a command ``--json`` and whichever of ``--yaml``
 and ``--csv`` it offers, refuses two of them at once, and hands the command
-the chosen :class:`~pushctl.output.render.Format` as its ``output`` parameter (as
+the chosen :class:`~pushctl.output.formats.Format` as its ``output`` parameter (as
 sqlite-utils' ``output_options`` serves every command). Every write run ends the
 same way through :func:`pushctl.cli.ending.finish`, apart from this module:
 Tab and ``--help`` load the flags of every command, and only runs need the ending.
@@ -19,7 +19,7 @@ import typer
 
 from pushctl.cli import compat
 from pushctl.errors import UsageError
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 

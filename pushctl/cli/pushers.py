@@ -2,6 +2,8 @@
 
 ``delete`` is with ``pause`` and ``resume`` (:mod:`pushctl.cli.selection`): they
 share their selectors, and their runs share the write machinery a listing never needs.
+What only a command's run needs (the account, the output of a listing) is imported
+inside the command: Tab and ``--help`` load this module to build the options alone.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_l
 from pushctl.cli.output import output_options
 from pushctl.cli.selectors import AppIdFilter, UserOption
 from pushctl.errors import InvalidInput, UsageError
-from pushctl.output import columns, render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import kinds, model
 
 # Where a field of a pusher comes from on the command line of `set`.
@@ -50,8 +51,8 @@ def list_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Show the pushers of the account."""
-
     from pushctl.cli.account import add_devices, target
+    from pushctl.output import columns
 
     env = environment(ctx)
     where = target(ctx, user)
@@ -135,6 +136,7 @@ def set_command(
 ) -> None:
     """Create or replace one pusher."""
     from pushctl.cli.account import target
+    from pushctl.output import render
 
     env = environment(ctx)
     data_format = _data_format(env, data_format, old_data_format)

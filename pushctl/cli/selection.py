@@ -22,7 +22,7 @@ from pushctl.cli.selectors import (
     UserOption,
 )
 from pushctl.errors import UsageError
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 
 DryRunFlag = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change; send nothing.")

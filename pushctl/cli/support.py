@@ -19,8 +19,8 @@ from pushctl.errors import PartialFailure, UsageError
 from pushctl.output import plain, render
 from pushctl.output.columns import gateway_label
 from pushctl.output.environment import Environment
+from pushctl.output.formats import Format
 from pushctl.output.plain import Cell
-from pushctl.output.render import Format
 from pushctl.pushers import model
 from pushctl.pushers.devices import parse_duration
 from pushctl.runs import gateway

@@ -18,7 +18,7 @@ from pushctl.cli.hints import outcome_error
 from pushctl.output import render
 from pushctl.output.columns import pushers_table
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model, pausing
 from pushctl.pushers.plan import Action, Change, Plan
 from pushctl.runs import executor

