@@ -284,3 +284,26 @@ def test_listing_and_setting_load_no_write_machinery(
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(m for m in modules if m.startswith("pushctl.runs")) == []
     assert "pushctl.cli.support" not in modules
+
+
+LEFT_FOR_THE_COLLECTOR = """
+import atexit, gc, sys
+from pushctl.cli import main
+atexit.register(lambda: print("tracked", len(gc.get_objects()), file=sys.stderr))
+main()
+"""
+
+
+def test_a_run_leaves_the_collector_nothing_to_walk_on_the_way_out(home: Path) -> None:
+    # Python walks every object its collector tracks once more at exit: what a
+    # run loaded (a command's module; requests for a listing) is frozen first
+    result = subprocess.run(
+        [sys.executable, "-c", LEFT_FOR_THE_COLLECTOR, "list", "--help"],
+        env=clean_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    tracked = int(result.stderr.split("tracked")[-1])
+    assert tracked < 100
