@@ -46,10 +46,11 @@ from pushctl.pushers.model import Problem, Pusher, errors_only, validate_pusher,
 from pushctl.pushers.plan import Action, Change, Plan, make_plan
 from pushctl.runs import guard
 from pushctl.runs.deleting import delete_pushers
-from pushctl.runs.executor import Report, apply
+from pushctl.runs.executor import apply
 from pushctl.runs.gateway import Probe, ProbeSettings, new_event_id
 from pushctl.runs.gateway import probe as _probe
 from pushctl.runs.prune import find_dead
+from pushctl.runs.report import Report
 
 __all__ = [
     "Action",

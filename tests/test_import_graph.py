@@ -2,7 +2,8 @@
 
 The graph is read from the source (every ``import``: at the top, under
 ``TYPE_CHECKING`` and inside functions), not from a run, so that a cycle an
-in-function import hides is found too. docs/architecture.md draws the layers.
+in-function import hides is found too. docs/architecture.md draws the layers,
+and says where an import may wait inside a function.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Import:
     line: int
     at_top: bool  # run when the module is imported (not in a function or TYPE_CHECKING)
     guarded: bool  # under ``if TYPE_CHECKING:``
+    function: str | None = None  # the module-level function it is in, if any
 
 
 def module_name(path: Path) -> str:
@@ -95,11 +97,18 @@ def _is_type_checking(node: ast.AST) -> bool:
     return isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
 
 
-def _walk(node: ast.AST, in_function: bool, guarded: bool) -> Iterator[tuple[ast.AST, bool, bool]]:
+Found = tuple[ast.AST, bool, bool, str | None]
+
+
+def _walk(node: ast.AST, in_function: bool, guarded: bool, name: str | None) -> Iterator[Found]:
     for child in ast.iter_child_nodes(node):
-        function = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
-        yield child, function, guarded
-        yield from _walk(child, function, guarded or _is_type_checking(child))
+        is_function = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+        function = in_function or is_function
+        if isinstance(node, ast.Module) and isinstance(child, ast.FunctionDef):
+            name = child.name
+        named = name if function else None
+        yield child, function, guarded, named
+        yield from _walk(child, function, guarded or _is_type_checking(child), named)
 
 
 @cache
@@ -107,11 +116,11 @@ def imports() -> tuple[Import, ...]:
     found = []
     for module, path in modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node, in_function, guarded in _walk(tree, False, False):
+        for node, in_function, guarded, function in _walk(tree, False, False, None):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 at_top = not in_function and not guarded
                 found += [
-                    Import(module, target, node.lineno, at_top, guarded)
+                    Import(module, target, node.lineno, at_top, guarded, function)
                     for target in _targets(module, node)
                 ]
     return tuple(found)
@@ -199,8 +208,14 @@ def test_every_module_has_a_layer() -> None:
 @cache
 def loaded_at_start() -> frozenset[str]:
     """What every run imports before it parses its command line (``pushctl --version``)."""
+    return loaded_by("pushctl.__main__")
+
+
+@cache
+def loaded_by(first: str) -> frozenset[str]:
+    """The modules importing *first* loads (through the imports at their tops)."""
     loaded: set[str] = set()
-    todo = ["pushctl.__main__"]
+    todo = [first]
     while todo:
         module = todo.pop()
         if module in loaded:
@@ -214,16 +229,34 @@ def loaded_at_start() -> frozenset[str]:
     return frozenset(loaded)
 
 
+@cache
+def command_functions() -> frozenset[tuple[str, str]]:
+    """(module, function) of each command the registry names (not the builders of groups)."""
+    from pushctl.cli.registry import COMMANDS
+
+    return frozenset((c.module, c.function) for c in COMMANDS if not c.group)
+
+
 def waits_for_its_use(found: Import) -> bool:
     """May *found* sit inside a function (or under ``TYPE_CHECKING``)?
 
-    Only when the module it imports loads a heavy library, or when a module
-    every run loads (at every Tab press) imports one that only some runs need.
+    Only when the module it imports loads a heavy library; when a module
+    every run loads (at every Tab press) imports one that only some runs need;
+    or in a command's function, for what only the command's run needs: Tab and
+    ``--help`` load a command's module to build its options, and never run it.
     """
     if heavy_at_import(found.target):
         return True
     start = loaded_at_start()
-    return found.source in start and found.target not in start
+    if found.source in start and found.target not in start:
+        return True
+    return run_only(found)
+
+
+def run_only(found: Import) -> bool:
+    """An import in a command's function of what its module does not already load."""
+    command = (found.source, found.function) in command_functions()
+    return command and not found.guarded and found.target not in loaded_by(found.source)
 
 
 def test_own_modules_are_imported_at_the_top() -> None:
@@ -261,3 +294,14 @@ def test_the_graph_sees_imports_inside_functions_and_type_checking() -> None:
     assert ("pushctl.homeserver.sessions", "requests", False, False) in seen
     assert heavy_at_import("pushctl.homeserver.client")
     assert not heavy_at_import("pushctl.errors")
+
+
+def test_a_command_function_may_import_what_only_its_run_needs() -> None:
+    # list and set build their options without the account, the client or the runs
+    hidden = {(i.source, i.function, i.target) for i in imports() if run_only(i)}
+    assert ("pushctl.cli.pushers", "list_command", "pushctl.cli.account") in hidden
+    assert ("pushctl.cli.selection", "delete_command", "pushctl.cli.writes") in hidden
+    assert not loaded_by("pushctl.cli.pushers") & {"pushctl.acting.target", "pushctl.runs"}
+    # only the functions the registry names: a helper's imports are at the top
+    assert ("pushctl.cli.writes", "delete") not in command_functions()
+    assert ("pushctl.cli.fleet", "fleet_app") not in command_functions()

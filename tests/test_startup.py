@@ -21,7 +21,7 @@ import pytest
 from pushctl.cli import ROOT_FLAGS, command_named, make_app
 from pushctl.cli.compat import click_command
 from tests.support import COMMANDS, ROOT
-from tests.support.accounts import clean_env
+from tests.support.accounts import Account, clean_env
 
 HEAVY = ("requests", "urllib3", "keyring", "yaml", "rich.table", "rich.progress", "pydantic")
 
@@ -248,3 +248,62 @@ def test_the_command_is_the_first_word_no_option_takes(
     words: list[str], command: str | None
 ) -> None:
     assert command_named(words) == command
+
+
+#: what only a command's run needs: acting for an account, the client, applying writes
+RUN_ONLY = ("pushctl.acting", "pushctl.runs", "pushctl.homeserver.client", "pushctl.cli.hints")
+
+
+def run_only(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == r or m.startswith(r + ".") for r in RUN_ONLY))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "pushctl --timeout 5 list --w",
+        "pushctl delete --pushkey ",
+        "pushctl pause --app-id ",
+        "pushctl set --app-id ",
+    ],
+)
+def test_tab_on_a_commands_options_loads_nothing_only_its_run_needs(line: str, home: Path) -> None:
+    # Tab builds the command's options and never runs it
+    env = {"_PUSHCTL_COMPLETE": "complete_bash", "_PUSHCTL_COMPLETE_LINE": line}
+    modules, result = loaded_modules([], home, env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert run_only(modules) == []
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["set", "--help"]], ids=" ".join)
+def test_listing_and_setting_load_no_write_machinery(
+    args: list[str], home: Path, account: Account
+) -> None:
+    # the modules of delete, pause, prune and import are theirs alone
+    modules, result = loaded_modules(args, home, account.env())
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(m for m in modules if m.startswith("pushctl.runs")) == []
+    assert "pushctl.cli.support" not in modules
+
+
+LEFT_FOR_THE_COLLECTOR = """
+import atexit, gc, sys
+from pushctl.cli import main
+atexit.register(lambda: print("tracked", len(gc.get_objects()), file=sys.stderr))
+main()
+"""
+
+
+def test_a_run_leaves_the_collector_nothing_to_walk_on_the_way_out(home: Path) -> None:
+    # Python walks every object its collector tracks once more at exit: what a
+    # run loaded (a command's module; requests for a listing) is frozen first
+    result = subprocess.run(
+        [sys.executable, "-c", LEFT_FOR_THE_COLLECTOR, "list", "--help"],
+        env=clean_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    tracked = int(result.stderr.split("tracked")[-1])
+    assert tracked < 100

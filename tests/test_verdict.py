@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 
 from pushctl.errors import AuthError, ExitStatus, MatrixError, NetworkError, PushctlError
 from pushctl.pushers.plan import Action, Change
-from pushctl.runs.executor import Outcome, Report
+from pushctl.runs.report import Outcome, Report
 from pushctl.runs.verdict import Words, conclude
 from tests.support.accounts import assert_clean_failure, make_pusher
 

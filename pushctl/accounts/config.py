@@ -35,7 +35,8 @@ KIND_USER = "user"
 KIND_APPSERVICE = "appservice"
 KINDS = (KIND_USER, KIND_APPSERVICE)
 
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# patterns are compiled at first use (re's cache), not at import: every run pays for those
+_PROFILE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 _HEADER = (
     "# pushctl profiles (written by `pushctl login`). No access token is kept here:\n"
     "# see token_storage for where each profile's token lives.\n"
@@ -68,7 +69,7 @@ class Config:
 
 
 def check_profile_name(name: str) -> str:
-    if not _PROFILE_NAME.fullmatch(name):
+    if not re.fullmatch(_PROFILE_NAME, name):
         raise UsageError(
             f"profile name {name!r}: use letters, digits, '.', '_' or '-' "
             "(at most 64, starting with a letter or digit)"

@@ -15,7 +15,7 @@ from pushctl.cli.output import output_options
 from pushctl.errors import UsageError
 from pushctl.output import render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 
 ProfileOption = Annotated[
     str | None,

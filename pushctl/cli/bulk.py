@@ -8,22 +8,24 @@ from typing import Annotated, Any
 import typer
 
 from pushctl import importfile
+from pushctl.cli.account import target
 from pushctl.cli.common import YesFlag, confirm, environment
+from pushctl.cli.ending import finish
 from pushctl.cli.hints import outcome_error
-from pushctl.cli.output import finish, output_options
-from pushctl.cli.support import UserOption, target
+from pushctl.cli.output import output_options
+from pushctl.cli.selectors import UserOption
 from pushctl.errors import InvalidInput, PushctlError, UsageError
 from pushctl.files import write_output
 from pushctl.importfile import Document, FileProblem
 from pushctl.output import export, plain, render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model
 from pushctl.pushers import plan as planning
 from pushctl.pushers.plan import Action, Change, Plan
 from pushctl.runs import executor, guard
-from pushctl.runs.executor import Report
 from pushctl.runs.outcomes import imported
+from pushctl.runs.report import Report
 from pushctl.runs.verdict import Words
 from pushctl.words import plural
 

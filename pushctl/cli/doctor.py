@@ -8,18 +8,19 @@ from typing import Annotated
 import typer
 
 from pushctl import doctor
+from pushctl.cli.account import target
 from pushctl.cli.common import environment, settings
 from pushctl.cli.hints import annotate
 from pushctl.cli.host import SynapseConfigOption, synapse_config
 from pushctl.cli.output import output_options
-from pushctl.cli.support import UserOption, target
+from pushctl.cli.selectors import UserOption
 from pushctl.doctor import Finding, Report
 from pushctl.doctor.findings import plural
 from pushctl.homeserver_host import doctoring
 from pushctl.output import render
 from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 
 _MARK = {"problem": "PROBLEM", "warning": "warning", "info": "info"}
 

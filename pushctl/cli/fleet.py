@@ -15,16 +15,17 @@ from pushctl.accounts import credentials
 from pushctl.accounts.settings import authenticate
 from pushctl.cli import accepting_global_options, host
 from pushctl.cli.common import YesFlag, confirm, environment, settings
+from pushctl.cli.ending import finish
 from pushctl.cli.hints import outcome_error
 from pushctl.cli.host import SynapseConfigOption, read_inventory
-from pushctl.cli.output import finish, output_options
+from pushctl.cli.output import output_options
 from pushctl.errors import AuthError, InvalidInput, PartialFailure
 from pushctl.fleet import inventory, planning, writing
 from pushctl.fleet.inventory import Inventory
 from pushctl.fleet.planning import by_user
 from pushctl.output import columns, render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model
 from pushctl.pushers.plan import Change, Plan
 from pushctl.runs.outcomes import fleet_written

@@ -6,15 +6,17 @@ and carries the facts; :func:`message` turns that into what a ``pushctl`` user
 reads. Texts inside results (why a gateway was not tested, why a device is
 unknown) get their flag through :func:`annotate`.
 
-Only :mod:`pushctl.errors` is imported here: errors are reported at start-up too.
+Only the core's errors and the words of the pusher model are imported here: a
+listing words the reasons it shows too, and needs none of the write machinery.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pushctl.errors import Hint, PushctlError
 from pushctl.pushers.devices import NO_DEVICE_FIELD
-from pushctl.runs.executor import Outcome
-from pushctl.runs.gateway import PLAIN_HTTP_REFUSED
+from pushctl.pushers.model import PLAIN_HTTP_REFUSED
 
 LOG_IN = "run `pushctl login` or set PUSHCTL_ACCESS_TOKEN"
 
@@ -62,7 +64,18 @@ def message(exc: PushctlError) -> str:
     return words.format(message=exc.what, **exc.details) + notes
 
 
-def outcome_error(outcome: Outcome) -> str | None:
+class Failed(Protocol):
+    """What :func:`outcome_error` reads of a write's outcome
+    (:class:`pushctl.runs.report.Outcome`, which the errors of a listing never need)."""
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def exception(self) -> PushctlError | None: ...
+
+
+def outcome_error(outcome: Failed) -> str | None:
     """Why a write of a bulk run failed, as :func:`message` words it; None if it did not."""
     return message(outcome.exception) if outcome.exception is not None else outcome.error
 

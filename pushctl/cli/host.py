@@ -24,7 +24,7 @@ from pushctl.homeserver_host.gateways import Gateway
 from pushctl.homeserver_host.health import FAILING, Checked
 from pushctl.output import render
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.runs.gateway import ProbeSettings
 from pushctl.words import plural
 

@@ -1,10 +1,11 @@
-"""The output flags, declared once, and the one way a write run ends.
+"""The output flags, declared once.
 
 :func:`output_options` gives a command ``--json`` and whichever of ``--yaml``
 and ``--csv`` it offers, refuses two of them at once, and hands the command
-the chosen :class:`~pushctl.output.render.Format` as its ``output`` parameter (as
-sqlite-utils' ``output_options`` serves every command). :func:`finish` ends
-every write run (:class:`~pushctl.runs.verdict.RunOutcome`) the same way.
+the chosen :class:`~pushctl.output.formats.Format` as its ``output`` parameter (as
+sqlite-utils' ``output_options`` serves every command). Every write run ends the
+same way through :func:`pushctl.cli.ending.finish`, apart from this module:
+Tab and ``--help`` load the flags of every command, and only runs need the ending.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import typer
 
 from pushctl.cli import compat
 from pushctl.errors import UsageError
-from pushctl.output.environment import Environment
-from pushctl.output.render import Format, dump_json
-from pushctl.runs.verdict import RunOutcome
+from pushctl.output.formats import Format
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -69,19 +68,3 @@ def _flag(chosen: Format) -> inspect.Parameter:
         default=False,
         annotation=Annotated[bool, typer.Option(flag, help=help_text)],
     )
-
-
-def finish(env: Environment, outcome: RunOutcome, output: Format) -> None:
-    """End a write run: its JSON document (under ``--json``), then its summary or its error.
-
-    The document comes first also when the run failed or was interrupted, so a
-    script reads what was done whatever the exit status.
-    """
-
-    if output is Format.JSON:
-        env.write(dump_json(outcome.document))
-    ending = outcome.ending
-    if isinstance(ending, Exception):
-        raise ending
-    if ending is not None:
-        env.info(ending)

@@ -1,4 +1,10 @@
-"""``list``, ``set`` and ``delete``: one user's pushers, one at a time."""
+"""``list`` and ``set``: one user's pushers, listed, and one at a time written.
+
+``delete`` is with ``pause`` and ``resume`` (:mod:`pushctl.cli.selection`): they
+share their selectors, and their runs share the write machinery a listing never needs.
+What only a command's run needs (the account, the output of a listing) is imported
+inside the command: Tab and ``--help`` load this module to build the options alone.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from pushctl.cli import support
-from pushctl.cli.common import (
-    DryRunDelete,
-    YesFlag,
-    confirm,
-    environment,
-    parse_assignments,
-)
+from pushctl.cli.common import environment, parse_assignments
 from pushctl.cli.completion import complete_app_id, complete_pushkey, remember_listing
-from pushctl.cli.output import finish, output_options
-from pushctl.cli.support import UserOption, deletion_words, target
+from pushctl.cli.output import output_options
+from pushctl.cli.selectors import AppIdFilter, UserOption
 from pushctl.errors import InvalidInput, UsageError
-from pushctl.output import columns, render
-from pushctl.output.columns import pushers_table
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import kinds, model
-from pushctl.runs.deleting import delete_pushers
-from pushctl.runs.guard import for_target
-from pushctl.runs.outcomes import deleted
-from pushctl.words import plural
 
 # Where a field of a pusher comes from on the command line of `set`.
 SET_FLAGS = {
@@ -41,13 +34,6 @@ SET_FLAGS = {
     "data.url": "--url",
     "data.format": "--data-format",
 }
-
-AppIdFilter = Annotated[
-    str | None,
-    typer.Option(
-        "--app-id", metavar="ID", help="Only this app ID.", autocompletion=complete_app_id
-    ),
-]
 
 
 @output_options(Format.YAML, Format.CSV)
@@ -65,6 +51,8 @@ def list_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Show the pushers of the account."""
+    from pushctl.cli.account import add_devices, target
+    from pushctl.output import columns
 
     env = environment(ctx)
     where = target(ctx, user)
@@ -72,7 +60,7 @@ def list_command(
     remember_listing(ctx, where, everything)
     found = model.select(everything, app_id=app_id, kind=kind)
     if devices:
-        found = support.add_devices(where, found)
+        found = add_devices(where, found)
     device = where.admin_api or devices
     shown = columns.pusher_columns(
         wide, device=device, last_seen=devices, enabled=device or columns.report_state(found)
@@ -147,6 +135,8 @@ def set_command(
     output: Format = Format.TABLE,
 ) -> None:
     """Create or replace one pusher."""
+    from pushctl.cli.account import target
+    from pushctl.output import render
 
     env = environment(ctx)
     data_format = _data_format(env, data_format, old_data_format)
@@ -215,69 +205,3 @@ def check_pusher(env: Environment, pusher: dict[str, Any]) -> None:
             for p in errors
         ]
         raise InvalidInput("invalid pusher, nothing sent:\n  " + "\n  ".join(lines), errors)
-
-
-@output_options()
-def delete_command(
-    ctx: typer.Context,
-    app_id: AppIdFilter = None,
-    pushkey: Annotated[
-        str | None,
-        typer.Option(
-            "--pushkey",
-            metavar="KEY",
-            help="Only this pushkey.",
-            autocompletion=complete_pushkey,
-        ),
-    ] = None,
-    device_name: Annotated[
-        str | None,
-        typer.Option("--device-name", metavar="NAME", help="Only this device display name."),
-    ] = None,
-    all_pushers: Annotated[
-        bool, typer.Option("--all", help="Every pusher of the account.")
-    ] = False,
-    yes: YesFlag = False,
-    dry_run: DryRunDelete = False,
-    user: UserOption = None,
-    output: Format = Format.TABLE,
-) -> None:
-    """Delete one pusher, or a selection of them."""
-
-    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
-    if all_pushers == any(v is not None for v in filters.values()):
-        raise UsageError(
-            "say which pushers to delete: --app-id and --pushkey for one; "
-            "--app-id, --device-name or --all for a selection"
-        )
-    env = environment(ctx)
-    where = target(ctx, user)
-    doomed = model.select(where.pushers(), **filters)
-    picked = [(p, None) for p in doomed]
-    if not doomed:
-        env.info("no pusher matches: nothing to delete")
-    exact = app_id is not None and pushkey is not None
-    if doomed and (dry_run or not exact) and output is not Format.JSON:
-        _show_selection(env, doomed, dry_run)
-    if dry_run or not doomed:
-        finish(env, deleted(picked, None, deletion_words(), dry_run=dry_run), output)
-        return
-    if not exact:
-        if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
-            _show_selection(env.on_stderr(), doomed, dry_run=False)
-        confirm(env, f"Delete {_count(doomed)}?", yes)
-
-    with where.writer(on_revoke_failure=env.warn) as client:
-        guarded = for_target(where)
-        report = delete_pushers(client, doomed, guard=guarded, whose=where.whose()).report
-    finish(env, deleted(picked, report, deletion_words(), dry_run=False), output)
-
-
-def _count(pushers: list[model.Pusher]) -> str:
-    return plural(len(pushers), "pusher")
-
-
-def _show_selection(env: Environment, pushers: list[model.Pusher], dry_run: bool) -> None:
-
-    env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(pushers)}:")
-    pushers_table(env, pushers)

@@ -48,7 +48,7 @@ _SUPPORT = "pushctl.cli.support"
 _SHELL = "pushctl.cli.shell"
 _FLEET = "pushctl.cli.fleet"
 _DOCTOR = "pushctl.cli.doctor"
-_PAUSING = "pushctl.cli.pausing"
+_SELECTION = "pushctl.cli.selection"
 
 #: logging in, one pusher at a time, files, support work, the shell
 COMMANDS = (
@@ -67,16 +67,16 @@ COMMANDS = (
     ),
     Command("list", _PUSHERS, "list_command", "Show the pushers of the account."),
     Command("set", _PUSHERS, "set_command", "Create or replace one pusher."),
-    Command("delete", _PUSHERS, "delete_command", "Delete one pusher, or a selection of them."),
+    Command("delete", _SELECTION, "delete_command", "Delete one pusher, or a selection of them."),
     Command(
         "pause",
-        _PAUSING,
+        _SELECTION,
         "pause_command",
         "Stop a pusher's notifications without deleting it.",
     ),
     Command(
         "resume",
-        _PAUSING,
+        _SELECTION,
         "resume_command",
         "Turn a paused pusher's notifications back on.",
     ),

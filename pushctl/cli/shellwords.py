@@ -76,4 +76,6 @@ def bash_quote(text: str, quote: str = "") -> str:
     if quote == '"':
         # a backslash before ! would stay; history expansion never looks inside '...'
         return "".join("\\" + c if c in '$`"\\' else "\"'!'\"" if c == "!" else c for c in text)
+    if _PLAIN_IN_BASH.issuperset(text):  # most words: a Tab on --pushkey answers 500 of them
+        return text
     return "".join(c if c in _PLAIN_IN_BASH or not c.isascii() else "\\" + c for c in text)

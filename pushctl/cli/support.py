@@ -1,9 +1,4 @@
-"""Support work: ``test`` and ``prune``, and ``--user`` / ``--devices`` for the listings.
-
-``--user @bob:example.org`` makes a command work on another user's pushers:
-through the Synapse admin API with a server admin's token, or through identity
-assertion with an application service's token (see :mod:`pushctl.acting.target`).
-"""
+"""Support work: ``test`` and ``prune``."""
 
 from __future__ import annotations
 
@@ -13,65 +8,28 @@ from typing import Annotated, Any
 
 import typer
 
-from pushctl.acting.target import Target, open_target
+from pushctl.cli.account import target
 from pushctl.cli.common import DryRunDelete, YesFlag, confirm, environment, settings
-from pushctl.cli.hints import annotate, outcome_error
-from pushctl.cli.output import finish, output_options
+from pushctl.cli.ending import finish
+from pushctl.cli.hints import annotate
+from pushctl.cli.output import output_options
+from pushctl.cli.selectors import UserOption
+from pushctl.cli.writes import deletion_words, pusher_name
 from pushctl.errors import PartialFailure, UsageError
-from pushctl.homeserver.ids import check_user_id
 from pushctl.output import plain, render
 from pushctl.output.columns import gateway_label
 from pushctl.output.environment import Environment
+from pushctl.output.formats import Format
 from pushctl.output.plain import Cell
-from pushctl.output.render import Format
 from pushctl.pushers import model
-from pushctl.pushers.devices import has_device_field, parse_duration, with_devices
+from pushctl.pushers.devices import parse_duration
 from pushctl.runs import gateway
 from pushctl.runs.deleting import delete_pushers
 from pushctl.runs.gateway import Probe, ProbeSettings
 from pushctl.runs.guard import for_target
 from pushctl.runs.outcomes import Picked, deleted
 from pushctl.runs.prune import Plan, Verdict, find_dead
-from pushctl.runs.verdict import Words
 from pushctl.words import plural
-
-
-def _check_user(value: str | None) -> str | None:
-
-    return check_user_id(value) if value else None
-
-
-UserOption = Annotated[
-    str | None,
-    typer.Option(
-        "--user",
-        metavar="@USER:SERVER",
-        callback=_check_user,
-        help="Act for this user: through the Synapse admin API with a server admin's token, "
-        "or by identity assertion with an application service's token.",
-    ),
-]
-
-
-# -- helpers for the pusher commands -------------------------------------------
-
-
-def target(ctx: typer.Context, user: str | None) -> Target:
-    """The account the command works on: the token's own, or ``--user``'s."""
-
-    return open_target(settings(ctx), user)
-
-
-def add_devices(where: Target, pushers: list[model.Pusher]) -> list[Any]:
-    """The pushers with their ``device`` (or null and ``device_unknown_reason``)."""
-
-    needed = any(has_device_field(p) for p in pushers)
-    linked = with_devices(pushers, where.devices() if needed else [])
-    for pusher in linked:
-        if pusher.get("device_unknown_reason"):
-            pusher["device_unknown_reason"] = annotate(pusher["device_unknown_reason"])
-    return linked
-
 
 # -- test ----------------------------------------------------------------------
 
@@ -114,7 +72,7 @@ def test_command(
     if missed:
         raise PartialFailure(
             f"{len(missed)} of {_count(len(probes))} not delivered: "
-            + "; ".join(f"{_name(p.pusher)}: {p.result} ({p.reason})" for p in missed)
+            + "; ".join(f"{pusher_name(p.pusher)}: {p.result} ({p.reason})" for p in missed)
         )
 
 
@@ -235,12 +193,6 @@ def _verdict_state(reason: str, doomed: bool) -> str:
     return "rejected" if "gateway rejects" in reason else "inactive"
 
 
-def deletion_words() -> Words:
-    """How ``delete`` and ``prune`` speak of their runs."""
-
-    return Words("deleted", "pusher", name=lambda change: _name(change.pusher), error=outcome_error)
-
-
 # -- small things --------------------------------------------------------------
 
 
@@ -248,11 +200,6 @@ def _pushkey(pusher: model.Pusher, wide: bool) -> str:
 
     value = str(pusher.get("pushkey", ""))
     return value if wide else render.shorten(value)
-
-
-def _name(pusher: model.Pusher) -> str:
-
-    return f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
 
 
 def _count(number: int) -> str:

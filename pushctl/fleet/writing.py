@@ -23,7 +23,8 @@ from pushctl.errors import AuthError, MatrixError, PushctlError
 from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.plan import Change, Plan
 from pushctl.runs import executor, guard
-from pushctl.runs.executor import Outcome, Report, perform_change
+from pushctl.runs.executor import perform_change
+from pushctl.runs.report import Outcome, Report
 
 if TYPE_CHECKING:
     from pushctl.homeserver.client import Client

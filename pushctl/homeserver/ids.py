@@ -12,13 +12,14 @@ import re
 
 from pushctl.errors import Hint, UsageError
 
-USER_ID = re.compile(r"@[^:\s]+:(?P<server>[^\s/?#@]+)")
+# patterns are compiled at first use (re's cache), not at import: every run pays for those
+USER_ID = r"@[^:\s]+:(?P<server>[^\s/?#@]+)"
 
 
 def check_user_id(user_id: str) -> str:
     """A full Matrix user ID such as ``@bob:example.org``; exit 2 otherwise."""
     user_id = user_id.strip()
-    if not USER_ID.fullmatch(user_id):
+    if not re.fullmatch(USER_ID, user_id):
         raise UsageError(
             f"{user_id!r}: expected a full Matrix user ID such as @bob:example.org",
             hint=Hint.USER_ID,
@@ -28,7 +29,7 @@ def check_user_id(user_id: str) -> str:
 
 def server_name(user_id: str) -> str:
     """The server name of a full Matrix user ID (``@alice:example.org`` -> ``example.org``)."""
-    match = USER_ID.fullmatch(user_id)
+    match = re.fullmatch(USER_ID, user_id)
     if not match:
         raise UsageError(
             f"{user_id!r} is not a Matrix user ID like @alice:example.org", hint=Hint.USER_ID

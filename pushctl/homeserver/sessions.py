@@ -75,13 +75,14 @@ def json_body(response: requests.Response) -> Any:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:  # [[[[…]]]] a hundred thousand deep
         raise ValueError("nested too deeply") from None
-    if _SURROGATE_ESCAPE.search(content) and _has_lone_surrogate(value):
+    if re.search(_SURROGATE_ESCAPE, content) and _has_lone_surrogate(value):
         raise ValueError("text with a lone surrogate, which is not Unicode")
     return value
 
 
+# patterns are compiled at first use (re's cache), not at import: every run pays for those
 # A lone surrogate can only come from a \uD800-\uDFFF escape: strict UTF-8 has none.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = rb"\\u[dD][89a-fA-F]"
 
 
 def _no_constant(name: str) -> Any:
@@ -101,7 +102,7 @@ def _has_lone_surrogate(value: Any) -> bool:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if _LONE_SURROGATE.search(item):
+            if re.search(_LONE_SURROGATE, item):
                 return True
         elif isinstance(item, dict):
             pending.extend(item)
@@ -111,7 +112,7 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "[\ud800-\udfff]"
 
 
 def failure_reason(exc: Exception) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from pushctl.output.environment import Environment
+from pushctl.output.formats import Format
 from pushctl.output.plain import Cell
-from pushctl.output.render import Column, Format, Item, field_value, shorten, show, table
+from pushctl.output.render import Column, Item, field_value, shorten, show, table
 from pushctl.pushers import devices
 from pushctl.pushers.pusherstate import enabled_state
 from pushctl.urls import split_or_none

@@ -9,6 +9,7 @@ Text that came from a server, a gateway or a file goes through :func:`escape`
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # Besides C0 and C1 controls: characters that change how the text around them
 # looks without showing themselves: bidi overrides and isolates, zero-width
@@ -21,10 +22,17 @@ _INVISIBLE = (
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
 )
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROL = f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]"
+_CONTROL_BUT_NEWLINE = f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]"
 # What JSON leaves raw (it escapes only \x00-\x1f): these occur only inside strings
-_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
+_RAW_IN_JSON = f"[\x7f-\x9f{_INVISIBLE}]"
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # compiled at first use: the three cost a millisecond, and every run loads this
+    # module (Tab and --version included), most without escaping anything
+    return re.compile(pattern)
 
 
 def escape(text: str, *, keep_newlines: bool = False) -> str:
@@ -35,12 +43,12 @@ def escape(text: str, *, keep_newlines: bool = False) -> str:
     line breaks with *keep_newlines*.
     """
     pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
-    return pattern.sub(_escaped, text)
+    return _compiled(pattern).sub(_escaped, text)
 
 
 def hides_something(text: str) -> bool:
     """Does *text* hold a C1 control or an invisible character (see :func:`escape_json`)?"""
-    return _RAW_IN_JSON.search(text) is not None
+    return _compiled(_RAW_IN_JSON).search(text) is not None
 
 
 def escape_json(text: str) -> str:
@@ -51,7 +59,7 @@ def escape_json(text: str) -> str:
     """
     if text.isascii() and "\x7f" not in text:
         return text  # the common case, found without a scan: isascii() is known of a str
-    return _RAW_IN_JSON.sub(_json_escaped, text)
+    return _compiled(_RAW_IN_JSON).sub(_json_escaped, text)
 
 
 def escape_yaml(text: str) -> str:
@@ -59,7 +67,7 @@ def escape_yaml(text: str) -> str:
 
     Only for characters inside double-quoted scalars (see ``render.dump_yaml``).
     """
-    return _RAW_IN_JSON.sub(_yaml_escaped, text)
+    return _compiled(_RAW_IN_JSON).sub(_yaml_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:

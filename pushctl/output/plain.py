@@ -9,7 +9,7 @@ to plain columns when the terminal is too narrow. Plain string work, no rich.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pushctl.output.environment import Environment
 from pushctl.output.escaping import escape
@@ -18,8 +18,8 @@ BOLD, RESET = "\x1b[1m", "\x1b[0m"
 COLUMN_GAP = "  "
 
 
-@dataclass(frozen=True)
-class Cell:
+# a NamedTuple, not a frozen dataclass: making one costs 0.5 ms at every start
+class Cell(NamedTuple):
     """A table cell in a state (``rejected``, ``disabled``, …) that a terminal shows in colour.
 
     Plain columns show only its text. The states and their colours are in

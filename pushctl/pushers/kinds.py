@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class PusherKind:
+# a NamedTuple, not a frozen dataclass: making one costs 0.5 ms at every start
+class PusherKind(NamedTuple):
     """What a pusher of one kind must hold, and what each command does with it."""
 
     name: str

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pushctl.pushers import model
 from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.plan import Plan, deletion
-from pushctl.runs.executor import PusherWriter, Report, apply
+from pushctl.runs.executor import PusherWriter, apply
 from pushctl.runs.guard import Guard
+from pushctl.runs.report import Report
 
 
 @dataclass

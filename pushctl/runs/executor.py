@@ -12,7 +12,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushctl.errors import ExitStatus, NetworkError, PushctlError
@@ -20,7 +19,7 @@ from pushctl.homeserver.adaptive import DEFAULT_MAXIMUM, AdaptiveLimit
 from pushctl.pushers import model
 from pushctl.pushers.listing_cache import Whose
 from pushctl.pushers.plan import Action, Change, Plan
-from pushctl.runs.guard import Guard
+from pushctl.runs.report import Outcome, Report
 
 #: writes in a row, across workers, that got no answer at all (refused, dropped,
 #: timed out, each after its retries) before a run stops starting new ones
@@ -31,6 +30,15 @@ class Worker(Protocol):
     """What :func:`apply` needs of a client: a copy for each worker thread, closed after."""
 
     def clone(self) -> Worker: ...
+
+    def close(self) -> None: ...
+
+
+class Guard(Protocol):
+    """What :func:`apply` needs of a :class:`pushctl.runs.guard.Guard` (which acts for
+    accounts, so it is made by the caller and not imported here)."""
+
+    def check(self, change: Change) -> str | None: ...
 
     def close(self) -> None: ...
 
@@ -51,68 +59,6 @@ class PusherWriter(Protocol):
 
 
 Perform = Callable[[Any, Change], None]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    change: Change
-    #: the server's (or network's) error; None when the change was applied
-    error: str | None = None
-    exit_status: ExitStatus = ExitStatus.SUCCESS
-    #: the error itself, with its hint and details, when it was pushctl's
-    exception: PushctlError | None = None
-    #: why the change was not written: the server moved on since the plan
-    #: (:mod:`pushctl.runs.guard`)
-    skipped: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.skipped is None
-
-    @property
-    def lost(self) -> bool:
-        """The write got no answer (a timeout, a dropped connection): it may have been applied."""
-        return isinstance(self.exception, NetworkError) and bool(
-            self.exception.details.get("unanswered")
-        )
-
-
-@dataclass
-class Report:
-    """What :func:`apply` did; changes appear in plan order."""
-
-    applied: list[Change] = field(default_factory=list)
-    failed: list[Outcome] = field(default_factory=list)
-    #: not written because the server moved on since the plan: neither applied nor failed
-    skipped: list[Outcome] = field(default_factory=list)
-    #: not started: the run was interrupted, or stopped by an authentication failure
-    not_started: list[Change] = field(default_factory=list)
-    #: may or may not have been applied: in flight at a second Ctrl-C, or sent and
-    #: never answered (then also in :attr:`lost`)
-    unknown: list[Change] = field(default_factory=list)
-    #: the writes sent and never answered, with why
-    lost: list[Outcome] = field(default_factory=list)
-    #: every write, in plan order
-    order: list[Change] = field(default_factory=list)
-    interrupted: bool = False
-    #: when the homeserver stopped answering (time.time()), if that stopped the run
-    unreachable_since: float | None = None
-    #: set when a failure makes every further write pointless (token rejected)
-    stopped_by: Outcome | None = None
-
-    def applied_count(self, action: Action) -> int:
-        return sum(1 for c in self.applied if c.action is action)
-
-    @property
-    def total(self) -> int:
-        groups: list[list[Any]] = [
-            self.applied,
-            self.failed,
-            self.skipped,
-            self.not_started,
-            self.unknown,
-        ]
-        return sum(len(group) for group in groups)
 
 
 def apply(

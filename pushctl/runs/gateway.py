@@ -26,7 +26,7 @@ from pushctl.homeserver.sessions import (
     no_credentials,
 )
 from pushctl.pushers import kinds
-from pushctl.pushers.model import NOTIFY_PATH, Pusher, is_loopback_host
+from pushctl.pushers.model import NOTIFY_PATH, PLAIN_HTTP_REFUSED, Pusher, is_loopback_host
 from pushctl.urls import BadUrl, split_or_none, split_url
 
 if TYPE_CHECKING:
@@ -39,9 +39,6 @@ DELIVERED = "delivered"
 REJECTED = "rejected"
 UNREACHABLE = "unreachable"
 SKIPPED = "skipped"
-
-#: ends the reason of a pusher not probed because ``allow_insecure_http`` is off
-PLAIN_HTTP_REFUSED = "would send the pushkey unencrypted"
 
 
 @dataclass(frozen=True)

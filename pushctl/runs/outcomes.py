@@ -16,7 +16,7 @@ from typing import Any
 
 from pushctl.pushers.pausing import as_found
 from pushctl.pushers.plan import WRITES, Action, Change, Plan
-from pushctl.runs.executor import Report
+from pushctl.runs.report import Report
 from pushctl.runs.verdict import RunOutcome, Words
 
 #: version of the ``import --json`` summary object; bumped only on incompatible change

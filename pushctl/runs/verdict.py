@@ -36,7 +36,7 @@ from pushctl.errors import (
     PushctlError,
 )
 from pushctl.pushers.plan import Change
-from pushctl.runs.executor import Outcome, Report
+from pushctl.runs.report import Outcome, Report
 from pushctl.words import plural
 
 

@@ -1,108 +1,109 @@
-"""``pause`` and ``resume``: turn pushers' notifications off and on without deleting them."""
+"""The runs of ``delete``, ``pause`` and ``resume``: what they show, ask and write.
+
+Their flags are in :mod:`pushctl.cli.selection`, which imports this module only
+in the command that runs. ``prune`` ends its deletions with the same words
+(:func:`deletion_words`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from pushctl.cli.common import YesFlag, confirm, environment
-from pushctl.cli.completion import complete_app_id, complete_pushkey
-from pushctl.cli.output import finish, output_options
-from pushctl.cli.support import UserOption, target
-from pushctl.errors import UsageError
+from pushctl.cli.account import target
+from pushctl.cli.common import confirm, environment
+from pushctl.cli.ending import finish
+from pushctl.cli.hints import outcome_error
 from pushctl.output import render
 from pushctl.output.columns import pushers_table
 from pushctl.output.environment import Environment
-from pushctl.output.render import Format
+from pushctl.output.formats import Format
 from pushctl.pushers import model, pausing
 from pushctl.pushers.plan import Action, Change, Plan
 from pushctl.runs import executor
-from pushctl.runs.executor import Report
-from pushctl.runs.guard import for_client
-from pushctl.runs.outcomes import switched
+from pushctl.runs.deleting import delete_pushers
+from pushctl.runs.guard import for_client, for_target
+from pushctl.runs.outcomes import deleted, switched
+from pushctl.runs.report import Report
 from pushctl.runs.verdict import Words
 from pushctl.words import plural
 
 if TYPE_CHECKING:
     from pushctl.homeserver.client import Client
 
-AppIdFilter = Annotated[
-    str | None,
-    typer.Option(
-        "--app-id", metavar="ID", help="Only this app ID.", autocompletion=complete_app_id
-    ),
-]
-PushkeyFilter = Annotated[
-    str | None,
-    typer.Option(
-        "--pushkey", metavar="KEY", help="Only this pushkey.", autocompletion=complete_pushkey
-    ),
-]
-DeviceNameFilter = Annotated[
-    str | None,
-    typer.Option("--device-name", metavar="NAME", help="Only this device display name."),
-]
-AllFlag = Annotated[bool, typer.Option("--all", help="Every pusher of the account.")]
-DryRunFlag = Annotated[
-    bool, typer.Option("--dry-run", help="Show what would change; send nothing.")
-]
-
-#: the words of each command, by the state it sets
+#: the words of pause and resume, by the state each sets
 VERB = {False: "pause", True: "resume"}
 DONE = {False: "paused", True: "resumed"}
 
 
-@output_options()
-def pause_command(
+# -- delete --------------------------------------------------------------------
+
+
+def delete(
     ctx: typer.Context,
-    app_id: AppIdFilter = None,
-    pushkey: PushkeyFilter = None,
-    device_name: DeviceNameFilter = None,
-    all_pushers: AllFlag = False,
-    yes: YesFlag = False,
-    dry_run: DryRunFlag = False,
-    user: UserOption = None,
-    output: Format = Format.TABLE,
-) -> None:
-    """Stop a pusher's notifications without deleting it."""
-    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
-    _switch(ctx, False, filters, all_pushers, yes, dry_run, output, user)
-
-
-@output_options()
-def resume_command(
-    ctx: typer.Context,
-    app_id: AppIdFilter = None,
-    pushkey: PushkeyFilter = None,
-    device_name: DeviceNameFilter = None,
-    all_pushers: AllFlag = False,
-    yes: YesFlag = False,
-    dry_run: DryRunFlag = False,
-    user: UserOption = None,
-    output: Format = Format.TABLE,
-) -> None:
-    """Turn a paused pusher's notifications back on."""
-    filters = {"app_id": app_id, "pushkey": pushkey, "device_name": device_name}
-    _switch(ctx, True, filters, all_pushers, yes, dry_run, output, user)
-
-
-def _switch(
-    ctx: typer.Context,
-    enabled: bool,
     filters: dict[str, str | None],
-    all_pushers: bool,
     yes: bool,
     dry_run: bool,
     output: Format,
     user: str | None,
 ) -> None:
+    """Delete the pushers *filters* select (``--app-id`` and ``--pushkey``: exactly one)."""
+    env = environment(ctx)
+    where = target(ctx, user)
+    doomed = model.select(where.pushers(), **filters)
+    picked = [(p, None) for p in doomed]
+    if not doomed:
+        env.info("no pusher matches: nothing to delete")
+    exact = filters["app_id"] is not None and filters["pushkey"] is not None
+    if doomed and (dry_run or not exact) and output is not Format.JSON:
+        _show_selection(env, doomed, dry_run)
+    if dry_run or not doomed:
+        finish(env, deleted(picked, None, deletion_words(), dry_run=dry_run), output)
+        return
+    if not exact:
+        if output is Format.JSON and not yes and env.can_prompt:  # a question with its subject
+            _show_selection(env.on_stderr(), doomed, dry_run=False)
+        confirm(env, f"Delete {_count(len(doomed))}?", yes)
 
-    if all_pushers == any(v is not None for v in filters.values()):
-        raise UsageError(
-            f"say which pushers to {VERB[enabled]}: --app-id and --pushkey for one; "
-            "--app-id, --device-name or --all for a selection"
-        )
+    with where.writer(on_revoke_failure=env.warn) as client:
+        guarded = for_target(where)
+        report = delete_pushers(client, doomed, guard=guarded, whose=where.whose()).report
+    finish(env, deleted(picked, report, deletion_words(), dry_run=False), output)
+
+
+def _show_selection(env: Environment, pushers: list[model.Pusher], dry_run: bool) -> None:
+
+    env.info(f"{'Would delete' if dry_run else 'Will delete'} {_count(len(pushers))}:")
+    pushers_table(env, pushers)
+
+
+def deletion_words() -> Words:
+    """How ``delete`` and ``prune`` speak of their runs."""
+
+    return Words(
+        "deleted", "pusher", name=lambda change: pusher_name(change.pusher), error=outcome_error
+    )
+
+
+def pusher_name(pusher: model.Pusher) -> str:
+
+    return f"{pusher.get('app_id')} {render.shorten(str(pusher.get('pushkey', '')))}"
+
+
+# -- pause and resume ----------------------------------------------------------
+
+
+def switch(
+    ctx: typer.Context,
+    enabled: bool,
+    filters: dict[str, str | None],
+    yes: bool,
+    dry_run: bool,
+    output: Format,
+    user: str | None,
+) -> None:
+    """Pause (*enabled* false) or resume the pushers *filters* select."""
     exact = filters["app_id"] is not None and filters["pushkey"] is not None
     as_json = output is Format.JSON
     env = environment(ctx)
