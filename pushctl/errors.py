@@ -161,6 +161,12 @@ class PartialFailure(PushctlError):
     exit_status = ExitStatus.PARTIAL
 
 
+class ProblemsFound(PushctlError):
+    """A check found a problem: ``doctor``, ``fleet health``, ``fleet gateways`` (exit 6)."""
+
+    exit_status = ExitStatus.DOCTOR_PROBLEMS
+
+
 class Interrupted(PushctlError):
     """Ctrl-C stopped a bulk operation; the message says what was applied."""
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pushctl.cli import compat, completion, make_app, registry
+from pushctl.cli import compat, completion, registry
+from pushctl.cli.app import make_app
 from pushctl.cli.shellwords import lex
 from pushctl.output.environment import Environment
 from tests.support import ROOT

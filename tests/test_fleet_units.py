@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pushctl.acting import admin as admin_api
-from pushctl.fleet import planning, writing
+from pushctl.fleet import counts, planning, writing
 from pushctl.pushers.plan import Action, Change, Plan
 from tests.support.accounts import make_pusher
 
@@ -52,7 +52,7 @@ def test_stats_count_pushers_and_users_per_gateway_and_app() -> None:
         owned("@b:x", data={"url": NEW}),
         owned("@c:x", kind="email", app_id="m.email", data={}),
     ]
-    found = planning.stats(pushers, users=5, users_without=2)
+    found = counts.stats(pushers, users=5, users_without=2)
     assert found["by_gateway"] == [
         {"url": OLD, "pushers": 2, "users": 1},
         {"url": None, "pushers": 1, "users": 1},
@@ -108,7 +108,7 @@ def test_users_without_pushers_are_counted_in_linear_time() -> None:
     """``fleet stats`` on 40,000 users used to rebuild a set of every user per user."""
     import time
 
-    from pushctl.fleet.inventory import Inventory
+    from pushctl.fleet.counts import Inventory
 
     users = [f"@u{n}:x" for n in range(40_000)]
     inventory = Inventory(

@@ -207,8 +207,9 @@ def test_every_module_has_a_layer() -> None:
 
 @cache
 def loaded_at_start() -> frozenset[str]:
-    """What every run imports before it parses its command line (``pushctl --version``)."""
-    return loaded_by("pushctl.__main__")
+    """What every run imports before it parses its command line (``pushctl --version``):
+    the entry point, and the Typer app that every line but the quick path's goes to."""
+    return loaded_by("pushctl.__main__") | loaded_by("pushctl.cli.app")
 
 
 @cache
@@ -247,9 +248,9 @@ def waits_for_its_use(found: Import) -> bool:
     """
     if heavy_at_import(found.target):
         return True
-    start = loaded_at_start()
-    if found.source in start and found.target not in start:
-        return True
+    for start in (loaded_by("pushctl.__main__"), loaded_at_start()):  # quick path, Typer's
+        if found.source in start and found.target not in start:
+            return True
     return run_only(found)
 
 
@@ -274,6 +275,11 @@ def test_every_run_loads_few_of_pushctls_modules() -> None:
     assert {"pushctl.cli", "pushctl.cli.registry", "pushctl.accounts.settings"} <= start
     assert not start & {"pushctl.cli.hints", "pushctl.acting.target", "pushctl.runs.executor"}
     assert len(start) < 25, sorted(start)
+    # the quick path starts with fewer still: no Typer app, registry or settings
+    entry = loaded_by("pushctl.__main__")
+    assert {"pushctl.cli", "pushctl.cli.quick", "pushctl.output.environment"} <= entry
+    assert not entry & {"pushctl.cli.app", "pushctl.cli.registry", "pushctl.cli.reads"}
+    assert len(entry) < 12, sorted(entry)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pushctl.fleet import planning
+from pushctl.fleet import counts
 from pushctl.homeserver_host import gateways as host_gateways
 from pushctl.pushers import kinds, model
 from pushctl.runs import gateway, prune
@@ -78,7 +78,7 @@ def test_every_known_kind_and_an_unknown_one_have_a_spec() -> None:
 def test_data_url_is_read_in_one_place_for_every_listing() -> None:
     pusher = make_pusher(data={"url": "https://push.example.org/_matrix/push/v1/notify"})
     assert gateway.gateway_url is kinds.gateway_url
-    assert planning.gateway_of is kinds.gateway_url
+    assert counts.gateway_of is kinds.gateway_url
     assert kinds.gateway_url(make_pusher(data={"url": 5})) is None
     assert host_gateways.urls([pusher, make_pusher(kind="email", data={})]) == {
         "https://push.example.org/_matrix/push/v1/notify": 1

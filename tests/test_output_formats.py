@@ -126,7 +126,7 @@ def test_set_data_format_with_an_unusual_value_warns_and_sets_it(account: Accoun
 
 def test_every_json_flag_is_declared_by_the_output_layer() -> None:
     """No command declares ``--json`` itself: each takes it from ``output_options``."""
-    from pushctl.cli import make_app
+    from pushctl.cli.app import make_app
     from pushctl.cli.compat import click_command
     from pushctl.cli.registry import COMMANDS
 

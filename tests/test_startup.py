@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pushctl.cli import ROOT_FLAGS, command_named, make_app
+from pushctl.cli.app import ROOT_FLAGS, command_named, make_app
 from pushctl.cli.compat import click_command
 from tests.support import COMMANDS, ROOT
 from tests.support.accounts import Account, clean_env

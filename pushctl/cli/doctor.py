@@ -7,15 +7,16 @@ from typing import Annotated
 
 import typer
 
-from pushctl import doctor
 from pushctl.cli.account import target
 from pushctl.cli.common import environment, settings
 from pushctl.cli.hints import annotate
-from pushctl.cli.host import SynapseConfigOption, synapse_config
+from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import output_options
+from pushctl.cli.reads import synapse_config
 from pushctl.cli.selectors import UserOption
-from pushctl.doctor import Finding, Report
+from pushctl.doctor import Finding, Report, collect
 from pushctl.doctor.findings import plural
+from pushctl.errors import ProblemsFound
 from pushctl.homeserver_host import doctoring
 from pushctl.output import render
 from pushctl.output.environment import Environment
@@ -42,7 +43,7 @@ def doctor_command(
 
     env = environment(ctx)
     where = target(ctx, user)
-    report = doctor.run(where, settings(ctx), push=not no_push, on_revoke_failure=env.warn)
+    report = collect.run(where, settings(ctx), push=not no_push, on_revoke_failure=env.warn)
     if synapse_config:
         _homeserver_side(report, synapse_config, where.user_id or where.client.whoami()["user_id"])
     report.findings = [_worded(f, annotate) for f in report.findings]
@@ -51,7 +52,7 @@ def doctor_command(
     else:
         _write_report(env, report)
     if report.problems:
-        raise doctor.ProblemsFound(
+        raise ProblemsFound(
             f"found {plural(report.problems, 'problem')} and {plural(report.warnings, 'warning')}"
         )
 

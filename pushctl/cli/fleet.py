@@ -13,17 +13,18 @@ import typer
 
 from pushctl.accounts import credentials
 from pushctl.accounts.settings import authenticate
-from pushctl.cli import accepting_global_options, host
+from pushctl.cli import host, reads
+from pushctl.cli.app import accepting_global_options
 from pushctl.cli.common import YesFlag, confirm, environment, settings
 from pushctl.cli.ending import finish
 from pushctl.cli.hints import outcome_error
-from pushctl.cli.host import SynapseConfigOption, read_inventory
+from pushctl.cli.host import SynapseConfigOption
 from pushctl.cli.output import output_options
-from pushctl.errors import AuthError, InvalidInput, PartialFailure
+from pushctl.errors import AuthError, InvalidInput
 from pushctl.fleet import inventory, planning, writing
-from pushctl.fleet.inventory import Inventory
+from pushctl.fleet.counts import Inventory
 from pushctl.fleet.planning import by_user
-from pushctl.output import columns, render
+from pushctl.output import render
 from pushctl.output.environment import Environment
 from pushctl.output.formats import Format
 from pushctl.pushers import model
@@ -75,15 +76,7 @@ def list_command(
     """Show every local user's pushers (deactivated users are left out)."""
 
     env = environment(ctx)
-    inventory = _read_from(ctx, env, synapse_config)
-    pushers = planning.select(inventory.pushers, gateway=gateway, app_id=app_id)
-    shown = columns.pusher_columns(
-        user=True, names=False, device=True, enabled=True, whole_urls=True
-    )
-    columns.show_pushers(env, output, pushers, shown)
-    if output is Format.TABLE:
-        env.info(f"{_count(len(pushers), 'pusher')} of {_count(len(inventory.users), 'user')}")
-    _unreadable_fails(inventory)
+    reads.show_list(env, _read_from(ctx, env, synapse_config), output, gateway, app_id)
 
 
 @output_options()
@@ -93,26 +86,7 @@ def stats_command(
     """Count every local user's pushers by gateway and by app ID, and users with none."""
 
     env = environment(ctx)
-    inventory = _read_from(ctx, env, synapse_config)
-    found = planning.stats(
-        inventory.pushers, len(inventory.users), inventory.users_without_pushers()
-    )
-    if output is Format.JSON:
-        found["unreadable_users"] = _unreadable_json(inventory)
-        env.write(render.dump_json(found))
-    else:
-        env.write(
-            f"{_count(found['users'], 'user')}, {_count(found['pushers'], 'pusher')}, "
-            f"{found['users_without_pushers']} users without any\n\n"
-        )
-        rows = [
-            [g["url"] or "(none)", str(g["pushers"]), str(g["users"])] for g in found["by_gateway"]
-        ]
-        render.table(env, ("GATEWAY", "PUSHERS", "USERS"), rows)
-        env.write("\n")
-        rows = [[str(a["app_id"]), str(a["pushers"]), str(a["users"])] for a in found["by_app_id"]]
-        render.table(env, ("APP ID", "PUSHERS", "USERS"), rows)
-    _unreadable_fails(inventory)
+    reads.show_stats(env, _read_from(ctx, env, synapse_config), output)
 
 
 def _admin_client(ctx: typer.Context) -> Client:
@@ -128,7 +102,7 @@ def _admin_client(ctx: typer.Context) -> Client:
 def _read_from(ctx: typer.Context, env: Environment, synapse_config: list[str] | None) -> Inventory:
     """Through Synapse's database when its config is given, else through the admin API."""
     if synapse_config:
-        return read_inventory(synapse_config)
+        return reads.read_inventory(synapse_config)
     return _read(env, _admin_client(ctx))
 
 
@@ -137,19 +111,6 @@ def _read(env: Environment, client: Client) -> Inventory:
     users = inventory.list_users(client)
     with env.progress("reading users", len(users)) as advance:
         return inventory.read_inventory(client, users, on_user=advance)
-
-
-def _unreadable_json(inventory: Inventory) -> list[dict[str, str]]:
-    return [{"user_id": user, "error": error} for user, error in inventory.unreadable]
-
-
-def _unreadable_fails(inventory: Inventory) -> None:
-    if inventory.unreadable:
-        lines = "\n".join(f"{user}: {error}" for user, error in inventory.unreadable)
-        raise PartialFailure(
-            f"the pushers of {_count(len(inventory.unreadable), 'user')} could not be read:\n"
-            + lines
-        )
 
 
 # -- writing ---------------------------------------------------------------------
@@ -259,7 +220,7 @@ def _run(
             operation, plan, report, words, dry_run=False, unreadable=unreadable
         )
     finish(env, outcome, output)
-    _unreadable_fails(inventory)
+    reads.unreadable_fails(inventory)
 
 
 def _show_plan(env: Environment, plan: Plan, described: str, dry_run: bool) -> None:

@@ -14,11 +14,10 @@ import typer
 from pushctl import collector
 from pushctl.cli.common import environment, settings
 from pushctl.cli.output import output_options
-from pushctl.doctor.findings import ProblemsFound
-from pushctl.errors import PushctlError, UsageError
+from pushctl.cli.reads import ENV_SYNAPSE_CONFIG, synapse_config
+from pushctl.errors import ProblemsFound, PushctlError, UsageError
 from pushctl.files import replace_file
-from pushctl.fleet.inventory import Inventory
-from pushctl.homeserver_host import blocklist, config, database, gateways, health
+from pushctl.homeserver_host import blocklist, database, gateways, health
 from pushctl.homeserver_host.config import SynapseConfig
 from pushctl.homeserver_host.gateways import Gateway
 from pushctl.homeserver_host.health import FAILING, Checked
@@ -27,8 +26,6 @@ from pushctl.output.environment import Environment
 from pushctl.output.formats import Format
 from pushctl.runs.gateway import ProbeSettings
 from pushctl.words import plural
-
-ENV_SYNAPSE_CONFIG = "PUSHCTL_SYNAPSE_CONFIG"
 
 SynapseConfigOption = Annotated[
     list[str] | None,
@@ -40,26 +37,6 @@ SynapseConfigOption = Annotated[
         "does): read its database instead of the admin API.",
     ),
 ]
-
-
-def synapse_config(paths: list[str] | None, command: str) -> SynapseConfig:
-
-    if not paths:
-        raise UsageError(
-            f"{command} reads Synapse's database: pass --synapse-config PATH "
-            f"(or set {ENV_SYNAPSE_CONFIG})"
-        )
-    return config.load(paths)
-
-
-def read_inventory(paths: list[str]) -> Inventory:
-    """``fleet list``/``stats`` from the database: the users and pushers the admin API gives."""
-
-    found = synapse_config(paths, "this command")
-    with database.opened(found.database) as reader, collector.paused():
-        users = database.local_users(reader)
-        stored = database.pushers(reader)
-    return Inventory(users=users, pushers=[s.pusher for s in stored])
 
 
 # -- fleet health ------------------------------------------------------------------

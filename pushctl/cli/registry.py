@@ -2,7 +2,7 @@
 
 Each entry names the command, the module and function that implement it, and
 the one-line summary that ``--help`` and Tab show. The module is imported only
-when a command line names the command (:func:`pushctl.cli.make_app`), so
+when a command line names the command (:func:`pushctl.cli.app.make_app`), so
 ``--version``, ``--help`` and Tab at the command name read this table alone. A
 command's docstring starts with its summary (a test checks that they agree).
 

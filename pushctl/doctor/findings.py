@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pushctl.errors import ExitStatus, PushctlError
 from pushctl.words import plural as plural
 
 PROBLEM = "problem"
@@ -130,9 +129,3 @@ class Report:
 
 def _severity_rank(finding: Finding) -> int:
     return _SEVERITY_ORDER.get(finding.severity, len(_SEVERITY_ORDER))
-
-
-class ProblemsFound(PushctlError):
-    """The report found at least one problem (exit 6)."""
-
-    exit_status = ExitStatus.DOCTOR_PROBLEMS

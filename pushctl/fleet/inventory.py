@@ -9,11 +9,11 @@ worker thread with its own HTTP session; how many at once adapts to the server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pushctl.acting import admin
 from pushctl.errors import AuthError, ExitStatus, NetworkError, PushctlError
+from pushctl.fleet.counts import Inventory
 from pushctl.homeserver.adaptive import AdaptiveLimit
 from pushctl.homeserver.clones import PerThread
 from pushctl.homeserver.concurrency import map_interruptibly
@@ -24,20 +24,6 @@ if TYPE_CHECKING:
 
 #: the most users read at once; how many really are adapts to the server
 READ_WORKERS = 16
-
-
-@dataclass
-class Inventory:
-    """Every local user and their pushers, each pusher with ``user_id`` added."""
-
-    users: list[str] = field(default_factory=list)
-    pushers: list[Pusher] = field(default_factory=list)
-    #: users whose pushers could not be read, with why
-    unreadable: list[tuple[str, str]] = field(default_factory=list)
-
-    def users_without_pushers(self) -> int:
-        counted = {p["user_id"] for p in self.pushers} | {user for user, _ in self.unreadable}
-        return sum(1 for user in self.users if user not in counted)
 
 
 def read_inventory(

@@ -1,4 +1,4 @@
-"""Filters, counts and plans over every user's pushers: pure, no I/O.
+"""Plans over every user's pushers: pure, no I/O.
 
 A plan lists only the pushers that still differ from what is wanted: after
 ``move-gateway --from A --to B`` no pusher has the URL A, after ``delete``
@@ -8,49 +8,11 @@ failure does only what is left, and after a complete run nothing.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
 
+from pushctl.fleet.counts import select
 from pushctl.pushers import kinds, model
 from pushctl.pushers.plan import Action, Change, Plan, deletion
-
-#: the pusher's gateway URL (``data.url``); None when it has none (an email pusher)
-gateway_of = kinds.gateway_url
-
-
-def select(
-    pushers: Iterable[model.Pusher], *, gateway: str | None = None, app_id: str | None = None
-) -> list[model.Pusher]:
-    """The pushers with this gateway URL and this app ID (each filter when given)."""
-    return [
-        p
-        for p in pushers
-        if (gateway is None or gateway_of(p) == gateway)
-        and (app_id is None or p.get("app_id") == app_id)
-    ]
-
-
-def stats(pushers: list[model.Pusher], users: int, users_without: int) -> dict[str, Any]:
-    """Counts by gateway and by app ID (most pushers first), and users with none."""
-    return {
-        "users": users,
-        "users_without_pushers": users_without,
-        "pushers": len(pushers),
-        "by_gateway": _counts(pushers, "url", gateway_of),
-        "by_app_id": _counts(pushers, "app_id", lambda p: p.get("app_id")),
-    }
-
-
-def _counts(pushers: list[model.Pusher], name: str, key: Any) -> list[dict[str, Any]]:
-    count: Counter[Any] = Counter()
-    users: defaultdict[Any, set[str]] = defaultdict(set)
-    for pusher in pushers:
-        value = key(pusher)
-        count[value] += 1
-        users[value].add(str(pusher.get("user_id")))
-    ordered = sorted(count, key=lambda v: (-count[v], "" if v is None else str(v)))
-    return [{name: v, "pushers": count[v], "users": len(users[v])} for v in ordered]
 
 
 def move_plan(

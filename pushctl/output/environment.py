@@ -22,7 +22,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from typing import Any, TextIO, cast
 
 from pushctl.errors import Interrupted, redact_known
@@ -75,17 +74,38 @@ class _ClosedOutput:
         raise ValueError("stdout is closed")
 
 
-@dataclass(frozen=True)
 class Environment:
     """Streams, whether each is a terminal, and the environment variables of one run."""
 
-    stdin: TextIO
-    stdout: TextIO
-    stderr: TextIO
-    environ: Mapping[str, str]
-    stdin_isatty: bool
-    stdout_isatty: bool
-    stderr_isatty: bool
+    # a plain class, not a dataclass: importing dataclasses costs the quick path 9 ms
+    __slots__ = (
+        "environ",
+        "stderr",
+        "stderr_isatty",
+        "stdin",
+        "stdin_isatty",
+        "stdout",
+        "stdout_isatty",
+    )
+
+    def __init__(
+        self,
+        *,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        environ: Mapping[str, str],
+        stdin_isatty: bool,
+        stdout_isatty: bool,
+        stderr_isatty: bool,
+    ) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environ = environ
+        self.stdin_isatty = stdin_isatty
+        self.stdout_isatty = stdout_isatty
+        self.stderr_isatty = stderr_isatty
 
     @classmethod
     def create(
@@ -146,7 +166,15 @@ class Environment:
         For what a person must see while stdout is kept for data, such as the
         plan shown before a question under ``--json``.
         """
-        return replace(self, stdout=self.stderr, stdout_isatty=self.stderr_isatty)
+        return Environment(
+            stdin=self.stdin,
+            stdout=self.stderr,
+            stderr=self.stderr,
+            environ=self.environ,
+            stdin_isatty=self.stdin_isatty,
+            stdout_isatty=self.stderr_isatty,
+            stderr_isatty=self.stderr_isatty,
+        )
 
     @property
     def progress_wanted(self) -> bool:
