@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from benchmarks.bytecode import compile_pushctl
 from tests.support.localsynapse import LocalSynapse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,6 +240,7 @@ def report(all_cases: list[Case], runs: int, pushers: int) -> bool:
 
 
 def main() -> int:
+    compile_pushctl()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--pushers", type=int, default=500)
