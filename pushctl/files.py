@@ -26,6 +26,20 @@ def user_dir(base: tuple[str, str], environ: Mapping[str, str]) -> Path:
     return Path(root) / "pushctl"
 
 
+def read_private(path: Path) -> str:
+    """The file's text if it is ours and readable by us alone, else ""."""
+    try:
+        with path.open("rb") as handle:
+            status = os.fstat(handle.fileno())
+            if hasattr(os, "getuid") and status.st_uid != os.getuid():
+                return ""  # not ours: do not trust what someone else wrote
+            if status.st_mode & 0o077:
+                return ""  # loosened: rewrite it private
+            return handle.read().decode("utf-8")
+    except (OSError, ValueError):
+        return ""
+
+
 def replace_file(path: Path, text: str, *, durable: bool = True, mode: int = 0o600) -> None:
     """Replace *path* whole with *text*, in a file only its owner can read or change.
 

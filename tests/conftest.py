@@ -56,6 +56,18 @@ def appservice(synapse: LocalSynapse) -> AppService:
     )
 
 
+@pytest.fixture(autouse=True)
+def private_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache directory of each test's own for what pushctl runs inside the test process.
+
+    (``config.load`` keeps what it read there; a run through the ``pushctl``
+    fixture has the ``home`` below.)
+    """
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty HOME (and XDG dirs) for one pushctl run."""

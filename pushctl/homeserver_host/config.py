@@ -11,17 +11,20 @@ database.py``) and ``ip_range_blacklist`` / ``ip_range_whitelist``. Every
 secret of the configuration is registered with :func:`pushctl.errors.
 register_secret` as soon as it is read, so no message, trace or traceback
 shows it.
+
+What was read is kept between runs (:mod:`pushctl.homeserver_host.configcache`),
+without secrets: files that have not changed are not parsed again.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pushctl.errors import AuthError, UsageError, register_secret
+from pushctl.homeserver_host import configcache
 
 ENV_SYNAPSE_CONFIG = "PUSHCTL_SYNAPSE_CONFIG"
 SQLITE = "sqlite3"
@@ -37,8 +40,9 @@ class ConfigError(AuthError):
     """The configuration is not a usable Synapse configuration (exit 4)."""
 
 
-@dataclass(frozen=True)
-class Database:
+# NamedTuples, not frozen dataclasses: dataclasses (and the inspect it imports) cost
+# more than the whole configuration when it comes from the cache
+class Database(NamedTuple):
     """Where Synapse keeps its main data store."""
 
     engine: str
@@ -58,14 +62,13 @@ class Database:
         return f"{host}:{port}/{name}"
 
 
-@dataclass(frozen=True)
-class SynapseConfig:
+class SynapseConfig(NamedTuple):
     files: tuple[Path, ...]
     server_name: str
     database: Database
     #: ``ip_range_blacklist`` as given; None when absent (Synapse's default applies)
     ip_blocklist: tuple[str, ...] | None = None
-    ip_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    ip_allowlist: tuple[str, ...] = ()
 
 
 def config_files(paths: Sequence[str]) -> list[Path]:
@@ -84,9 +87,25 @@ def config_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def load(paths: Sequence[str]) -> SynapseConfig:
-    """Read and merge the Synapse configuration at *paths*."""
+def load(paths: Sequence[str], environ: Mapping[str, str] | None = None) -> SynapseConfig:
+    """Read and merge the Synapse configuration at *paths*, or recall it if its files are unchanged.
+
+    *environ* (default ``os.environ``) says where the cache is.
+    """
     files = config_files(paths)
+    environ = os.environ if environ is None else environ
+    key = configcache.signature(files)  # before reading: a file changed meanwhile is a miss
+    if key is not None:
+        recalled = _recalled(files, configcache.recall(key, environ))
+        if recalled is not None:
+            return recalled
+    found = _parsed(files)
+    if key is not None and not any(True for _ in _secrets(dict(found.database.args))):
+        configcache.remember(key, _kept(found), environ)
+    return found
+
+
+def _parsed(files: Sequence[Path]) -> SynapseConfig:
     merged: dict[str, Any] = {}
     for path in files:
         merged.update(_read_file(path))
@@ -101,6 +120,33 @@ def load(paths: Sequence[str]) -> SynapseConfig:
         database=_database(merged, files),
         ip_blocklist=_ip_list(merged, "ip_range_blacklist", files, default=None),
         ip_allowlist=_ip_list(merged, "ip_range_whitelist", files, default=()) or (),
+    )
+
+
+def _kept(found: SynapseConfig) -> dict[str, Any]:
+    """What the cache keeps of *found*, as JSON values (its files are the entry's key)."""
+    blocklist = found.ip_blocklist
+    return {
+        "server_name": found.server_name,
+        "database": {"engine": found.database.engine, "args": dict(found.database.args),
+                     "key": found.database.key},
+        "ip_blocklist": None if blocklist is None else list(blocklist),
+        "ip_allowlist": list(found.ip_allowlist),
+    }  # fmt: skip
+
+
+def _recalled(files: Sequence[Path], kept: Mapping[str, Any] | None) -> SynapseConfig | None:
+    """The configuration :func:`_kept` made *kept* of, or None."""
+    if kept is None or kept["database"]["engine"] not in (SQLITE, POSTGRES):
+        return None
+    database = kept["database"]
+    blocklist = kept["ip_blocklist"]
+    return SynapseConfig(
+        files=tuple(files),
+        server_name=kept["server_name"],
+        database=Database(database["engine"], database["args"], database["key"]),
+        ip_blocklist=None if blocklist is None else tuple(blocklist),
+        ip_allowlist=tuple(kept["ip_allowlist"]),
     )
 
 

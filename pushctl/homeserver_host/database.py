@@ -20,8 +20,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from pushctl.errors import AuthError
@@ -46,8 +45,7 @@ class DatabaseUnusable(AuthError):
     """The database cannot be opened or read as Synapse's (exit 4)."""
 
 
-@dataclass(frozen=True)
-class StoredPusher:
+class StoredPusher(NamedTuple):
     """One row of Synapse's ``pushers`` table."""
 
     #: as the admin API returns it, with ``user_id`` added as ``fleet list`` does

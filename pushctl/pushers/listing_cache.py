@@ -295,23 +295,9 @@ def _document(path: Path) -> dict[str, Any]:
     import json
 
     try:
-        document = json.loads(_read_private(path) or "{}")
+        document = json.loads(files.read_private(path) or "{}")
     except (ValueError, RecursionError):
         return {}
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return {}
     return document
-
-
-def _read_private(path: Path) -> str:
-    """The file's text if it is ours and readable by us alone, else ""."""
-    try:
-        with path.open("rb") as handle:
-            status = os.fstat(handle.fileno())
-            if hasattr(os, "getuid") and status.st_uid != os.getuid():
-                return ""  # not ours: do not offer what someone else wrote
-            if status.st_mode & 0o077:
-                return ""  # loosened: rewrite it private
-            return handle.read().decode("utf-8")
-    except (OSError, ValueError):
-        return ""
