@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 #: (environment variable, fallback under the home directory) of the XDG base directories
 XDG_CONFIG = ("XDG_CONFIG_HOME", ".config")
@@ -38,6 +39,21 @@ def read_private(path: Path) -> str:
             return handle.read().decode("utf-8")
     except (OSError, ValueError):
         return ""
+
+
+def read_private_document(path: Path, format: int) -> dict[str, Any]:
+    """The JSON object of a private file of pushctl's own (:func:`read_private`) whose
+    ``format`` is *format*; {} when the file is missing, not ours, damaged or of
+    another format (a cache: whatever it held is made again)."""
+    import json  # not every run reads a document
+
+    try:
+        document = json.loads(read_private(path) or "{}")
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != format:
+        return {}
+    return document
 
 
 def replace_file(path: Path, text: str, *, durable: bool = True, mode: int = 0o600) -> None:

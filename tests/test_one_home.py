@@ -38,6 +38,7 @@ def modules_matching(pattern: str) -> list[str]:
         ("detecting Matrix Authentication Service", r"auth_metadata", ["acting/admin.py"]),
         ("issuing acting tokens", r"issue_acting_token\(", ["acting/admin.py"]),
         ("a client clone per thread", r"\.local\.client = ", ["homeserver/clones.py"]),
+        ("reading a private cache file's JSON", r"json\.loads\(read_private", ["files.py"]),
         # validation reads the raw value, to say what is wrong with it
         ("reading data.url", r"\.get\(\"url\"\)", ["pushers/kinds.py", "pushers/model.py"]),
     ],

@@ -80,7 +80,7 @@ def signature(paths: Sequence[Path]) -> dict[str, Any] | None:
 
 def recall(key: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any] | None:
     """What was kept under *key*, or None."""
-    for entry in _entries(_document(cache_path(environ))):
+    for entry in _entries(files.read_private_document(cache_path(environ), FORMAT)):
         if entry["key"] == key:
             return entry["config"] if _usable(entry["config"]) else None
     return None
@@ -99,7 +99,8 @@ def remember(key: Mapping[str, Any], config: Mapping[str, Any], environ: Mapping
     path = cache_path(environ)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        others = [e for e in _entries(_document(path)) if not _same_paths(e["key"], key)]
+        kept = _entries(files.read_private_document(path, FORMAT))
+        others = [e for e in kept if not _same_paths(e["key"], key)]
         entries = [{"key": dict(key), "config": dict(config)}, *others][:MAX_ENTRIES]
         text = json.dumps({"format": FORMAT, "entries": entries})
         files.replace_file(path, text, durable=False)
@@ -114,16 +115,6 @@ def _same_paths(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
         return [key.get("cwd"), [file[0] for file in key["files"]]]
 
     return named(one) == named(other)
-
-
-def _document(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(files.read_private(path) or "{}")
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return {}
-    return document
 
 
 def _entries(document: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -292,12 +292,4 @@ def _key(pusher: Mapping[str, Any]) -> tuple[Any, Any]:
 
 def _document(path: Path) -> dict[str, Any]:
     """The cache file's JSON object, or {} when it is missing, not ours or unusable."""
-    import json
-
-    try:
-        document = json.loads(files.read_private(path) or "{}")
-    except (ValueError, RecursionError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return {}
-    return document
+    return files.read_private_document(path, FORMAT)
