@@ -14,10 +14,10 @@ import typer
 from pushctl import collector
 from pushctl.cli.common import environment, settings
 from pushctl.cli.output import output_options
-from pushctl.cli.reads import ENV_SYNAPSE_CONFIG, synapse_config
+from pushctl.cli.reads import synapse_config
 from pushctl.errors import ProblemsFound, PushctlError, UsageError
 from pushctl.files import replace_file
-from pushctl.homeserver_host import blocklist, database, gateways, health
+from pushctl.homeserver_host import blocklist, config, database, gateways, health
 from pushctl.homeserver_host.config import SynapseConfig
 from pushctl.homeserver_host.gateways import Gateway
 from pushctl.homeserver_host.health import FAILING, Checked
@@ -32,7 +32,7 @@ SynapseConfigOption = Annotated[
     typer.Option(
         "--synapse-config",
         metavar="PATH",
-        envvar=ENV_SYNAPSE_CONFIG,
+        envvar=config.ENV_SYNAPSE_CONFIG,
         help="Synapse's config file or directory of *.yaml (repeatable, merged as Synapse "
         "does): read its database instead of the admin API.",
     ),

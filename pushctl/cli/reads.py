@@ -20,15 +20,13 @@ from pushctl.output.environment import Environment
 from pushctl.output.formats import Format
 from pushctl.words import plural
 
-ENV_SYNAPSE_CONFIG = config.ENV_SYNAPSE_CONFIG
-
 
 def synapse_config(paths: Sequence[str] | None, command: str) -> SynapseConfig:
     """Synapse's configuration at *paths*; exit 2 when none was given."""
     if not paths:
         raise UsageError(
             f"{command} reads Synapse's database: pass --synapse-config PATH "
-            f"(or set {ENV_SYNAPSE_CONFIG})"
+            f"(or set {config.ENV_SYNAPSE_CONFIG})"
         )
     return config.load(paths)
 
